@@ -1,0 +1,67 @@
+# The two commands a user needs: `make run` and `make test`.
+# `make check` is what a developer runs before every commit (same as test).
+
+SHELL := /bin/bash
+GO    ?= go
+
+.PHONY: run build test check generate drift lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
+
+## run: start the server on the embedded SQLite database (./data)
+run:
+	$(GO) run ./cmd/server
+
+## build: compile the server binary into bin/server
+build:
+	$(GO) build -o bin/server ./cmd/server
+
+## test: everything CI checks: generate drift, spec lint, vet, TypeScript check, unit and contract tests
+test: drift lint tsc-check unit contract
+
+check: test
+
+## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
+generate: node-deps
+	$(GO) generate ./specs/
+	tools/gen-ts.sh
+
+## drift: fail when gen/ is not what `make generate` produces from specs/
+drift: generate
+	@if [ -n "$$(git status --porcelain -- gen/)" ]; then \
+		echo "gen/ is out of date with specs/ (run 'make generate' and commit):"; \
+		git status --porcelain -- gen/; git --no-pager diff --stat -- gen/; exit 1; \
+	fi
+	@echo "drift: gen/ matches specs/"
+
+## lint: spec linters (Spectral, AsyncAPI CLI, kin-openapi), gofmt and go vet
+lint: specs-lint fmt-check vet
+
+specs-lint: node-deps
+	tools/lint-specs.sh
+
+fmt-check:
+	@out="$$(gofmt -l cmd internal contracttests tools specs gen)"; \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+tsc-check: node-deps
+	tools/node/tsc-check.sh
+
+node-deps:
+	tools/node/install.sh
+
+## unit: domain and platform tests on SQLite (no containers)
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /contracttests)
+
+## contract: the contract suite against PostgreSQL (prepares the container engine first)
+contract:
+	@set -euo pipefail; eval "$$(tools/testenv/setup.sh)"; \
+	$(GO) test -count=1 -timeout 12m -v ./contracttests/
+
+testenv:
+	tools/testenv/setup.sh
+
+clean:
+	rm -rf bin data

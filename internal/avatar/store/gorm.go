@@ -1,0 +1,120 @@
+// Package store keeps avatar sessions in the GORM database.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/platform/database"
+)
+
+// sessionRow is the table layout. The Agora token is a credential of the
+// caller's channel; it is stored because the avatar must join the channel.
+type sessionRow struct {
+	ID              string `gorm:"primaryKey;size:36"`
+	KeyFingerprint  string `gorm:"size:64;not null;index"`
+	AvatarID        string `gorm:"size:200;not null"`
+	Quality         string `gorm:"size:16;not null"`
+	Version         string `gorm:"size:16;not null"`
+	VideoEncoding   string `gorm:"size:16;not null"`
+	IdleTimeoutSecs float64
+	AgoraAppID      string `gorm:"not null"`
+	AgoraToken      string `gorm:"not null"`
+	AgoraChannel    string `gorm:"not null"`
+	AgoraUID        string `gorm:"not null"`
+	AgoraStringUID  bool
+	Vendor          []byte
+	State           string    `gorm:"size:16;not null;index"`
+	EndedReason     string    `gorm:"size:32"`
+	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
+	EndedAt         *time.Time
+}
+
+func (sessionRow) TableName() string { return "avatar_sessions" }
+
+// Sessions is the GORM implementation of avatar.Store.
+type Sessions struct {
+	db *database.DB
+}
+
+var _ avatar.Store = (*Sessions)(nil)
+
+// New returns the store; Migrate must have run.
+func New(db *database.DB) *Sessions { return &Sessions{db: db} }
+
+// Migrate creates or updates the table.
+func Migrate(db *database.DB) error {
+	return db.AutoMigrate(&sessionRow{})
+}
+
+func (s *Sessions) Create(ctx context.Context, sess avatar.Session) error {
+	row := toRow(sess)
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return fmt.Errorf("insert avatar session: %w", err)
+	}
+	return nil
+}
+
+func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Session, error) {
+	var row sessionRow
+	err := s.db.WithContext(ctx).Where("id = ? AND key_fingerprint = ?", id, fingerprint).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return avatar.Session{}, avatar.ErrNotFound
+	}
+	if err != nil {
+		return avatar.Session{}, fmt.Errorf("load avatar session: %w", err)
+	}
+	return toSession(row), nil
+}
+
+// End flips an active row to ended in one conditional UPDATE, so two
+// concurrent stops cannot both succeed.
+func (s *Sessions) End(ctx context.Context, fingerprint, id string, reason avatar.EndReason, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&sessionRow{}).
+		Where("id = ? AND key_fingerprint = ? AND state = ?", id, fingerprint, string(avatar.StateActive)).
+		Updates(map[string]any{"state": string(avatar.StateEnded), "ended_reason": string(reason), "ended_at": at})
+	if res.Error != nil {
+		return fmt.Errorf("end avatar session: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return avatar.ErrNotFound
+	}
+	return nil
+}
+
+func toRow(s avatar.Session) sessionRow {
+	c := s.Config
+	return sessionRow{
+		ID: s.ID, KeyFingerprint: s.KeyFingerprint, AvatarID: c.AvatarID, Quality: c.Quality, Version: c.Version,
+		VideoEncoding: c.VideoEncoding, IdleTimeoutSecs: c.ActivityIdleTimeout.Seconds(),
+		AgoraAppID: c.Agora.AppID, AgoraToken: c.Agora.Token, AgoraChannel: c.Agora.Channel, AgoraUID: c.Agora.UID,
+		AgoraStringUID: c.Agora.EnableStringUID, Vendor: vendorOrNil(c.Vendor),
+		State: string(s.State), EndedReason: string(s.EndedReason), CreatedAt: s.CreatedAt, EndedAt: s.EndedAt,
+	}
+}
+
+func toSession(r sessionRow) avatar.Session {
+	return avatar.Session{
+		ID: r.ID, KeyFingerprint: r.KeyFingerprint,
+		Config: avatar.Config{
+			AvatarID: r.AvatarID, Quality: r.Quality, Version: r.Version, VideoEncoding: r.VideoEncoding,
+			ActivityIdleTimeout: time.Duration(r.IdleTimeoutSecs * float64(time.Second)),
+			Agora:               avatar.AgoraSettings{AppID: r.AgoraAppID, Token: r.AgoraToken, Channel: r.AgoraChannel, UID: r.AgoraUID, EnableStringUID: r.AgoraStringUID},
+			Vendor:              r.Vendor,
+		},
+		State: avatar.State(r.State), EndedReason: avatar.EndReason(r.EndedReason), CreatedAt: r.CreatedAt.UTC(), EndedAt: r.EndedAt,
+	}
+}
+
+func vendorOrNil(b []byte) []byte {
+	if len(b) == 0 || !json.Valid(b) {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,144 @@
+// Package config reads the server's public configuration from the environment.
+// The variable names are part of the product's interface (see README).
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	HTTPAddr        string
+	PublicBaseURL   *url.URL
+	DatabaseURL     string
+	DataDir         string
+	AuthJWTSecret   []byte
+	AvatarAPIKeys   []string
+	DecisionAPIKeys []string
+	ShutdownTimeout time.Duration
+
+	// Generated lists the development secrets made up at start because their
+	// variable was unset; the server prints them once so the user can call it.
+	Generated []GeneratedSecret
+}
+
+// GeneratedSecret is a secret the server invented for this run.
+type GeneratedSecret struct {
+	Variable string
+	Value    string
+}
+
+// Load builds a Config from getenv (os.Getenv in production, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		HTTPAddr:    valueOr(getenv("HTTP_ADDR"), ":8080"),
+		DatabaseURL: strings.TrimSpace(getenv("DATABASE_URL")),
+		DataDir:     valueOr(getenv("DATA_DIR"), "./data"),
+	}
+	if cfg.DatabaseURL != "" && !IsPostgresURL(cfg.DatabaseURL) {
+		return Config{}, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite database)")
+	}
+
+	base, err := parsePublicBaseURL(valueOr(getenv("PUBLIC_BASE_URL"), "http://localhost:8080"))
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.PublicBaseURL = base
+
+	timeout, err := durationOr(getenv("SHUTDOWN_TIMEOUT"), 15*time.Second)
+	if err != nil {
+		return Config{}, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
+	}
+	cfg.ShutdownTimeout = timeout
+
+	secret := getenv("AUTH_JWT_SECRET")
+	if secret == "" {
+		secret = cfg.generate("AUTH_JWT_SECRET")
+	} else if len(secret) < 32 {
+		return Config{}, fmt.Errorf("AUTH_JWT_SECRET must be at least 32 bytes long")
+	}
+	cfg.AuthJWTSecret = []byte(secret)
+
+	cfg.AvatarAPIKeys = splitList(getenv("AVATAR_API_KEYS"))
+	if len(cfg.AvatarAPIKeys) == 0 {
+		cfg.AvatarAPIKeys = []string{cfg.generate("AVATAR_API_KEYS")}
+	}
+	cfg.DecisionAPIKeys = splitList(getenv("DECISION_API_KEYS"))
+	if len(cfg.DecisionAPIKeys) == 0 {
+		cfg.DecisionAPIKeys = []string{cfg.generate("DECISION_API_KEYS")}
+	}
+	return cfg, nil
+}
+
+// IsPostgresURL reports whether dsn selects PostgreSQL.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// WebSocketURL turns PublicBaseURL into the ws:// or wss:// URL of path.
+func (c Config) WebSocketURL(path string) string {
+	u := *c.PublicBaseURL
+	if u.Scheme == "https" {
+		u.Scheme = "wss"
+	} else {
+		u.Scheme = "ws"
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	return u.String()
+}
+
+func (c *Config) generate(variable string) string {
+	buf := make([]byte, 32)
+	_, _ = rand.Read(buf) // crypto/rand.Read never fails on supported platforms
+	value := hex.EncodeToString(buf)
+	c.Generated = append(c.Generated, GeneratedSecret{Variable: variable, Value: value})
+	return value
+}
+
+func parsePublicBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http:// or https:// URL, got %q", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must not carry a query or fragment, got %q", raw)
+	}
+	return u, nil
+}
+
+func splitList(raw string) []string {
+	var out []string
+	for _, part := range strings.Split(raw, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func valueOr(v, fallback string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return fallback
+	}
+	return v
+}
+
+func durationOr(raw string, fallback time.Duration) (time.Duration, error) {
+	if raw = strings.TrimSpace(raw); raw == "" {
+		return fallback, nil
+	}
+	if secs, err := strconv.Atoi(raw); err == nil {
+		return time.Duration(secs) * time.Second, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a positive duration such as 15s, got %q", raw)
+	}
+	return d, nil
+}

@@ -1,0 +1,241 @@
+package wsconn
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Handler is one API's behaviour on its connections.
+type Handler interface {
+	// OnOpen runs after the upgrade, before any message is read (send a
+	// greeting here). Returning an error closes with CloseInternal.
+	OnOpen(c *Conn) error
+	// OnMessage runs on the connection's read goroutine for every text or
+	// binary message, one at a time, in order. data is the handler's to keep.
+	OnMessage(c *Conn, data []byte)
+	// OnClose runs exactly once when the connection is gone, whatever the
+	// reason, after which Send is a no-op returning ErrClosed.
+	OnClose(c *Conn, code int, reason string)
+}
+
+// outFrame is one queued data frame.
+type outFrame struct {
+	messageType int
+	data        []byte
+}
+
+// closeMode is how the write pump ends the connection.
+type closeMode uint8
+
+const (
+	modeOpen     closeMode = iota
+	modeFlush              // write the queued frames, then the close frame
+	modeCloseNow           // drop the queued frames, write the close frame
+	modeAbort              // the transport is gone: no close frame
+)
+
+// Conn is one live WebSocket connection. All methods are safe to call from
+// any goroutine.
+type Conn struct {
+	id      string
+	api     string
+	request *http.Request
+	ws      *websocket.Conn
+	hub     *Hub
+	opts    Options
+	handler Handler
+	log     *slog.Logger
+	opened  time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	sendQueue chan outFrame
+	pongQueue chan []byte   // the latest unanswered ping's payload
+	drained   chan struct{} // the write pump brought the queue down to highWater
+	highWater int           // queue length above which the read pump waits
+	closing   chan struct{} // closed when the close begins
+	readDone  chan struct{}
+	writeDone chan struct{}
+
+	mu          sync.Mutex // guards the fields below and enqueueing
+	mode        closeMode
+	closeCode   int    // reported to OnClose
+	closeReason string // reported to OnClose
+	closeFrame  []byte // payload of the close frame to send
+
+	valuesMu sync.Mutex
+	values   map[string]any
+
+	messagesIn  prometheus.Counter
+	messagesOut prometheus.Counter
+}
+
+func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler Handler) *Conn {
+	id := rand.Text()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	return &Conn{
+		id:          id,
+		api:         opts.API,
+		request:     r,
+		ws:          ws,
+		hub:         h,
+		opts:        opts,
+		handler:     handler,
+		log:         opts.Logger.With("api", opts.API, "conn_id", id),
+		opened:      time.Now(),
+		ctx:         ctx,
+		cancel:      cancel,
+		sendQueue:   make(chan outFrame, opts.SendQueue),
+		pongQueue:   make(chan []byte, 1),
+		drained:     make(chan struct{}, 1),
+		highWater:   opts.SendQueue / 2,
+		closing:     make(chan struct{}),
+		readDone:    make(chan struct{}),
+		writeDone:   make(chan struct{}),
+		messagesIn:  h.metrics.messages.WithLabelValues(opts.API, directionIn),
+		messagesOut: h.metrics.messages.WithLabelValues(opts.API, directionOut),
+	}
+}
+
+// ID is the connection's random unique id.
+func (c *Conn) ID() string { return c.id }
+
+// API is the Options.API the connection was served with.
+func (c *Conn) API() string { return c.api }
+
+// Request is the upgrade request (headers, query, path values). Its Context is
+// cancelled once Serve returns; use Conn.Context instead.
+func (c *Conn) Request() *http.Request { return c.request }
+
+// Context keeps the upgrade request's values and is cancelled when the
+// connection starts closing.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Set stores per-connection state for the handler.
+func (c *Conn) Set(key string, v any) {
+	c.valuesMu.Lock()
+	defer c.valuesMu.Unlock()
+	if c.values == nil {
+		c.values = make(map[string]any)
+	}
+	c.values[key] = v
+}
+
+// Get returns what Set stored under key, or nil.
+func (c *Conn) Get(key string) any {
+	c.valuesMu.Lock()
+	defer c.valuesMu.Unlock()
+	return c.values[key]
+}
+
+// SendJSON marshals v and queues it as one text frame. It never blocks; see
+// SendText for the errors.
+func (c *Conn) SendJSON(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("wsconn: marshal outbound message: %w", err)
+	}
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data})
+}
+
+// SendText queues b as one text frame; b must not be modified afterwards. It
+// never blocks: it returns ErrClosed once the connection is closing, and
+// ErrSlowConsumer (closing the connection with 4008) when the queue is full.
+func (c *Conn) SendText(b []byte) error {
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: b})
+}
+
+// SendBinary queues b as one binary frame, like SendText.
+func (c *Conn) SendBinary(b []byte) error {
+	return c.enqueue(outFrame{messageType: websocket.BinaryMessage, data: b})
+}
+
+func (c *Conn) enqueue(f outFrame) error {
+	c.mu.Lock()
+	if c.mode != modeOpen {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	select {
+	case c.sendQueue <- f:
+		c.mu.Unlock()
+		return nil
+	default:
+	}
+	c.beginCloseLocked(CloseSlowConsumer, reasonSlowConsumer, modeCloseNow)
+	c.mu.Unlock()
+	c.cancel()
+	c.log.Warn("websocket slow consumer disconnected", "send_queue", c.opts.SendQueue)
+	return ErrSlowConsumer
+}
+
+// Close sends a close frame with code and reason after the frames already
+// queued, then closes the connection. Only the first call counts; it never
+// blocks, so it is safe inside OnMessage. A code that may not be sent
+// (1005, 1006, 1015, outside 1000–4999) becomes CloseInternal; the reason is
+// cut to 123 bytes.
+func (c *Conn) Close(code int, reason string) {
+	if !sendableCode(code) {
+		c.log.Error("websocket close with a reserved code, sending 1011 instead", "code", code)
+		code = CloseInternal
+	}
+	c.beginClose(code, trimReason(reason), modeFlush)
+}
+
+// beginClose records why the connection ends and wakes the write pump.
+// It reports whether this call was the one that started the close.
+func (c *Conn) beginClose(code int, reason string, mode closeMode) bool {
+	c.mu.Lock()
+	started := c.beginCloseLocked(code, reason, mode)
+	c.mu.Unlock()
+	if started {
+		c.cancel()
+	}
+	return started
+}
+
+func (c *Conn) beginCloseLocked(code int, reason string, mode closeMode) bool {
+	if c.mode != modeOpen {
+		return false
+	}
+	c.mode = mode
+	c.closeCode = code
+	c.closeReason = reason
+	if mode != modeAbort {
+		// Echoing a peer's empty close frame (1005) yields an empty payload.
+		c.closeFrame = websocket.FormatCloseMessage(code, reason)
+	}
+	close(c.closing)
+	return true
+}
+
+// abort drops the transport at once: no close frame, nothing more written.
+func (c *Conn) abort(reason string) {
+	c.beginClose(CloseAbnormal, reason, modeAbort)
+	_ = c.ws.NetConn().Close()
+}
+
+func (c *Conn) isClosing() bool {
+	select {
+	case <-c.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *Conn) closeState() (mode closeMode, code int, reason string, frame []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.mode, c.closeCode, c.closeReason, c.closeFrame
+}

@@ -1,0 +1,32 @@
+// Package wsconn is the WebSocket connection layer every WebSocket API of the
+// server is built on. It knows nothing about any API: an API supplies a
+// Handler and Options, the Hub upgrades the request and runs the connection.
+//
+// Each connection has exactly one reader (the read pump) and one writer (the
+// write pump), as in gorilla/websocket's chat example:
+//
+//   - The read pump runs Handler.OnOpen, then reads frames one at a time and
+//     hands each text or binary message to Handler.OnMessage, in order. Every
+//     inbound frame, ping and pong renews the read deadline (Options.PongWait),
+//     so a silent peer that stops answering pings is dropped.
+//   - The write pump sends the queued frames in order, one WebSocket frame per
+//     Send call (queued messages are never merged), a ping every
+//     Options.PingPeriod, pongs for the peer's pings, and the close frame last.
+//
+// Sending never blocks: frames go into a bounded queue (Options.SendQueue).
+// A peer that does not read fast enough to keep the queue from overflowing is
+// disconnected with CloseSlowConsumer (4008) instead of stalling the sender,
+// like Centrifugo's and NATS's slow-consumer handling.
+//
+// Closing follows RFC 6455's closing handshake: the side that closes sends a
+// close frame, the other echoes it, then the server closes the TCP connection.
+// A server-initiated close (Conn.Close, Hub.Shutdown, the read limit, a failed
+// OnOpen) first flushes the frames already queued; after its close frame the
+// connection lingers up to Options.CloseGrace for the peer's echo, reading and
+// discarding, so the peer receives the close frame instead of a TCP reset.
+//
+// Handler.OnClose runs exactly once, after both pumps have stopped, with the
+// code that ended the connection: the server's own code when it closed first,
+// the peer's code when the peer did, or CloseAbnormal (1006) when the
+// transport broke without a close frame.
+package wsconn

@@ -1,0 +1,153 @@
+package wsconn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/gorilla/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Hub tracks every live connection of every API and shuts them down
+// together.
+type Hub struct {
+	metrics     hubMetrics
+	writeBuffer sync.Pool // shared write buffers: idle connections hold none
+
+	mu           sync.Mutex
+	shuttingDown bool
+	conns        map[*Conn]struct{}
+	perAPI       map[string]int
+
+	// live counts connections from the accepted upgrade until OnClose has
+	// returned; Shutdown waits for it.
+	live sync.WaitGroup
+}
+
+// NewHub creates a hub and registers its collectors on reg (nil: none):
+// the gauge websocket_connections_open{api} and the counter
+// websocket_messages_total{api,direction}.
+func NewHub(reg prometheus.Registerer) *Hub {
+	return &Hub{
+		metrics: newHubMetrics(reg),
+		conns:   make(map[*Conn]struct{}),
+		perAPI:  make(map[string]int),
+	}
+}
+
+// Serve upgrades the request and runs the connection's pumps in their own
+// goroutines; it returns once the upgrade is done. Before the upgrade it
+// answers 503 after Shutdown; when the upgrade fails, the client got gorilla's
+// 4xx answer. responseHeader is added to the 101 response (cookies,
+// subprotocol).
+func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handler Handler, responseHeader http.Header) (*Conn, error) {
+	if handler == nil || opts.API == "" {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return nil, errors.New("wsconn: Serve needs a Handler and Options.API")
+	}
+	opts = opts.withDefaults()
+
+	h.mu.Lock()
+	if h.shuttingDown {
+		h.mu.Unlock()
+		w.Header().Set("Connection", "close")
+		http.Error(w, reasonShutdown, http.StatusServiceUnavailable)
+		return nil, ErrShuttingDown
+	}
+	h.live.Add(1)
+	h.mu.Unlock()
+
+	upgrader := websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &h.writeBuffer}
+	ws, err := upgrader.Upgrade(w, r, responseHeader)
+	if err != nil {
+		h.live.Done()
+		return nil, fmt.Errorf("wsconn: upgrade: %w", err)
+	}
+
+	c := newConn(h, r, ws, opts, handler)
+	shuttingDown := h.add(c)
+	c.log.Debug("websocket opened")
+	go c.writePump()
+	go c.readPump()
+	if shuttingDown {
+		// Shutdown began during the upgrade and did not see this connection.
+		c.Close(CloseGoingAway, reasonShutdown)
+	}
+	return c, nil
+}
+
+// Shutdown refuses new connections, closes every connection with 1001
+// "server shutting down" after its queued frames, and waits until all are
+// gone. When ctx ends first, the remaining connections are dropped without
+// waiting further and ctx's error is returned.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	for _, c := range h.beginShutdown() {
+		c.Close(CloseGoingAway, reasonShutdown)
+	}
+	allGone := make(chan struct{})
+	go func() {
+		h.live.Wait()
+		close(allGone)
+	}()
+	select {
+	case <-allGone:
+		return nil
+	case <-ctx.Done():
+		for _, c := range h.snapshot() {
+			c.abort("server shutdown timed out")
+		}
+		return ctx.Err()
+	}
+}
+
+// Count is the number of open connections of api.
+func (h *Hub) Count(api string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.perAPI[api]
+}
+
+// add registers c and reports whether Shutdown has begun meanwhile.
+func (h *Hub) add(c *Conn) (shuttingDown bool) {
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.perAPI[c.api]++
+	shuttingDown = h.shuttingDown
+	h.mu.Unlock()
+	h.metrics.open.WithLabelValues(c.api).Inc()
+	return shuttingDown
+}
+
+func (h *Hub) remove(c *Conn) {
+	h.mu.Lock()
+	if _, ok := h.conns[c]; !ok {
+		h.mu.Unlock()
+		return
+	}
+	delete(h.conns, c)
+	if h.perAPI[c.api]--; h.perAPI[c.api] == 0 {
+		delete(h.perAPI, c.api)
+	}
+	h.mu.Unlock()
+	h.metrics.open.WithLabelValues(c.api).Dec()
+}
+
+func (h *Hub) beginShutdown() []*Conn {
+	h.mu.Lock()
+	h.shuttingDown = true
+	h.mu.Unlock()
+	return h.snapshot()
+}
+
+func (h *Hub) snapshot() []*Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}

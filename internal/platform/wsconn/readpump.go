@@ -1,0 +1,213 @@
+package wsconn
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// errTooBig marks an inbound message over Options.ReadLimit.
+var errTooBig = errors.New("message over the read limit")
+
+// readPump is the connection's only reader. It runs OnOpen, dispatches
+// messages until the connection ends, then tears it down and runs OnClose.
+func (c *Conn) readPump() {
+	defer c.finish()
+
+	// The limit is enforced here, not with SetReadLimit: gorilla would answer
+	// an oversized frame itself with a reason-less 1009, and we want the peer
+	// to learn the limit.
+	c.ws.SetPingHandler(c.onPing)
+	c.ws.SetPongHandler(func(string) error { c.extendReadDeadline(); return nil })
+	c.ws.SetCloseHandler(c.onPeerClose)
+	c.extendReadDeadline()
+
+	c.runOnOpen()
+	for {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.extendReadDeadline()
+		data, err := readMessage(r, c.opts.ReadLimit)
+		switch {
+		case errors.Is(err, errTooBig):
+			c.log.Info("websocket message over the read limit", "read_limit", c.opts.ReadLimit)
+			c.Close(CloseTooBig, fmt.Sprintf("message too big: the limit is %d bytes", c.opts.ReadLimit))
+			// Keep reading (and discarding) until the peer echoes the close,
+			// so it receives our close frame rather than a TCP reset.
+			continue
+		case err != nil:
+			c.readFailed(err)
+			return
+		}
+		c.extendReadDeadline()
+		if c.isClosing() {
+			continue // the connection is ending: the handler is done with it
+		}
+		c.messagesIn.Inc()
+		c.waitForQueueRoom()
+		c.runOnMessage(data)
+	}
+}
+
+// readMessage reads one whole message, at most limit bytes.
+func readMessage(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooBig
+	}
+	return data, nil
+}
+
+// waitForQueueRoom paces inbound messages by outbound progress: while the
+// send queue is over half full, the next message waits (and TCP pushes back
+// on the client). A client that pipelines requests faster than the write
+// pump can answer is slowed down instead of overflowing the queue with its
+// own replies; only frames sent from elsewhere (broadcasts) can overflow it.
+func (c *Conn) waitForQueueRoom() {
+	if len(c.sendQueue) <= c.highWater {
+		return
+	}
+	for len(c.sendQueue) > c.highWater {
+		select {
+		case <-c.drained:
+		case <-c.closing:
+			return
+		}
+	}
+	// The write pump made progress, so the peer is alive even if its pongs
+	// sat unread while we waited.
+	c.extendReadDeadline()
+}
+
+func (c *Conn) extendReadDeadline() {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.opts.PongWait))
+}
+
+// onPing renews the deadline and leaves the pong to the write pump, the only
+// writer. A pong still waiting is replaced: RFC 6455 §5.5.3 allows answering
+// only the latest ping.
+func (c *Conn) onPing(appData string) error {
+	c.extendReadDeadline()
+	payload := []byte(appData)
+	for {
+		select {
+		case c.pongQueue <- payload:
+			return nil
+		default:
+		}
+		select {
+		case <-c.pongQueue:
+		default:
+		}
+	}
+}
+
+// onPeerClose runs when the peer's close frame arrives. The echo (same code,
+// no reason) is written by the write pump, ahead of any still-queued frames:
+// the peer has stopped reading data.
+func (c *Conn) onPeerClose(code int, text string) error {
+	c.mu.Lock()
+	started := c.beginCloseLocked(code, text, modeCloseNow)
+	if started {
+		c.closeFrame = websocket.FormatCloseMessage(code, "")
+	}
+	c.mu.Unlock()
+	if started {
+		c.cancel()
+	}
+	return nil
+}
+
+// readFailed ends the read loop. A close frame was handled by onPeerClose;
+// any other error means the transport is gone (or the read deadline passed).
+func (c *Conn) readFailed(err error) {
+	if _, ok := errors.AsType[*websocket.CloseError](err); ok {
+		return
+	}
+	if !c.isClosing() {
+		c.log.Debug("websocket read failed", "error", err)
+	}
+	c.abort(abnormalReason(err))
+}
+
+// abnormalReason describes a broken transport for OnClose without leaking
+// addresses or payloads.
+func abnormalReason(err error) string {
+	var netErr interface{ Timeout() bool }
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return "read timeout: no pong or message within the pong wait"
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "connection closed without a close frame"
+	}
+	return "connection lost"
+}
+
+func (c *Conn) runOnOpen() {
+	defer c.recoverHandler("OnOpen")
+	if err := c.handler.OnOpen(c); err != nil {
+		c.log.Error("websocket OnOpen failed", "error", err)
+		c.Close(CloseInternal, reasonInternal)
+	}
+}
+
+func (c *Conn) runOnMessage(data []byte) {
+	defer c.recoverHandler("OnMessage")
+	c.handler.OnMessage(c, data)
+}
+
+// recoverHandler keeps a handler's panic from taking the process down: the
+// pumps run outside net/http's per-request recovery.
+func (c *Conn) recoverHandler(where string) {
+	if p := recover(); p != nil {
+		c.log.Error("websocket handler panicked", "handler", where, "panic", p, "stack", string(debug.Stack()))
+		c.Close(CloseInternal, reasonInternal)
+	}
+}
+
+// finish runs once the read loop is over: it waits for the write pump, frees
+// the connection and reports it closed.
+func (c *Conn) finish() {
+	close(c.readDone)
+	<-c.writeDone
+	_ = c.ws.NetConn().Close()
+	c.cancel()
+	c.hub.remove(c)
+
+	_, code, reason, _ := c.closeState()
+	level := slogLevelFor(code)
+	c.log.Log(c.ctx, level, "websocket closed", "code", code, "reason", reason,
+		"duration", time.Since(c.opened).Round(time.Millisecond))
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				c.log.Error("websocket handler panicked", "handler", "OnClose", "panic", p, "stack", string(debug.Stack()))
+			}
+		}()
+		c.handler.OnClose(c, code, reason)
+	}()
+	c.hub.live.Done()
+}
+
+// slogLevelFor keeps routine closes out of the default log level.
+func slogLevelFor(code int) slog.Level {
+	switch code {
+	case CloseNormal, CloseGoingAway, websocket.CloseNoStatusReceived:
+		return slog.LevelDebug
+	case CloseInternal:
+		return slog.LevelError
+	default:
+		return slog.LevelInfo
+	}
+}

@@ -1,0 +1,180 @@
+// Package wsschema validates inbound WebSocket frames against the JSON
+// schemas generated from the AsyncAPI specs, and words each failure the way
+// the specs document it ("Missing required field: data.scenarioId").
+package wsschema
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+)
+
+// ErrInvalidJSON means the frame is not a JSON document.
+var ErrInvalidJSON = errors.New("invalid JSON")
+
+// Problem says why a frame does not match its message schema. Message is
+// safe to send to the client: it never echoes the offending value.
+type Problem struct {
+	Field   string // dotted path of the offending field, empty for the whole frame
+	Message string
+}
+
+func (p *Problem) Error() string { return p.Message }
+
+// Validator holds the compiled schemas of one spec's messages.
+type Validator struct {
+	schemas map[string]*jsonschema.Schema
+}
+
+// SchemaSource is the generated MessageSchema function of a spec package.
+type SchemaSource func(name string) ([]byte, bool)
+
+// Compile compiles the schemas of the named messages.
+func Compile(source SchemaSource, names ...string) (*Validator, error) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	v := &Validator{schemas: make(map[string]*jsonschema.Schema, len(names))}
+	for _, name := range names {
+		raw, ok := source(name)
+		if !ok {
+			return nil, fmt.Errorf("no schema for message %q", name)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("schema of %q: %w", name, err)
+		}
+		url := "mem:///" + name + ".json"
+		if err := c.AddResource(url, doc); err != nil {
+			return nil, fmt.Errorf("schema of %q: %w", name, err)
+		}
+		if v.schemas[name], err = c.Compile(url); err != nil {
+			return nil, fmt.Errorf("compile schema of %q: %w", name, err)
+		}
+	}
+	return v, nil
+}
+
+// Decode parses a frame into the generic form Validate takes (numbers are
+// kept exact as json.Number).
+func Decode(frame []byte) (any, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(frame))
+	if err != nil {
+		return nil, ErrInvalidJSON
+	}
+	return doc, nil
+}
+
+// Validate checks a decoded frame against the named message's schema.
+func (v *Validator) Validate(name string, frame any) *Problem {
+	schema, ok := v.schemas[name]
+	if !ok {
+		return &Problem{Message: "Unknown message: " + name}
+	}
+	err := schema.Validate(frame)
+	if err == nil {
+		return nil
+	}
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		return &Problem{Message: "Invalid message"}
+	}
+	return describe(firstLeaf(verr))
+}
+
+// firstLeaf follows the first cause down to the most specific failure.
+func firstLeaf(e *jsonschema.ValidationError) *jsonschema.ValidationError {
+	for len(e.Causes) > 0 {
+		e = e.Causes[0]
+	}
+	return e
+}
+
+func describe(e *jsonschema.ValidationError) *Problem {
+	field := strings.Join(e.InstanceLocation, ".")
+	switch k := e.ErrorKind.(type) {
+	case *kind.Required:
+		missing := joinPath(field, k.Missing[0])
+		return &Problem{Field: missing, Message: "Missing required field: " + missing}
+	case *kind.AdditionalProperties:
+		unknown := joinPath(field, k.Properties[0])
+		return &Problem{Field: unknown, Message: "Unknown field: " + unknown}
+	}
+	if field == "" {
+		return &Problem{Message: "Invalid message (" + reason(e.ErrorKind) + ")"}
+	}
+	return &Problem{Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, reason(e.ErrorKind))}
+}
+
+func reason(k jsonschema.ErrorKind) string {
+	switch k := k.(type) {
+	case *kind.Type:
+		return "must be " + article(strings.Join(k.Want, " or "))
+	case *kind.Enum:
+		return "must be one of " + joinValues(k.Want)
+	case *kind.Const:
+		return "must be " + fmt.Sprint(k.Want)
+	case *kind.Format:
+		return "must be a valid " + k.Want
+	case *kind.MinLength:
+		if k.Want == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must be at least %d characters", k.Want)
+	case *kind.MaxLength:
+		return fmt.Sprintf("must be at most %d characters", k.Want)
+	case *kind.MinItems:
+		return fmt.Sprintf("must have at least %d items", k.Want)
+	case *kind.MaxItems:
+		return fmt.Sprintf("must have at most %d items", k.Want)
+	case *kind.UniqueItems:
+		return "must not contain duplicates"
+	case *kind.Minimum:
+		return "must be at least " + ratString(k.Want)
+	case *kind.Maximum:
+		return "must be at most " + ratString(k.Want)
+	case *kind.ExclusiveMinimum:
+		return "must be greater than " + ratString(k.Want)
+	case *kind.ExclusiveMaximum:
+		return "must be less than " + ratString(k.Want)
+	case *kind.Pattern:
+		return "has an invalid format"
+	default:
+		return "is invalid"
+	}
+}
+
+func joinPath(parent, child string) string {
+	if parent == "" {
+		return child
+	}
+	return parent + "." + child
+}
+
+func joinValues(values []any) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = fmt.Sprint(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func article(typ string) string {
+	switch {
+	case typ == "integer" || typ == "object" || typ == "array":
+		return "an " + typ
+	default:
+		return "a " + typ
+	}
+}
+
+func ratString(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	return r.FloatString(6)
+}

@@ -1,0 +1,124 @@
+// Package server is the composition root: it opens the database, runs the
+// migrations, wires every API onto one Gin engine and owns graceful shutdown.
+// It is the only package that imports the API packages.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/platform/config"
+	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/platform/metrics"
+	"github.com/sessionhub/server/internal/platform/ops"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/specs"
+)
+
+// Server is one running instance of the whole product.
+type Server struct {
+	cfg     config.Config
+	db      *database.DB
+	hub     *wsconn.Hub
+	metrics *metrics.Metrics
+	engine  *gin.Engine
+	http    *http.Server
+
+	// stopBackground ends the APIs' background work (timers, listeners).
+	bgCtx          context.Context
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
+	closers        []func() error
+}
+
+// New opens the database named by cfg, migrates it and builds the routes.
+func New(ctx context.Context, cfg config.Config) (*Server, error) {
+	db, err := database.Open(cfg)
+	if err != nil {
+		return nil, err
+	}
+	bgCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{
+		cfg:            cfg,
+		db:             db,
+		metrics:        metrics.New(),
+		bgCtx:          bgCtx,
+		stopBackground: stop,
+	}
+	s.hub = wsconn.NewHub(s.metrics.Registry)
+	s.engine = gin.New()
+	s.engine.Use(gin.CustomRecovery(recoverToJSON), s.metrics.Middleware())
+	s.engine.HandleMethodNotAllowed = true
+
+	ops.Register(s.engine, db, s.metrics.Handler(), specs.FS)
+	if err := s.registerAPIs(ctx); err != nil {
+		stop()
+		_ = db.Close()
+		return nil, err
+	}
+	s.http = &http.Server{
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	return s, nil
+}
+
+// Handler is the server's whole HTTP surface.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// DB exposes the database (tests inspect what was stored).
+func (s *Server) DB() *database.DB { return s.db }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting, closes every WebSocket with 1001 after flushing
+// what was queued to it, waits for in-flight requests, stops background work
+// and closes the database.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var httpErr, wsErr error
+	wg.Add(2)
+	go func() { defer wg.Done(); httpErr = s.http.Shutdown(ctx) }()
+	go func() { defer wg.Done(); wsErr = s.hub.Shutdown(ctx) }()
+	wg.Wait()
+	s.stopBackground()
+	s.background.Wait()
+	var closeErr error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		closeErr = errors.Join(closeErr, s.closers[i]())
+	}
+	return errors.Join(httpErr, wsErr, closeErr, s.db.Close())
+}
+
+// goBackground runs fn until Shutdown.
+func (s *Server) goBackground(name string, fn func(ctx context.Context)) {
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		fn(s.bgCtx)
+		slog.Debug("background task stopped", "task", name)
+	}()
+}
+
+func recoverToJSON(c *gin.Context, recovered any) {
+	slog.Error("panic serving request", "route", c.FullPath(), "panic", fmt.Sprint(recovered))
+	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{
+		"error": "Internal error", "message": "The server failed to handle the request", "code": "INTERNAL_ERROR",
+	})
+}

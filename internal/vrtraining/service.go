@@ -1,0 +1,116 @@
+package vrtraining
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps sessions. Update runs fn inside one transaction on the locked
+// row, so concurrent updates of a session are serialized.
+type Store interface {
+	Create(ctx context.Context, s Session) error
+	Get(ctx context.Context, id string) (Session, error)
+	List(ctx context.Context, activeOnly bool) ([]Session, error)
+	Update(ctx context.Context, id string, fn func(*Session) error) (Session, error)
+}
+
+// ChangeKind says what happened to a session.
+type ChangeKind string
+
+const (
+	Created ChangeKind = "created"
+	Updated ChangeKind = "updated"
+)
+
+// Change is one notification for watchers.
+type Change struct {
+	Kind    ChangeKind
+	Session Session
+}
+
+// Service holds the session rules and notifies watchers of every change.
+type Service struct {
+	store Store
+	now   func() time.Time
+
+	mu       sync.RWMutex
+	watchers map[int]func(Change)
+	nextID   int
+}
+
+// NewService returns a Service over store.
+func NewService(store Store) *Service {
+	return &Service{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, watchers: map[int]func(Change){}}
+}
+
+// Create starts a new session; it begins running.
+func (s *Service) Create(ctx context.Context, n NewSession) (Session, error) {
+	if err := n.validate(); err != nil {
+		return Session{}, err
+	}
+	now := s.now()
+	sess := Session{
+		ID: uuid.NewString(), ScenarioID: n.ScenarioID, AvatarID: n.AvatarID, ObserverID: n.ObserverID,
+		Status: StatusRunning, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.Create(ctx, sess); err != nil {
+		return Session{}, fmt.Errorf("create session: %w", err)
+	}
+	s.notify(Change{Kind: Created, Session: sess})
+	return sess, nil
+}
+
+// Update changes a session's status, notes and score.
+func (s *Service) Update(ctx context.Context, id string, u Update) (Session, error) {
+	if u.Notes != nil && len([]rune(*u.Notes)) > MaxNotesLength {
+		return Session{}, fmt.Errorf("%w: notes longer than %d characters", ErrInvalid, MaxNotesLength)
+	}
+	sess, err := s.store.Update(ctx, id, func(sess *Session) error { return u.apply(sess, s.now()) })
+	if err != nil {
+		return Session{}, err
+	}
+	s.notify(Change{Kind: Updated, Session: sess})
+	return sess, nil
+}
+
+// Get returns one session.
+func (s *Service) Get(ctx context.Context, id string) (Session, error) {
+	return s.store.Get(ctx, id)
+}
+
+// All returns every session, oldest first.
+func (s *Service) All(ctx context.Context) ([]Session, error) {
+	return s.store.List(ctx, false)
+}
+
+// Active returns the running and paused sessions, oldest first.
+func (s *Service) Active(ctx context.Context) ([]Session, error) {
+	return s.store.List(ctx, true)
+}
+
+// Watch calls fn for every change from now on, until the returned stop
+// function is called. fn must not block: it runs on the changer's goroutine.
+func (s *Service) Watch(fn func(Change)) (stop func()) {
+	s.mu.Lock()
+	id := s.nextID
+	s.nextID++
+	s.watchers[id] = fn
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.watchers, id)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Service) notify(c Change) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, fn := range s.watchers {
+		fn(c)
+	}
+}

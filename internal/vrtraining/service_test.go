@@ -1,0 +1,198 @@
+package vrtraining_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/sessionhub/server/internal/platform/database/dbtest"
+	"github.com/sessionhub/server/internal/vrtraining"
+	"github.com/sessionhub/server/internal/vrtraining/store"
+)
+
+func newService(t *testing.T) *vrtraining.Service {
+	t.Helper()
+	return vrtraining.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+}
+
+func create(t *testing.T, svc *vrtraining.Service) vrtraining.Session {
+	t.Helper()
+	s, err := svc.Create(context.Background(), vrtraining.NewSession{ScenarioID: "fire-drill", AvatarID: "avatar-7", ObserverID: "obs-1"})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCreateStartsRunningAndIsStored(t *testing.T) {
+	svc := newService(t)
+	s := create(t, svc)
+	if s.Status != vrtraining.StatusRunning || s.ID == "" || s.EndedAt != nil {
+		t.Fatalf("new session = %+v, want running with an id and no endedAt", s)
+	}
+	got, err := svc.Get(context.Background(), s.ID)
+	if err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	if got.ScenarioID != "fire-drill" || got.AvatarID != "avatar-7" || got.ObserverID != "obs-1" || !got.CreatedAt.Equal(s.CreatedAt) {
+		t.Fatalf("stored session = %+v, want what was created (%+v)", got, s)
+	}
+}
+
+func TestCreateRejectsEmptyAndLongIDs(t *testing.T) {
+	svc := newService(t)
+	long := string(make([]rune, vrtraining.MaxIDLength+1))
+	for name, n := range map[string]vrtraining.NewSession{
+		"empty scenario": {ScenarioID: "", AvatarID: "a", ObserverID: "o"},
+		"long avatar":    {ScenarioID: "s", AvatarID: long, ObserverID: "o"},
+	} {
+		if _, err := svc.Create(context.Background(), n); !errors.Is(err, vrtraining.ErrInvalid) {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+		}
+	}
+}
+
+func TestStatusTransitions(t *testing.T) {
+	tests := []struct {
+		name    string
+		steps   []vrtraining.Status
+		wantErr error
+	}{
+		{"pause and resume", []vrtraining.Status{"paused", "running", "paused"}, nil},
+		{"complete", []vrtraining.Status{"completed"}, nil},
+		{"same status again", []vrtraining.Status{"running", "running"}, nil},
+		{"completed is final", []vrtraining.Status{"completed", "running"}, vrtraining.ErrFinal},
+		{"failed is final", []vrtraining.Status{"failed", "failed"}, vrtraining.ErrFinal},
+		{"unknown status", []vrtraining.Status{"stopped"}, vrtraining.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc := newService(t)
+			s := create(t, svc)
+			var err error
+			for _, st := range tt.steps {
+				if _, err = svc.Update(context.Background(), s.ID, vrtraining.Update{Status: st}); err != nil {
+					break
+				}
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("after %v: err = %v, want %v", tt.steps, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestUpdateKeepsUnnamedFieldsAndSetsEndedAt(t *testing.T) {
+	svc := newService(t)
+	s := create(t, svc)
+	ctx := context.Background()
+	if _, err := svc.Update(ctx, s.ID, vrtraining.Update{Status: "paused", Notes: ptr("trainee hesitated"), Score: ptr(71.5)}); err != nil {
+		t.Fatal(err)
+	}
+	done, err := svc.Update(ctx, s.ID, vrtraining.Update{Status: "completed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Notes == nil || *done.Notes != "trainee hesitated" || done.Score == nil || *done.Score != 71.5 {
+		t.Fatalf("notes/score = %v/%v, want kept from the previous update", done.Notes, done.Score)
+	}
+	if done.EndedAt == nil || done.UpdatedAt.Before(done.CreatedAt) {
+		t.Fatalf("completed session = %+v, want endedAt set and updatedAt >= createdAt", done)
+	}
+	stored, _ := svc.Get(ctx, s.ID)
+	if stored.EndedAt == nil || !stored.EndedAt.Equal(*done.EndedAt) {
+		t.Fatalf("stored endedAt = %v, want %v", stored.EndedAt, done.EndedAt)
+	}
+}
+
+func TestUnknownSessionIsNotFound(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	if _, err := svc.Get(ctx, "2f1c8c1e-4c38-4f7b-9d55-0d7c0c3c6a11"); !errors.Is(err, vrtraining.ErrNotFound) {
+		t.Fatalf("get unknown: err = %v, want ErrNotFound", err)
+	}
+	if _, err := svc.Update(ctx, "2f1c8c1e-4c38-4f7b-9d55-0d7c0c3c6a11", vrtraining.Update{Status: "paused"}); !errors.Is(err, vrtraining.ErrNotFound) {
+		t.Fatalf("update unknown: err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestActiveIsRunningOrPausedOldestFirst(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	running, paused, completed, failed := create(t, svc), create(t, svc), create(t, svc), create(t, svc)
+	mustUpdate := func(id string, st vrtraining.Status) {
+		if _, err := svc.Update(ctx, id, vrtraining.Update{Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustUpdate(paused.ID, "paused")
+	mustUpdate(completed.ID, "completed")
+	mustUpdate(failed.ID, "failed")
+
+	active, err := svc.Active(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(active) != 2 || active[0].ID != running.ID || active[1].ID != paused.ID {
+		t.Fatalf("active = %v, want [%s %s]", ids(active), running.ID, paused.ID)
+	}
+	all, _ := svc.All(ctx)
+	if len(all) != 4 || all[0].ID != running.ID || all[3].ID != failed.ID {
+		t.Fatalf("all = %v, want the four sessions oldest first", ids(all))
+	}
+}
+
+func TestWatchersSeeEveryChangeUntilStopped(t *testing.T) {
+	svc := newService(t)
+	var mu sync.Mutex
+	var seen []vrtraining.ChangeKind
+	stop := svc.Watch(func(c vrtraining.Change) { mu.Lock(); seen = append(seen, c.Kind); mu.Unlock() })
+	s := create(t, svc)
+	if _, err := svc.Update(context.Background(), s.ID, vrtraining.Update{Status: "paused"}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	create(t, svc)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || seen[0] != vrtraining.Created || seen[1] != vrtraining.Updated {
+		t.Fatalf("watcher saw %v, want [created updated] and nothing after stop", seen)
+	}
+}
+
+func TestConcurrentUpdatesAreSerialized(t *testing.T) {
+	svc := newService(t)
+	s := create(t, svc)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			st := vrtraining.StatusPaused
+			if i%2 == 0 {
+				st = vrtraining.StatusRunning
+			}
+			_, err := svc.Update(context.Background(), s.ID, vrtraining.Update{Status: st, Score: ptr(float64(i))})
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent update failed: %v", err)
+		}
+	}
+}
+
+func ids(ss []vrtraining.Session) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.ID
+	}
+	return out
+}

@@ -1,0 +1,260 @@
+// Package wsapi adapts the VR training domain to the WebSocket contract in
+// specs/vrtraining.asyncapi.yaml (generated types in gen/vrtraining).
+package wsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	gen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+	"github.com/sessionhub/server/internal/vrtraining"
+)
+
+// API serves /ws/sessions.
+type API struct {
+	svc       *vrtraining.Service
+	hub       *wsconn.Hub
+	validator *wsschema.Validator
+	opts      wsconn.Options
+}
+
+// commands are the client messages; a message's name is its command value.
+var commands = []string{
+	gen.MsgCreateSession, gen.MsgUpdateSession, gen.MsgGetActiveSessions,
+	gen.MsgGetSessionJSON, gen.MsgWatchSessions, gen.MsgUnwatchSessions,
+}
+
+// New compiles the command schemas and returns the API.
+func New(svc *vrtraining.Service, hub *wsconn.Hub) (*API, error) {
+	v, err := wsschema.Compile(gen.MessageSchema, commands...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit}}, nil
+}
+
+// Path is where the API is mounted.
+func (a *API) Path() string { return gen.ChannelWsSessions }
+
+// ServeHTTP upgrades the request and serves commands until the client leaves.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a}, nil)
+}
+
+// connection is one client's state. While a command is being handled,
+// session_changed events for this connection wait, so the command's own
+// reply always comes before the events it caused.
+type connection struct {
+	api *API
+
+	mu        sync.Mutex
+	busy      bool
+	deferred  []gen.SessionChanged
+	stopWatch func()
+}
+
+func (c *connection) OnOpen(*wsconn.Conn) error { return nil }
+
+func (c *connection) OnClose(*wsconn.Conn, int, string) {
+	c.mu.Lock()
+	stop := c.stopWatch
+	c.stopWatch = nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	c.mu.Lock()
+	c.busy = true
+	c.mu.Unlock()
+
+	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+
+	c.mu.Lock()
+	c.busy = false
+	pending := c.deferred
+	c.deferred = nil
+	c.mu.Unlock()
+	for _, ev := range pending {
+		_ = conn.SendJSON(ev)
+	}
+}
+
+// handle turns one frame into its one reply.
+func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
+	frame, err := wsschema.Decode(data)
+	if err != nil {
+		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	}
+	obj, ok := frame.(map[string]any)
+	if !ok {
+		return errorReply(nil, gen.ErrorCodeValidationError, "Invalid message (must be a JSON object)")
+	}
+	rawCommand, present := obj["command"]
+	command, isString := rawCommand.(string)
+	switch {
+	case !present:
+		return errorReply(nil, gen.ErrorCodeValidationError, "Missing required field: command")
+	case !isString:
+		return errorReply(nil, gen.ErrorCodeValidationError, "Invalid value for field: command (must be a string)")
+	}
+	if !isCommand(command) {
+		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
+	}
+	if problem := c.api.validator.Validate(command, frame); problem != nil {
+		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
+	}
+	reply, err := c.dispatch(ctx, conn, command, data)
+	if err != nil {
+		return domainError(command, err)
+	}
+	return reply
+}
+
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, data []byte) (any, error) {
+	svc := c.api.svc
+	switch command {
+	case gen.MsgCreateSession:
+		var req gen.CreateSessionRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
+		return gen.CreateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session created")}, err
+	case gen.MsgUpdateSession:
+		var req gen.UpdateSessionRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		s, err := svc.Update(ctx, req.Data.SessionID, vrtraining.Update{Status: vrtraining.Status(req.Data.Status), Notes: req.Data.Notes, Score: req.Data.Score})
+		return gen.UpdateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session updated")}, withID(err, req.Data.SessionID)
+	case gen.MsgGetActiveSessions:
+		list, err := svc.Active(ctx)
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(list)}, err
+	case gen.MsgGetSessionJSON:
+		var req gen.GetSessionJSONRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		if req.Data != nil && req.Data.SessionID != nil {
+			s, err := svc.Get(ctx, *req.Data.SessionID)
+			return gen.GetSessionJSONSuccessOne{Command: command, ResponseType: success, Data: toWire(s)}, withID(err, *req.Data.SessionID)
+		}
+		list, err := svc.All(ctx)
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(list)}, err
+	case gen.MsgWatchSessions:
+		c.watch(conn)
+		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
+	default: // gen.MsgUnwatchSessions; isCommand admitted nothing else
+		c.unwatch()
+		return gen.UnwatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: false}}, nil
+	}
+}
+
+func (c *connection) watch(conn *wsconn.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopWatch != nil {
+		return
+	}
+	c.stopWatch = c.api.svc.Watch(func(ch vrtraining.Change) {
+		ev := gen.SessionChanged{Command: gen.SessionChangedCommandValue, ResponseType: gen.SessionChangedResponseTypeValue, Data: toWire(ch.Session), Message: gen.SessionChangedMessage(ch.Kind)}
+		c.mu.Lock()
+		if c.busy {
+			c.deferred = append(c.deferred, ev)
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		_ = conn.SendJSON(ev)
+	})
+}
+
+func (c *connection) unwatch() {
+	c.mu.Lock()
+	stop := c.stopWatch
+	c.stopWatch = nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+const success = "success"
+
+func isCommand(name string) bool {
+	for _, c := range commands {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// idError carries the session id a domain error is about, for the message.
+type idError struct {
+	id  string
+	err error
+}
+
+func (e *idError) Error() string { return e.err.Error() }
+func (e *idError) Unwrap() error { return e.err }
+
+func withID(err error, id string) error {
+	if err == nil {
+		return nil
+	}
+	return &idError{id: id, err: err}
+}
+
+// domainError is the one place domain errors become error replies.
+func domainError(command string, err error) gen.ErrorReply {
+	id := ""
+	var final *vrtraining.FinalError
+	var ie *idError
+	if errors.As(err, &ie) {
+		id = ie.id
+	}
+	switch {
+	case errors.Is(err, vrtraining.ErrNotFound):
+		return errorReply(&command, gen.ErrorCodeSessionNotFound, "Session not found: "+id)
+	case errors.As(err, &final):
+		return errorReply(&command, gen.ErrorCodeSessionFinal, fmt.Sprintf("Session is final: %s is %s", final.ID, final.Status))
+	case errors.Is(err, vrtraining.ErrInvalid):
+		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid request: "+err.Error())
+	default:
+		slog.Error("vrtraining command failed", "command", command, "err", err)
+		return errorReply(&command, gen.ErrorCodeInternalError, "Internal error")
+	}
+}
+
+func errorReply(command *string, code gen.ErrorCode, message string) gen.ErrorReply {
+	return gen.ErrorReply{ResponseType: gen.ErrorReplyResponseTypeValue, Code: code, Message: message, Command: command}
+}
+
+func text(s string) *string { return &s }
+
+func toWire(s vrtraining.Session) gen.Session {
+	return gen.Session{
+		SessionID: s.ID, ScenarioID: s.ScenarioID, AvatarID: s.AvatarID, ObserverID: s.ObserverID,
+		Status: gen.SessionStatus(s.Status), Notes: s.Notes, Score: s.Score,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
+	}
+}
+
+func toWireList(list []vrtraining.Session) []gen.Session {
+	out := make([]gen.Session, len(list))
+	for i, s := range list {
+		out[i] = toWire(s)
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+)
+
+// renderSpecGo renders spec.gen.go: channel and message names, the message
+// and channel tables, and accessors for the embedded JSON schemas.
+func (p *plan) renderSpecGo() ([]byte, error) {
+	w := newGoWriter()
+	w.imports["embed"] = true
+	w.imports["io/fs"] = true
+	p.writeChannelConsts(w)
+	p.writeMessageConsts(w)
+	w.printf("%s", specGoTypes)
+	p.writeMessageTable(w)
+	p.writeChannelTable(w)
+	p.writeSchemaAccessors(w)
+	return w.source(p.doc.SpecBase, p.pkg)
+}
+
+const specGoTypes = `// Directions of a message, seen from the server.
+const (
+	DirectionClient = "client" // AsyncAPI publish: the client sends it
+	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
+)
+
+// MessageInfo describes one message on one channel.
+type MessageInfo struct {
+	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
+	Title       string
+	Summary     string
+	Direction   string // DirectionClient or DirectionServer
+	Channel     string // the channel path
+	PayloadType string // the Go type of the payload in this package
+}
+
+// ChannelInfo describes one WebSocket path.
+type ChannelInfo struct {
+	Path             string
+	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string // close code → meaning (x-close-codes)
+	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+}
+
+`
+
+func (p *plan) writeChannelConsts(w *goWriter) {
+	w.printf("// Channel paths.\nconst (\n")
+	for _, ch := range p.doc.Channels {
+		w.comment("\t", firstParagraph(ch.Description))
+		w.printf("\t%s = %s\n", p.channelConst[ch], strconv.Quote(ch.Path))
+	}
+	w.printf(")\n\n")
+}
+
+func (p *plan) writeMessageConsts(w *goWriter) {
+	w.printf("// Message names.\nconst (\n")
+	for _, msg := range p.doc.Messages {
+		w.comment("\t", msg.Summary)
+		w.printf("\t%s = %s\n", p.msgConst[msg], strconv.Quote(msg.Name))
+	}
+	w.printf(")\n\n")
+}
+
+func (p *plan) writeMessageTable(w *goWriter) {
+	w.printf("// Messages lists every message of every channel, sorted by channel, direction and name.\n")
+	w.printf("var Messages = []MessageInfo{\n")
+	for _, row := range p.messageRows() {
+		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s},\n",
+			p.msgConst[row.msg], strconv.Quote(row.msg.Title), strconv.Quote(row.msg.Summary),
+			"Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]))
+	}
+	w.printf("}\n\n")
+}
+
+func (p *plan) writeChannelTable(w *goWriter) {
+	w.printf("// Channels lists every channel, sorted by path.\nvar Channels = []ChannelInfo{\n")
+	for _, ch := range p.doc.Channels {
+		w.printf("\t{\n\t\tPath: %s,\n\t\tReadLimit: %d,\n", p.channelConst[ch], ch.ReadLimit)
+		codes := make([]intText, 0, len(ch.CloseCodes))
+		for _, c := range ch.CloseCodes {
+			codes = append(codes, intText{c.Code, c.Description})
+		}
+		w.printf("\t\tCloseCodes: %s,\n", goIntMap(codes))
+		ups := make([]intText, 0, len(ch.Upgrades))
+		for _, u := range ch.Upgrades {
+			ups = append(ups, intText{u.Status, u.Description})
+		}
+		w.printf("\t\tUpgradeResponses: %s,\n\t},\n", goIntMap(ups))
+	}
+	w.printf("}\n\n")
+}
+
+type intText struct {
+	key  int
+	text string
+}
+
+func goIntMap(entries []intText) string {
+	if len(entries) == 0 {
+		return "map[int]string{}"
+	}
+	var b strings.Builder
+	b.WriteString("map[int]string{\n")
+	for _, e := range entries {
+		b.WriteString("\t\t\t" + strconv.Itoa(e.key) + ": " + strconv.Quote(e.text) + ",\n")
+	}
+	b.WriteString("\t\t}")
+	return b.String()
+}
+
+func (p *plan) writeSchemaAccessors(w *goWriter) {
+	w.printf("//go:embed schemas/*.json\nvar schemaFS embed.FS\n\n")
+	w.printf("var messageSchemaFiles = map[string]string{\n")
+	for _, msg := range p.doc.Messages {
+		w.printf("\t%s: %s,\n", p.msgConst[msg], strconv.Quote(p.schemas.messageFile[msg.Name]))
+	}
+	w.printf("}\n\nvar upgradeSchemaFiles = map[int]string{\n")
+	for _, status := range p.schemas.upgradeOrder {
+		w.printf("\t%d: %s,\n", status, strconv.Quote(p.schemas.upgradeFile[status]))
+	}
+	w.printf("}\n\n%s", schemaAccessorFuncs)
+}
+
+const schemaAccessorFuncs = `// MessageSchema returns the JSON Schema (draft 2020-12, self-contained) of the
+// payload of the named message; a fresh copy on every call.
+func MessageSchema(name string) ([]byte, bool) {
+	return readSchema(messageSchemaFiles[name])
+}
+
+// UpgradeSchema returns the JSON Schema of the body of the HTTP reply with the
+// given status that a channel sends instead of upgrading (x-upgrade-responses).
+func UpgradeSchema(status int) ([]byte, bool) {
+	return readSchema(upgradeSchemaFiles[status])
+}
+
+func readSchema(path string) ([]byte, bool) {
+	if path == "" {
+		return nil, false
+	}
+	data, err := fs.ReadFile(schemaFS, path)
+	return data, err == nil
+}
+`
+
+type messageRow struct {
+	channel   *channel
+	direction string
+	msg       *message
+}
+
+// messageRows lists (channel, direction, message) sorted by channel path,
+// direction and message name.
+func (p *plan) messageRows() []messageRow {
+	var rows []messageRow
+	for _, ch := range p.doc.Channels {
+		for _, op := range ch.Operations {
+			for _, msg := range sortedMessages(op.Messages) {
+				rows = append(rows, messageRow{channel: ch, direction: op.Direction, msg: msg})
+			}
+		}
+	}
+	return rows
+}
+
+func sortedMessages(msgs []*message) []*message {
+	out := append([]*message(nil), msgs...)
+	slicesSortFunc(out)
+	return out
+}
+
+// firstParagraph returns text up to its first blank line, for short comments.
+func firstParagraph(text string) string {
+	text = strings.TrimSpace(text)
+	if i := strings.Index(text, "\n\n"); i >= 0 {
+		return text[:i]
+	}
+	return text
+}
