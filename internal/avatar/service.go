@@ -12,7 +12,9 @@ import (
 
 // Store keeps avatar sessions.
 type Store interface {
-	Create(ctx context.Context, s Session) error
+	// Create stores s unless its key already has limit active sessions
+	// (limit 0: no limit), atomically; then it returns a *LimitError.
+	Create(ctx context.Context, s Session, limit int) error
 	// Get returns the session with id started by the key with fingerprint.
 	Get(ctx context.Context, fingerprint, id string) (Session, error)
 	// End marks an active session ended; ErrNotFound when it is not active.
@@ -21,14 +23,16 @@ type Store interface {
 
 // Service starts and stops sessions.
 type Service struct {
-	store  Store
-	tokens *auth.Signer
-	now    func() time.Time
+	store          Store
+	tokens         *auth.Signer
+	maxSessionsKey int
+	now            func() time.Time
 }
 
-// NewService returns a Service; tokens signs the session tokens.
-func NewService(store Store, tokens *auth.Signer) *Service {
-	return &Service{store: store, tokens: tokens, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+// NewService returns a Service; tokens signs the session tokens and
+// maxPerKey bounds the active sessions of one API key (0: unbounded).
+func NewService(store Store, tokens *auth.Signer, maxPerKey int) *Service {
+	return &Service{store: store, tokens: tokens, maxSessionsKey: maxPerKey, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Start creates a session for the API key and mints its token.
@@ -44,18 +48,28 @@ func (s *Service) Start(ctx context.Context, apiKey string, cfg Config) (Started
 	if err != nil {
 		return Started{}, err
 	}
-	if err := s.store.Create(ctx, sess); err != nil {
+	if err := s.store.Create(ctx, sess, s.maxSessionsKey); err != nil {
 		return Started{}, fmt.Errorf("store avatar session: %w", err)
 	}
 	return Started{Session: sess, Token: token}, nil
 }
 
-// Stop ends the session id if token is that session's token.
+// Stop ends the session id if token is that session's token. The token's
+// expiry is not checked: it still proves whose session it is.
 func (s *Service) Stop(ctx context.Context, apiKey, id, token string) error {
-	if _, err := s.VerifyToken(token, id); err != nil {
-		return err
+	if token == "" {
+		return ErrMissingToken
+	}
+	claims, err := s.tokens.VerifyAllowExpired(token)
+	if err != nil || claims.SessionID != id {
+		return fmt.Errorf("%w: not a token of session %s", ErrInvalidToken, id)
 	}
 	return s.store.End(ctx, auth.Fingerprint(apiKey), id, EndedByStop, s.now())
+}
+
+// Status returns a session of the API key, active or ended.
+func (s *Service) Status(ctx context.Context, apiKey, id string) (Session, error) {
+	return s.store.Get(ctx, auth.Fingerprint(apiKey), id)
 }
 
 // VerifyToken checks a session token and, when wantID is not empty, that it

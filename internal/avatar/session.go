@@ -4,6 +4,7 @@ package avatar
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -27,10 +28,22 @@ const (
 var (
 	// ErrNotFound: no active session with that id for this API key.
 	ErrNotFound = errors.New("session not found or already terminated")
-	// ErrInvalidToken: the session token is missing, forged, expired or
-	// belongs to another session.
+	// ErrInvalidToken: the session token is forged, expired or belongs to
+	// another session.
 	ErrInvalidToken = errors.New("invalid session token")
+	// ErrMissingToken: a stop named no session token at all.
+	ErrMissingToken = errors.New("missing session token")
+	// ErrTooManySessions: the API key is at its concurrent-session limit.
+	ErrTooManySessions = errors.New("too many concurrent sessions")
 )
+
+// LimitError says which limit a start ran into.
+type LimitError struct{ Limit int }
+
+func (e *LimitError) Error() string { return fmt.Sprintf("too many concurrent sessions (limit %d)", e.Limit) }
+
+// Is makes errors.Is(err, ErrTooManySessions) hold.
+func (e *LimitError) Is(target error) bool { return target == ErrTooManySessions }
 
 // AgoraSettings is where the avatar publishes its stream.
 type AgoraSettings struct {

@@ -7,6 +7,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/gen/docs/asyncapi"
+	"github.com/sessionhub/server/internal/avatar"
+	avhttp "github.com/sessionhub/server/internal/avatar/httpapi"
+	avstore "github.com/sessionhub/server/internal/avatar/store"
+	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/ops"
 	"github.com/sessionhub/server/internal/vrtraining"
 	vrstore "github.com/sessionhub/server/internal/vrtraining/store"
@@ -17,6 +21,9 @@ import (
 func (s *Server) registerAPIs(ctx context.Context) error {
 	if err := s.registerVRTraining(); err != nil {
 		return fmt.Errorf("vrtraining: %w", err)
+	}
+	if err := s.registerAvatar(); err != nil {
+		return fmt.Errorf("avatar: %w", err)
 	}
 	ops.RegisterDocs(s.engine, apiDocs, asyncapi.Pages)
 	return nil
@@ -64,3 +71,15 @@ var apiDocs = []ops.APIDoc{
 		AsyncAPI:    []ops.AsyncDoc{{Spec: "decisions.asyncapi.yaml", Page: "decisions.html"}},
 	},
 }
+
+func (s *Server) registerAvatar() error {
+	if err := avstore.Migrate(s.db); err != nil {
+		return err
+	}
+	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
+	svc := avatar.NewService(avstore.New(s.db), tokens, s.cfg.AvatarMaxSessionsPerKey)
+	return avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath))
+}
+
+// avatarWebSocketPath is the seed example's websocket_address path.
+const avatarWebSocketPath = "/v1/websocket"

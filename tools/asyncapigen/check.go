@@ -9,7 +9,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// check runs the spec checks behind -check and returns one line per problem:
+// check runs the spec checks behind -check and returns one line per problem
+// (a schema that does not compile is an error):
 //   - every message example validates against its message's schema;
 //   - within one channel and direction each example matches no other
 //     message's schema (the schemas classify frames);
@@ -24,6 +25,11 @@ func (p *plan) check() ([]string, error) {
 			return nil, fmt.Errorf("message %s: compile schema: %w", msg.Name, err)
 		}
 		compiled[msg] = sch
+	}
+	for _, status := range p.schemas.upgradeOrder {
+		if _, err := compileSchema(p.schemas.files[p.schemas.upgradeFile[status]], fmt.Sprintf("mem:///upgrade_%d.json", status)); err != nil {
+			return nil, fmt.Errorf("x-upgrade-responses %d: compile schema: %w", status, err)
+		}
 	}
 	var problems []string
 	for _, ch := range p.doc.Channels {

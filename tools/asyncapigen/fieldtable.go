@@ -40,6 +40,15 @@ func (d *document) fieldRows(s schemaObj) []fieldRow {
 	return t.rows
 }
 
+// rootConstraints describes constraints on the payload object as a whole.
+func (d *document) rootConstraints(s schemaObj) string {
+	resolved, _, err := d.resolve(s)
+	if err != nil {
+		return ""
+	}
+	return constraints(d.flattenAllOf(resolved))
+}
+
 func stackOf(ref string) []string {
 	if ref == "" {
 		return nil
@@ -61,6 +70,11 @@ func (t *fieldTable) children(prefix string, depth int, s schemaObj, stack []str
 
 // add appends the row for one value and descends into what it contains.
 func (t *fieldTable) add(path string, depth int, s schemaObj, required string, stack []string) {
+	nullable := isNullable(s)
+	if inner, ok := nullableAlternative(s); ok {
+		nullable = true
+		s = withDescription(inner, t.doc.description(s))
+	}
 	resolved, ref, err := t.doc.resolve(s)
 	if err != nil {
 		t.rows = append(t.rows, fieldRow{Depth: depth, Path: path, Type: "unresolved", Description: err.Error()})
@@ -68,7 +82,7 @@ func (t *fieldTable) add(path string, depth int, s schemaObj, required string, s
 	}
 	resolved = t.doc.flattenAllOf(resolved)
 	row := fieldRow{
-		Depth: depth, Path: path, Type: typeLabel(resolved, ref, isNullable(s)), Required: required,
+		Depth: depth, Path: path, Type: typeLabel(resolved, ref, nullable), Required: required,
 		Description: t.doc.description(s), Constraints: constraints(resolved),
 	}
 	if ref != "" && slices.Contains(stack, ref) {
@@ -106,6 +120,16 @@ func (t *fieldTable) descend(path string, depth int, s schemaObj, stack []string
 			}
 		}
 	}
+}
+
+// withDescription returns s with description desc (a copy when it changes).
+func withDescription(s schemaObj, desc string) schemaObj {
+	if desc == "" || stringField(s, "description") == desc {
+		return s
+	}
+	out := withoutKey(s, "description")
+	out["description"] = desc
+	return out
 }
 
 func yesNo(b bool) string {
@@ -199,7 +223,28 @@ func constraints(s schemaObj) string {
 	if ap, ok := s["additionalProperties"].(bool); ok && !ap {
 		parts = append(parts, "no other properties")
 	}
+	if sets := requiredAlternatives(s, "anyOf"); sets != "" {
+		parts = append(parts, "requires at least one of "+sets)
+	}
+	if sets := requiredAlternatives(s, "oneOf"); sets != "" {
+		parts = append(parts, "requires exactly one of "+sets)
+	}
 	return strings.Join(parts, "; ")
+}
+
+// requiredAlternatives describes an anyOf/oneOf whose items only list
+// required properties: "sampleRate | sample_rate".
+func requiredAlternatives(s schemaObj, keyword string) string {
+	items, _ := s[keyword].([]any)
+	var sets []string
+	for _, item := range items {
+		branch, _ := item.(map[string]any)
+		if len(branch) != 1 || branch["required"] == nil {
+			return ""
+		}
+		sets = append(sets, strings.Join(sortedKeys(requiredSet(branch)), " + "))
+	}
+	return strings.Join(sets, " | ")
 }
 
 // jsonText renders a value as compact JSON, leaving <, > and & readable.

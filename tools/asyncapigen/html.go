@@ -68,6 +68,7 @@ type messageView struct {
 	Summary     string
 	Description template.HTML
 	PayloadType string
+	PayloadNote string
 	Rows        []fieldRow
 	Examples    []exampleView
 }
@@ -145,7 +146,8 @@ func (p *plan) operationView(ch *channel, op *operation) operationView {
 		mv := messageView{
 			Name: msg.Name, Anchor: p.channelConst[ch] + "-" + op.Direction + "-" + msg.Name,
 			Title: msg.Title, Summary: msg.Summary, Description: renderMarkdown(msg.Description, 4),
-			PayloadType: p.types.payloadTypes[msg], Rows: p.doc.fieldRows(msg.Payload),
+			PayloadType: p.types.payloadTypes[msg], PayloadNote: p.doc.rootConstraints(msg.Payload),
+			Rows: p.doc.fieldRows(msg.Payload),
 		}
 		for _, ex := range msg.Examples {
 			pretty, err := marshalPretty(ex.Payload)

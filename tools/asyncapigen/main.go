@@ -46,7 +46,10 @@ func run(o options, report io.Writer) error {
 		return errors.New("nothing to do: give -out, -ts, -html or -check")
 	}
 	if o.pkg == "" {
-		o.pkg = filepath.Base(o.outDir)
+		o.pkg = "api" // only the Go package needs a name
+		if o.outDir != "" {
+			o.pkg = filepath.Base(o.outDir)
+		}
 	}
 	doc, err := loadDocument(o.specPath)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"html"
 	"html/template"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -113,21 +114,23 @@ var (
 	linkText   = regexp.MustCompile(`\[([^\]]+)\]\([^)\s]*\)`)
 )
 
-// renderInline escapes s, then renders code spans (whose content is left
-// alone), bold, emphasis and link texts.
+var codePlaceholder = regexp.MustCompile("\x00([0-9]+)\x00")
+
+// renderInline escapes s and renders code spans (whose content is left
+// alone), bold, emphasis and link texts. Code spans are set aside first, so
+// emphasis may enclose them.
 func renderInline(s string) string {
-	var out strings.Builder
-	rest := s
-	for {
-		loc := inlineCode.FindStringSubmatchIndex(rest)
-		if loc == nil {
-			out.WriteString(renderEmphasis(rest))
-			return out.String()
-		}
-		out.WriteString(renderEmphasis(rest[:loc[0]]))
-		out.WriteString("<code>" + html.EscapeString(rest[loc[2]:loc[3]]) + "</code>")
-		rest = rest[loc[1]:]
-	}
+	var spans []string
+	s = strings.ReplaceAll(s, "\x00", "")
+	s = inlineCode.ReplaceAllStringFunc(s, func(span string) string {
+		spans = append(spans, "<code>"+html.EscapeString(span[1:len(span)-1])+"</code>")
+		return "\x00" + strconv.Itoa(len(spans)-1) + "\x00"
+	})
+	s = renderEmphasis(s)
+	return codePlaceholder.ReplaceAllStringFunc(s, func(token string) string {
+		i, _ := strconv.Atoi(strings.Trim(token, "\x00"))
+		return spans[i]
+	})
 }
 
 func renderEmphasis(s string) string {

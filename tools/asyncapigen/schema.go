@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // schemaObj is one JSON Schema object as the AsyncAPI parser returns it.
@@ -248,6 +247,36 @@ func isAnnotationOnly(s schemaObj) bool {
 	return true
 }
 
-func slicesSortFunc(msgs []*message) {
-	slices.SortFunc(msgs, func(a, b *message) int { return strings.Compare(a.Name, b.Name) })
+// nullableAlternative recognises the JSON Schema way of writing "X or null",
+// `oneOf`/`anyOf: [X, {type: 'null'}]`, and returns X.
+func nullableAlternative(s schemaObj) (schemaObj, bool) {
+	for _, keyword := range []string{"oneOf", "anyOf"} {
+		items, ok := s[keyword].([]any)
+		if !ok || len(items) != 2 || s["properties"] != nil {
+			continue
+		}
+		var other schemaObj
+		nulls := 0
+		for _, item := range items {
+			branch, _ := item.(map[string]any)
+			if isNullOnly(branch) {
+				nulls++
+			} else {
+				other = branch
+			}
+		}
+		if nulls == 1 && other != nil {
+			return other, true
+		}
+	}
+	return nil, false
+}
+
+// isNullOnly reports whether s allows only null.
+func isNullOnly(s schemaObj) bool {
+	if s == nil {
+		return false
+	}
+	types, nullable := schemaTypes(s)
+	return len(types) == 0 && nullable && s["$ref"] == nil && s["properties"] == nil && s["enum"] == nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -166,8 +167,8 @@ func (p *plan) messageRows() []messageRow {
 }
 
 func sortedMessages(msgs []*message) []*message {
-	out := append([]*message(nil), msgs...)
-	slicesSortFunc(out)
+	out := slices.Clone(msgs)
+	slices.SortFunc(out, func(a, b *message) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 

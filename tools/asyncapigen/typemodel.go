@@ -182,7 +182,12 @@ func (m *typeModel) ref(ctx string, s schemaObj) (typeRef, error) {
 		}
 		return typeRef{Kind: refNamed, Name: name, Nullable: nullable}, nil
 	}
-	if s["oneOf"] != nil || s["anyOf"] != nil {
+	if inner, ok := nullableAlternative(s); ok {
+		r, err := m.ref(ctx, inner)
+		r.Nullable = true
+		return r, err
+	}
+	if (s["oneOf"] != nil || s["anyOf"] != nil) && !isStruct(s) {
 		return typeRef{Kind: refRaw, Nullable: nullable}, nil
 	}
 	s = m.doc.flattenAllOf(s)

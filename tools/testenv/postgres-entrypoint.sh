@@ -81,7 +81,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	postgres "$@" -c listen_addresses= -p 5432 &
 	temp_pid=$!
 	tries=0
-	until pg_isready -q -h /var/run/postgresql -p 5432; do
+	until pg_isready -q -h /var/run/postgresql -p 5432 -U "$POSTGRES_USER" -d postgres; do
 		tries=$((tries + 1))
 		if [ "$tries" -gt 600 ] || ! kill -0 "$temp_pid" 2>/dev/null; then
 			log "the temporary server did not start"

@@ -224,7 +224,8 @@ image_is_current() { # $1 = image
 }
 
 build_pg_image() { # $1 = image
-	local image=$1 mirror work root
+	local image=$1 mirror work root old_id
+	old_id="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
 	mirror="$(debian_mirror)" || die "no Debian mirror in /etc/apt/sources.list{,.d}; set TESTENV_DEBIAN_MIRROR"
 	work="$(mktemp -d /var/tmp/testenv-pgroot.XXXXXX)"
 	# shellcheck disable=SC2064 # expand now: $work is local
@@ -253,6 +254,9 @@ build_pg_image() { # $1 = image
 		- "$image" >&2
 	rm -rf "$work"
 	trap - EXIT
+	if [[ -n $old_id ]]; then # the replaced image, now untagged; kept if a container uses it
+		podman rmi "$old_id" >/dev/null 2>&1 || true
+	fi
 	log "built $image"
 }
 

@@ -53,12 +53,30 @@ func Migrate(db *database.DB) error {
 	return db.AutoMigrate(&sessionRow{})
 }
 
-func (s *Sessions) Create(ctx context.Context, sess avatar.Session) error {
+func (s *Sessions) Create(ctx context.Context, sess avatar.Session, limit int) error {
 	row := toRow(sess)
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("insert avatar session: %w", err)
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if limit > 0 {
+			if s.db.Dialect == database.Postgres {
+				// Serialize starts of one key across server processes so two
+				// concurrent starts cannot both take the last free slot.
+				if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext(?))", row.KeyFingerprint).Error; err != nil {
+					return fmt.Errorf("lock key: %w", err)
+				}
+			}
+			var active int64
+			if err := tx.Model(&sessionRow{}).Where("key_fingerprint = ? AND state = ?", row.KeyFingerprint, string(avatar.StateActive)).Count(&active).Error; err != nil {
+				return fmt.Errorf("count active sessions: %w", err)
+			}
+			if active >= int64(limit) {
+				return &avatar.LimitError{Limit: limit}
+			}
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert avatar session: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Session, error) {

@@ -56,14 +56,34 @@ func (s *Signer) Mint(subject, sessionID string, ttl time.Duration) (string, tim
 // Verify checks signature, algorithm, expiry and audience and returns the
 // claims. Every failure wraps ErrUnauthorized; the reason is for logs only.
 func (s *Signer) Verify(token string) (*Claims, error) {
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired()}
+	return s.verify(token, jwt.WithExpirationRequired())
+}
+
+// VerifyAllowExpired checks everything Verify does except expiry: for
+// proving who a token was issued to after it stopped granting access.
+func (s *Signer) VerifyAllowExpired(token string) (*Claims, error) {
+	return s.verify(token, jwt.WithoutClaimsValidation())
+}
+
+// ErrExpired is wrapped (with ErrUnauthorized) when only the expiry failed.
+var ErrExpired = errors.New("token expired")
+
+func (s *Signer) verify(token string, extra jwt.ParserOption) (*Claims, error) {
+	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{"HS256"}), extra}
 	if s.audience != "" {
 		opts = append(opts, jwt.WithAudience(s.audience))
 	}
 	var claims Claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.key, nil }, opts...)
+	if errors.Is(err, jwt.ErrTokenExpired) {
+		return nil, fmt.Errorf("%w: %w", ErrUnauthorized, ErrExpired)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnauthorized, err)
+	}
+	if s.audience != "" && !containsString(claims.Audience, s.audience) {
+		// WithoutClaimsValidation skips the audience check; never skip it.
+		return nil, fmt.Errorf("%w: wrong audience", ErrUnauthorized)
 	}
 	if claims.Subject == "" {
 		return nil, fmt.Errorf("%w: token has no subject", ErrUnauthorized)
@@ -109,4 +129,13 @@ func DeriveKey(secret []byte, purpose string) []byte {
 func Fingerprint(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,10 @@ type Config struct {
 	DecisionAPIKeys []string
 	ShutdownTimeout time.Duration
 
+	// AvatarMaxSessionsPerKey bounds the concurrently active avatar sessions
+	// of one API key (0: unbounded).
+	AvatarMaxSessionsPerKey int
+
 	// Generated lists the development secrets made up at start because their
 	// variable was unset; the server prints them once so the user can call it.
 	Generated []GeneratedSecret
@@ -56,6 +60,10 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("SHUTDOWN_TIMEOUT: %w", err)
 	}
 	cfg.ShutdownTimeout = timeout
+
+	if cfg.AvatarMaxSessionsPerKey, err = intOr(getenv("AVATAR_MAX_SESSIONS_PER_KEY"), 10); err != nil {
+		return Config{}, fmt.Errorf("AVATAR_MAX_SESSIONS_PER_KEY: %w", err)
+	}
 
 	secret := getenv("AUTH_JWT_SECRET")
 	if secret == "" {
@@ -141,4 +149,15 @@ func durationOr(raw string, fallback time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("want a positive duration such as 15s, got %q", raw)
 	}
 	return d, nil
+}
+
+func intOr(raw string, fallback int) (int, error) {
+	if raw = strings.TrimSpace(raw); raw == "" {
+		return fallback, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a whole number >= 0, got %q", raw)
+	}
+	return n, nil
 }

@@ -38,6 +38,8 @@ const (
 	InvalidParameter
 	// UnsupportedMediaType: the Content-Type is not one the operation takes.
 	UnsupportedMediaType
+	// BodyTooLarge: the body exceeds the limit set with http.MaxBytesReader.
+	BodyTooLarge
 )
 
 // Problem is one way a request fails its operation's contract.
@@ -63,7 +65,7 @@ type Options struct {
 // Authentication is the API's own middleware's job, so security requirements
 // are not checked here.
 func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, error) {
-	router, err := newRouter(doc)
+	router, err := NewRouter(doc)
 	if err != nil {
 		return nil, err
 	}
@@ -88,9 +90,10 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 	}, nil
 }
 
-// newRouter matches on paths only: the documents' servers carry example host
-// names, and matching on the Host header would reject real deployments.
-func newRouter(doc *openapi3.T) (routers.Router, error) {
+// NewRouter finds a request's operation in doc by path only: the documents'
+// servers carry example host names, and matching on the Host header would
+// reject real deployments. The servers' base path is kept.
+func NewRouter(doc *openapi3.T) (routers.Router, error) {
 	clone := *doc
 	clone.Servers = nil
 	if len(doc.Servers) > 0 {
@@ -124,7 +127,10 @@ func Describe(err error) Problem {
 		return describeParameter(p, reqErr)
 	}
 	var parseErr *openapi3filter.ParseError
+	var tooLarge *http.MaxBytesError
 	switch {
+	case errors.As(reqErr.Err, &tooLarge):
+		return Problem{Kind: BodyTooLarge, In: "body", Message: fmt.Sprintf("Request body too large (limit %d bytes)", tooLarge.Limit)}
 	case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 		return Problem{Kind: MissingBody, In: "body", Message: "Request body is required"}
 	case reqErr.Err == nil && reqErr.RequestBody != nil:

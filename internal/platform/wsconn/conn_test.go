@@ -312,3 +312,53 @@ func TestConnAccessorsAndState(t *testing.T) {
 	}
 	_, _ = ws1, ws2
 }
+
+func TestProtocolViolationEndsTheConnection(t *testing.T) {
+	rec := echoRecorder()
+	env := newTestEnv(t, Options{}, rec)
+	ws := env.dial(t)
+	rec.waitOpened(t)
+
+	// A masked, final frame with the reserved opcode 3 and no payload.
+	if _, err := ws.NetConn().Write([]byte{0x83, 0x80, 1, 2, 3, 4}); err != nil {
+		t.Fatalf("write raw frame: %v", err)
+	}
+	if _, ce := readUntilClose(t, ws); ce.Code != websocket.CloseProtocolError {
+		t.Fatalf("want close 1002 from a protocol violation, got %d %q", ce.Code, ce.Text)
+	}
+	if ev := rec.waitClosed(t); ev.code != CloseAbnormal {
+		t.Fatalf("OnClose: want 1006, got %d %q", ev.code, ev.reason)
+	}
+}
+
+func TestConcurrentSendersEachKeepTheirOrder(t *testing.T) {
+	const senders, each = 8, 50
+	rec := newRecorder()
+	env := newTestEnv(t, Options{SendQueue: senders * each}, rec)
+	ws := env.dial(t)
+	c := rec.waitOpened(t)
+
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Go(func() {
+			for i := range each {
+				if err := c.SendJSON([2]int{s, i}); err != nil {
+					t.Errorf("sender %d: %v", s, err)
+					return
+				}
+			}
+		})
+	}
+	next := make([]int, senders)
+	for range senders * each {
+		var got [2]int
+		if err := json.Unmarshal([]byte(readText(t, ws)), &got); err != nil {
+			t.Fatalf("frame is not one JSON document: %v", err)
+		}
+		if got[1] != next[got[0]] {
+			t.Fatalf("sender %d: want message %d next, got %d", got[0], next[got[0]], got[1])
+		}
+		next[got[0]]++
+	}
+	wg.Wait()
+}

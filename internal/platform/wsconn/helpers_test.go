@@ -82,7 +82,7 @@ func (r *recorder) waitOpened(t testing.TB) *Conn {
 	}
 }
 
-func (r *recorder) waitClosed(t *testing.T) closeEvent {
+func (r *recorder) waitClosed(t testing.TB) closeEvent {
 	t.Helper()
 	select {
 	case ev := <-r.closed:

@@ -129,10 +129,12 @@ func (c *Conn) onPeerClose(code int, text string) error {
 	return nil
 }
 
-// readFailed ends the read loop. A close frame was handled by onPeerClose;
-// any other error means the transport is gone (or the read deadline passed).
+// readFailed ends the read loop. A close frame was handled by onPeerClose
+// and the write pump finishes the handshake; any other error (gorilla reports
+// an EOF as a CloseError with 1006) means the transport is gone or the read
+// deadline passed.
 func (c *Conn) readFailed(err error) {
-	if _, ok := errors.AsType[*websocket.CloseError](err); ok {
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok && ce.Code != CloseAbnormal {
 		return
 	}
 	if !c.isClosing() {
@@ -148,10 +150,13 @@ func abnormalReason(err error) string {
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return "read timeout: no pong or message within the pong wait"
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	if ce, ok := errors.AsType[*websocket.CloseError](err); ok && ce.Code == CloseAbnormal ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return "connection closed without a close frame"
 	}
-	return "connection lost"
+	// What remains: the transport failed, or the peer broke the protocol
+	// (gorilla has then sent it a 1002 close frame itself).
+	return "connection lost or protocol violated"
 }
 
 func (c *Conn) runOnOpen() {
@@ -206,7 +211,7 @@ func slogLevelFor(code int) slog.Level {
 	case CloseNormal, CloseGoingAway, websocket.CloseNoStatusReceived:
 		return slog.LevelDebug
 	case CloseInternal:
-		return slog.LevelError
+		return slog.LevelWarn // the cause was logged as an error already
 	default:
 		return slog.LevelInfo
 	}

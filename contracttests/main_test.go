@@ -1,0 +1,171 @@
+package contracttests
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
+	"github.com/testcontainers/testcontainers-go/modules/postgres"
+
+	"github.com/sessionhub/server/internal/platform/config"
+	"github.com/sessionhub/server/internal/server"
+)
+
+// Credentials the suite configures the server with.
+const (
+	testJWTSecret    = "contract-suite-jwt-secret-0123456789abcdef"
+	testAvatarKey    = "avatar-key-contract-1"
+	testAvatarKey2   = "avatar-key-contract-2"
+	testDecisionKey  = "decision-key-contract-1"
+	defaultPGImage   = "postgres:16-alpine"
+	containerTimeout = 3 * time.Minute
+)
+
+var (
+	// adminDSN reaches the container's maintenance database; each server
+	// gets a database of its own created through it.
+	adminDSN string
+	dbSeq    atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), containerTimeout)
+	defer cancel()
+	image := os.Getenv("CONTRACT_PG_IMAGE")
+	if image == "" {
+		image = defaultPGImage
+	}
+	start := time.Now()
+	pg, err := postgres.Run(ctx, image,
+		postgres.WithDatabase("contract"), postgres.WithUsername("contract"), postgres.WithPassword("contract"),
+		postgres.BasicWaitStrategies())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "contract suite: cannot start PostgreSQL (%s): %v\n"+
+			"Run `make contract`, which prepares a container engine, or point DOCKER_HOST at one.\n", image, err)
+		return 1
+	}
+	defer func() { _ = pg.Terminate(context.Background()) }()
+	adminDSN, err = pg.ConnectionString(ctx, "sslmode=disable")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "contract suite:", err)
+		return 1
+	}
+	fmt.Printf("contract suite: PostgreSQL %s ready in %s\n", image, time.Since(start).Round(time.Millisecond))
+
+	code := m.Run()
+	if !ledger.report(os.Stdout) && code == 0 {
+		code = 1
+	}
+	return code
+}
+
+// testServer is one running server instance on its own fresh database.
+type testServer struct {
+	srv     *server.Server
+	baseURL string // http://127.0.0.1:port
+	dsn     string
+	cancel  context.CancelFunc
+	stopped atomic.Bool
+}
+
+// newServer starts a server on a new, empty PostgreSQL database.
+func newServer(t *testing.T) *testServer {
+	t.Helper()
+	return startServer(t, createDatabase(t), nil)
+}
+
+// startServer starts a server on dsn; tweak may adjust its configuration.
+func startServer(t *testing.T, dsn string, tweak func(*config.Config)) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := config.Load(func(k string) string {
+		return map[string]string{
+			"DATABASE_URL":      dsn,
+			"DATA_DIR":          t.TempDir(),
+			"PUBLIC_BASE_URL":   base,
+			"AUTH_JWT_SECRET":   testJWTSecret,
+			"AVATAR_API_KEYS":   testAvatarKey + "," + testAvatarKey2,
+			"DECISION_API_KEYS": testDecisionKey,
+		}[k]
+	})
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		cancel()
+		t.Fatalf("start server: %v", err)
+	}
+	ts := &testServer{srv: srv, baseURL: base, dsn: dsn, cancel: cancel}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { ts.shutdown(t) })
+	return ts
+}
+
+// shutdown stops the server gracefully (idempotent).
+func (ts *testServer) shutdown(t *testing.T) {
+	if ts.stopped.Swap(true) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	ts.cancel()
+}
+
+// wsURL is the ws:// URL of path on this server.
+func (ts *testServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(ts.baseURL, "http") + path
+}
+
+// createDatabase makes an empty database for one test and drops it after.
+func createDatabase(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("t%d_%d", time.Now().UnixNano()%1_000_000, dbSeq.Add(1))
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, adminDSN)
+	if err != nil {
+		t.Fatalf("connect to PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), adminDSN)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	u, err := url.Parse(adminDSN)
+	if err != nil {
+		t.Fatalf("parse DSN: %v", err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
