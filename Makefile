@@ -57,7 +57,7 @@ unit:
 
 ## contract: the contract suite against PostgreSQL (prepares the container engine first)
 contract:
-	@set -euo pipefail; eval "$$(tools/testenv/setup.sh)"; \
+	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	$(GO) test -count=1 -timeout 12m -v ./contracttests/
 
 testenv:

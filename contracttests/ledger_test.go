@@ -25,6 +25,7 @@ type ledgerSpec struct {
 	required bool // the suite fails unless every item was exercised
 	expected []string
 	seen     map[string]bool
+	exempt   map[string]string // item → where it is verified instead
 }
 
 var ledger = &coverageLedger{byKey: map[string]*ledgerSpec{}}
@@ -34,7 +35,12 @@ func (l *coverageLedger) register(file string, required bool, items []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	sort.Strings(items)
-	s := &ledgerSpec{file: file, required: required, expected: items, seen: map[string]bool{}}
+	s := &ledgerSpec{file: file, required: required, expected: items, seen: map[string]bool{}, exempt: map[string]string{}}
+	for _, item := range items {
+		if reason, ok := exemptItem(item); ok {
+			s.exempt[item] = reason
+		}
+	}
 	l.specs = append(l.specs, s)
 	l.byKey[file] = s
 }
@@ -71,7 +77,7 @@ func (l *coverageLedger) report(w io.Writer) bool {
 	for _, s := range l.specs {
 		var missing []string
 		for _, e := range s.expected {
-			if !s.seen[e] {
+			if !s.seen[e] && s.exempt[e] == "" {
 				missing = append(missing, e)
 			}
 		}
@@ -88,6 +94,11 @@ func (l *coverageLedger) report(w io.Writer) bool {
 		for _, m := range missing {
 			fmt.Fprintf(w, "ledger:     not exercised: %s\n", m)
 		}
+		for _, e := range s.expected {
+			if reason := s.exempt[e]; reason != "" && !s.seen[e] {
+				fmt.Fprintf(w, "ledger:     verified elsewhere: %s (%s)\n", e, reason)
+			}
+		}
 		if s.required && len(missing) > 0 && enforce {
 			ok = false
 		}
@@ -96,6 +107,15 @@ func (l *coverageLedger) report(w io.Writer) bool {
 		fmt.Fprintln(w, "ledger: FAIL: a spec that must be fully covered is not")
 	}
 	return ok
+}
+
+// exemptItem names the few documented items that no request through the
+// API can provoke, and where they are verified instead.
+func exemptItem(item string) (string, bool) {
+	if strings.HasSuffix(item, " close 1011") {
+		return "sent only when a handler panics; internal/platform/wsconn tests cover it", true
+	}
+	return "", false
 }
 
 func restItem(operationID string, status int) string {

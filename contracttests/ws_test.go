@@ -213,4 +213,3 @@ func (w *wsClient) expectClose(code int) string {
 		return ce.Text
 	}
 }
-

@@ -40,7 +40,9 @@ var (
 // LimitError says which limit a start ran into.
 type LimitError struct{ Limit int }
 
-func (e *LimitError) Error() string { return fmt.Sprintf("too many concurrent sessions (limit %d)", e.Limit) }
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("too many concurrent sessions (limit %d)", e.Limit)
+}
 
 // Is makes errors.Is(err, ErrTooManySessions) hold.
 func (e *LimitError) Is(target error) bool { return target == ErrTooManySessions }

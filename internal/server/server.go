@@ -57,6 +57,9 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 	s.engine = gin.New()
 	s.engine.Use(gin.CustomRecovery(recoverToJSON), s.metrics.Middleware())
 	s.engine.HandleMethodNotAllowed = true
+	// Strict handlers receive the *gin.Context as their context.Context; let
+	// it answer Value, Deadline and Done from the request's context.
+	s.engine.ContextWithFallback = true
 
 	ops.Register(s.engine, db, s.metrics.Handler(), specs.FS)
 	if err := s.registerAPIs(ctx); err != nil {

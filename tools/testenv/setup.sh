@@ -50,10 +50,6 @@ socket_answers() { # $1 = unix socket path
 	[[ -S $1 ]] && curl -fsS --max-time 3 --unix-socket "$1" http://d/_ping >/dev/null 2>&1
 }
 
-socket_is_podman() { # $1 = unix socket path
-	curl -fsS --max-time 3 --unix-socket "$1" http://d/version 2>/dev/null | grep -qi podman
-}
-
 # True when a Docker engine other than our own podman service answers.
 docker_engine_answers() {
 	if [[ -n ${DOCKER_HOST:-} ]]; then
@@ -67,9 +63,9 @@ docker_engine_answers() {
 	fi
 	command -v docker >/dev/null 2>&1 || return 1
 	timeout 15 docker info >/dev/null 2>&1 || return 1
-	# `docker info` against our own podman socket (e.g. via a docker context) is not Docker.
-	if [[ -z ${DOCKER_HOST:-} ]] && socket_answers "$PODMAN_SOCK" &&
-		! socket_answers /var/run/docker.sock; then
+	# `docker info` reaching our own podman service (a docker context, or podman-docker's
+	# /var/run/docker.sock link) is not a Docker engine that can pull postgres:16-alpine.
+	if [[ -z ${DOCKER_HOST:-} ]] && socket_answers "$PODMAN_SOCK"; then
 		local server
 		server="$(timeout 15 docker version --format '{{range .Server.Components}}{{.Name}} {{end}}' 2>/dev/null || true)"
 		[[ $server == *Podman* ]] && return 1
@@ -138,9 +134,16 @@ start_podman_service() {
 	mkdir -p "$(dirname "$PODMAN_SOCK")"
 	rm -f "$PODMAN_SOCK" # a stale socket from a service that is gone
 	log "starting podman system service on $PODMAN_HOST (log: $PODMAN_LOG)"
-	# Detached, with no inherited stdout (or `eval "$(setup.sh)"` would wait for it forever)
-	# and without the lock's descriptor 9 (or the next run would wait for the lock forever).
-	setsid nohup podman system service --time=0 "$PODMAN_HOST" >>"$PODMAN_LOG" 2>&1 </dev/null 9>&- &
+	# Detached, and holding none of our descriptors: an inherited stdout would make
+	# `eval "$(setup.sh)"` (or a CI runner reading our output) wait for it forever, and the
+	# lock's descriptor 9 would make the next run wait for the lock forever.
+	(
+		for fd in /proc/self/fd/*; do
+			fd=${fd##*/}
+			if ((fd > 2)); then eval "exec ${fd}>&-"; fi
+		done
+		exec setsid nohup podman system service --time=0 "$PODMAN_HOST" >>"$PODMAN_LOG" 2>&1 </dev/null
+	) &
 	local i
 	for ((i = 0; i < 300; i++)); do
 		socket_answers "$PODMAN_SOCK" && {
@@ -227,11 +230,12 @@ build_pg_image() { # $1 = image
 	local image=$1 mirror work root old_id
 	old_id="$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
 	mirror="$(debian_mirror)" || die "no Debian mirror in /etc/apt/sources.list{,.d}; set TESTENV_DEBIAN_MIRROR"
+	rm -rf /var/tmp/testenv-pgroot.* # left by a run that was killed (we hold the lock)
 	work="$(mktemp -d /var/tmp/testenv-pgroot.XXXXXX)"
 	# shellcheck disable=SC2064 # expand now: $work is local
 	trap "rm -rf '$work'" EXIT
 	root="$work/root"
-	log "building $image: debootstrap $PG_SUITE with $PG_PACKAGE from $mirror (about a minute)"
+	log "building $image: debootstrap $PG_SUITE with $PG_PACKAGE from $mirror (a few minutes)"
 	debootstrap --variant=minbase --include="$PG_PACKAGE" "$PG_SUITE" "$root" "$mirror" >&2
 
 	# The package's own cluster is not used: the entrypoint runs initdb into $PGDATA.

@@ -47,7 +47,7 @@ func Register(r gin.IRouter, svc *avatar.Service, keys *auth.KeySet, websocketUR
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
 			writeError(c, http.StatusBadRequest, "Invalid request", "INVALID_JSON", "Invalid JSON in request body")
 		},
-		HandlerErrorFunc:  writeDomainError,
+		HandlerErrorFunc: writeDomainError,
 		ResponseErrorHandlerFunc: func(c *gin.Context, err error) {
 			slog.Error("avatar: writing response failed", "err", err)
 		},

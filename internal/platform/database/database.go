@@ -39,7 +39,7 @@ const SQLiteFile = "server.db"
 // Open connects according to cfg. The caller runs migrations.
 func Open(cfg config.Config) (*DB, error) {
 	gcfg := &gorm.Config{
-		Logger:  logger.New(slogWriter{}, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true}),
+		Logger:  logger.New(slogWriter{}, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}),
 		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	if cfg.DatabaseURL != "" {

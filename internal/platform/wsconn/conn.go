@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -78,6 +79,7 @@ type Conn struct {
 
 	messagesIn  prometheus.Counter
 	messagesOut prometheus.Counter
+	closes      *prometheus.CounterVec
 }
 
 func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler Handler) *Conn {
@@ -104,6 +106,7 @@ func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler 
 		writeDone:   make(chan struct{}),
 		messagesIn:  h.metrics.messages.WithLabelValues(opts.API, directionIn),
 		messagesOut: h.metrics.messages.WithLabelValues(opts.API, directionOut),
+		closes:      h.metrics.closes,
 	}
 }
 
@@ -211,6 +214,7 @@ func (c *Conn) beginCloseLocked(code int, reason string, mode closeMode) bool {
 	c.mode = mode
 	c.closeCode = code
 	c.closeReason = reason
+	c.closes.WithLabelValues(c.api, strconv.Itoa(code)).Inc()
 	if mode != modeAbort {
 		// Echoing a peer's empty close frame (1005) yields an empty payload.
 		c.closeFrame = websocket.FormatCloseMessage(code, reason)

@@ -16,7 +16,11 @@
 // Sending never blocks: frames go into a bounded queue (Options.SendQueue).
 // A peer that does not read fast enough to keep the queue from overflowing is
 // disconnected with CloseSlowConsumer (4008) instead of stalling the sender,
-// like Centrifugo's and NATS's slow-consumer handling.
+// like Centrifugo's and NATS's slow-consumer handling. Replies are paced
+// instead: while the queue is over half full, the read pump waits before
+// handing OnMessage the next message, so a client that pipelines requests
+// meets TCP backpressure rather than a 4008; in practice only frames sent from
+// other goroutines (broadcasts) overflow the queue.
 //
 // Closing follows RFC 6455's closing handshake: the side that closes sends a
 // close frame, the other echoes it, then the server closes the TCP connection.
@@ -24,6 +28,10 @@
 // OnOpen) first flushes the frames already queued; after its close frame the
 // connection lingers up to Options.CloseGrace for the peer's echo, reading and
 // discarding, so the peer receives the close frame instead of a TCP reset.
+//
+// Conn.Context is cancelled as soon as the close begins; work a handler starts
+// for a connection should watch it, since OnClose and Hub.Shutdown wait for
+// the read pump, and so for OnMessage to return.
 //
 // Handler.OnClose runs exactly once, after both pumps have stopped, with the
 // code that ended the connection: the server's own code when it closed first,

@@ -15,6 +15,7 @@ const (
 type hubMetrics struct {
 	open     *prometheus.GaugeVec
 	messages *prometheus.CounterVec
+	closes   *prometheus.CounterVec
 }
 
 func newHubMetrics(reg prometheus.Registerer) hubMetrics {
@@ -27,10 +28,15 @@ func newHubMetrics(reg prometheus.Registerer) hubMetrics {
 			Name: "websocket_messages_total",
 			Help: "WebSocket data messages, by API and direction (in = read from clients, out = written to clients).",
 		}, []string{"api", "direction"}),
+		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "websocket_server_closes_total",
+			Help: "Connections the server began to close, by API and close code (4008 = slow consumer, 1009 = frame too big, 1006 = transport dropped).",
+		}, []string{"api", "code"}),
 	}
 	if reg != nil {
 		m.open = registerOrReuse(reg, m.open)
 		m.messages = registerOrReuse(reg, m.messages)
+		m.closes = registerOrReuse(reg, m.closes)
 	}
 	return m
 }

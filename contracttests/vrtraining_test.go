@@ -1,0 +1,268 @@
+package contracttests
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	vrgen "github.com/sessionhub/server/gen/vrtraining"
+)
+
+func dialVR(t *testing.T, ts *testServer) *wsClient {
+	t.Helper()
+	return vrWS.dial(t, vrgen.ChannelWsSessions, ts.wsURL(vrgen.ChannelWsSessions), nil)
+}
+
+// createVR creates a session and returns its data.
+func createVR(t *testing.T, c *wsClient, scenario string) map[string]any {
+	t.Helper()
+	c.send(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": scenario, "avatarId": "avatar-1", "observerId": "observer-1"}})
+	reply := c.expect(vrgen.MsgCreateSessionSuccess)
+	return reply["data"].(map[string]any)
+}
+
+func updateVR(t *testing.T, c *wsClient, id, status string, extra map[string]any) map[string]any {
+	t.Helper()
+	data := map[string]any{"sessionId": id, "status": status}
+	for k, v := range extra {
+		data[k] = v
+	}
+	c.send(map[string]any{"command": "update_session", "data": data})
+	_, reply := c.recv()
+	return reply
+}
+
+func sessionIDs(list any) []string {
+	var ids []string
+	for _, s := range list.([]any) {
+		ids = append(ids, s.(map[string]any)["sessionId"].(string))
+	}
+	return ids
+}
+
+func TestVRSessionLifecycle(t *testing.T) {
+	ts := newServer(t)
+	c := dialVR(t, ts)
+
+	s := createVR(t, c, "fire-drill")
+	id := s["sessionId"].(string)
+	if s["status"] != "running" || s["scenarioId"] != "fire-drill" || s["avatarId"] != "avatar-1" || s["observerId"] != "observer-1" {
+		t.Fatalf("created session = %v, want running with the given ids", s)
+	}
+
+	reply := updateVR(t, c, id, "paused", map[string]any{"notes": "trainee hesitated", "score": 72.5})
+	if reply["response_type"] != "success" || reply["command"] != "update_session" {
+		t.Fatalf("update reply = %v", reply)
+	}
+	data := reply["data"].(map[string]any)
+	if data["status"] != "paused" || data["notes"] != "trainee hesitated" || data["score"] != 72.5 {
+		t.Fatalf("updated session = %v, want paused with notes and score", data)
+	}
+
+	c.send(map[string]any{"command": "get_active_sessions"})
+	active := c.expect(vrgen.MsgGetActiveSessionsSuccess)
+	if ids := sessionIDs(active["data"]); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("active = %v, want [%s]", ids, id)
+	}
+
+	reply = updateVR(t, c, id, "completed", nil)
+	done := reply["data"].(map[string]any)
+	if done["status"] != "completed" || done["endedAt"] == nil || done["notes"] != "trainee hesitated" {
+		t.Fatalf("completed session = %v, want endedAt set and notes kept", done)
+	}
+	c.send(map[string]any{"command": "get_active_sessions", "data": map[string]any{}})
+	if ids := sessionIDs(c.expect(vrgen.MsgGetActiveSessionsSuccess)["data"]); len(ids) != 0 {
+		t.Fatalf("active after completion = %v, want none", ids)
+	}
+
+	reply = updateVR(t, c, id, "running", nil)
+	if reply["code"] != "SESSION_FINAL" || reply["command"] != "update_session" || !strings.Contains(reply["message"].(string), id) {
+		t.Fatalf("update of a completed session = %v, want SESSION_FINAL naming it", reply)
+	}
+
+	c.send(map[string]any{"command": "get_session_json", "data": map[string]any{"sessionId": id}})
+	one := c.expect(vrgen.MsgGetSessionJSONSuccessOne)
+	if one["data"].(map[string]any)["status"] != "completed" {
+		t.Fatalf("get_session_json one = %v", one)
+	}
+	other := createVR(t, c, "evacuation")
+	c.send(map[string]any{"command": "get_session_json"})
+	all := sessionIDs(c.expect(vrgen.MsgGetSessionJSONSuccessAll)["data"])
+	if len(all) != 2 || all[0] != id || all[1] != other["sessionId"] {
+		t.Fatalf("get_session_json all = %v, want both sessions oldest first", all)
+	}
+}
+
+func TestVRSessionsAreSharedAndDurable(t *testing.T) {
+	dsn := createDatabase(t)
+	first := startServer(t, dsn, nil)
+	a := dialVR(t, first)
+	id := createVR(t, a, "shared")["sessionId"].(string)
+
+	b := dialVR(t, first)
+	b.send(map[string]any{"command": "get_session_json", "data": map[string]any{"sessionId": id}})
+	b.expect(vrgen.MsgGetSessionJSONSuccessOne)
+
+	first.shutdown(t)
+	second := startServer(t, dsn, nil)
+	c := dialVR(t, second)
+	c.send(map[string]any{"command": "get_active_sessions"})
+	if ids := sessionIDs(c.expect(vrgen.MsgGetActiveSessionsSuccess)["data"]); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("after restart, active = %v, want [%s]", ids, id)
+	}
+}
+
+func TestVRErrors(t *testing.T) {
+	ts := newServer(t)
+	c := dialVR(t, ts)
+	id := createVR(t, c, "s")["sessionId"].(string)
+	unknown := "6f0f4c2e-8a59-4a39-9a57-0b8f1d0c2e11"
+	tests := []struct {
+		name, frame, code, message string
+		echoes                     bool // the reply carries the request's command
+	}{
+		{"malformed JSON", `{"command": "create_session",`, "INVALID_JSON", "Invalid JSON", false},
+		{"not an object", `["create_session"]`, "VALIDATION_ERROR", "", false},
+		{"no command", `{"data": {}}`, "VALIDATION_ERROR", "Missing required field: command", false},
+		{"command not a string", `{"command": 7}`, "VALIDATION_ERROR", "", false},
+		{"unknown command", `{"command": "delete_session"}`, "UNKNOWN_COMMAND", "Unknown command: delete_session", true},
+		{"commands are case-sensitive", `{"command": "Create_Session", "data": {"scenarioId": "a", "avatarId": "b", "observerId": "c"}}`, "UNKNOWN_COMMAND", "Unknown command: Create_Session", true},
+		{"create without data", `{"command": "create_session"}`, "VALIDATION_ERROR", "Missing required field: data", true},
+		{"create without scenarioId", `{"command": "create_session", "data": {"avatarId": "b", "observerId": "c"}}`, "VALIDATION_ERROR", "Missing required field: data.scenarioId", true},
+		{"create with empty avatarId", `{"command": "create_session", "data": {"scenarioId": "a", "avatarId": "", "observerId": "c"}}`, "VALIDATION_ERROR", "", true},
+		{"create with a 201-character id", `{"command": "create_session", "data": {"scenarioId": "` + strings.Repeat("x", 201) + `", "avatarId": "b", "observerId": "c"}}`, "VALIDATION_ERROR", "", true},
+		{"update with unknown status", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "stopped"}}`, "VALIDATION_ERROR", "Invalid value for field: data.status (must be one of running, paused, completed, failed)", true},
+		{"update without status", `{"command": "update_session", "data": {"sessionId": "` + id + `"}}`, "VALIDATION_ERROR", "Missing required field: data.status", true},
+		{"update with a non-numeric score", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": "high"}}`, "VALIDATION_ERROR", "", true},
+		{"update with a malformed id", `{"command": "update_session", "data": {"sessionId": "nope", "status": "paused"}}`, "VALIDATION_ERROR", "", true},
+		{"update of an unknown session", `{"command": "update_session", "data": {"sessionId": "` + unknown + `", "status": "paused"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},
+		{"get of an unknown session", `{"command": "get_session_json", "data": {"sessionId": "` + unknown + `"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c.sendRaw([]byte(tt.frame))
+			reply := c.expect(vrgen.MsgError)
+			if reply["code"] != tt.code || (tt.message != "" && reply["message"] != tt.message) {
+				t.Fatalf("reply = %v, want code %s message %q", reply, tt.code, tt.message)
+			}
+			if _, has := reply["command"]; has != tt.echoes {
+				t.Fatalf("reply = %v: command echoed = %v, want %v", reply, has, tt.echoes)
+			}
+		})
+	}
+	// After every error the connection still works and nothing was changed.
+	c.send(map[string]any{"command": "get_session_json", "data": map[string]any{"sessionId": id}})
+	if s := c.expect(vrgen.MsgGetSessionJSONSuccessOne)["data"].(map[string]any); s["status"] != "running" {
+		t.Fatalf("session after rejected updates = %v, want unchanged (running)", s)
+	}
+}
+
+func TestVRWatchers(t *testing.T) {
+	ts := newServer(t)
+	watcher, actor := dialVR(t, ts), dialVR(t, ts)
+
+	watcher.send(map[string]any{"command": "watch_sessions"})
+	if ack := watcher.expect(vrgen.MsgWatchSessionsSuccess); ack["data"].(map[string]any)["watching"] != true {
+		t.Fatalf("watch ack = %v", ack)
+	}
+	id := createVR(t, actor, "watched")["sessionId"].(string)
+	ev := watcher.expect(vrgen.MsgSessionChanged)
+	if ev["message"] != "created" || ev["data"].(map[string]any)["sessionId"] != id {
+		t.Fatalf("event = %v, want created %s", ev, id)
+	}
+	updateVR(t, actor, id, "paused", nil)
+	if ev := watcher.expect(vrgen.MsgSessionChanged); ev["message"] != "updated" || ev["data"].(map[string]any)["status"] != "paused" {
+		t.Fatalf("event = %v, want updated/paused", ev)
+	}
+
+	// A watcher's own command: the reply comes before the event it caused.
+	watcher.send(map[string]any{"command": "update_session", "data": map[string]any{"sessionId": id, "status": "running"}})
+	watcher.expect(vrgen.MsgUpdateSessionSuccess)
+	watcher.expect(vrgen.MsgSessionChanged)
+
+	watcher.send(map[string]any{"command": "unwatch_sessions"})
+	watcher.expect(vrgen.MsgUnwatchSessionsSuccess)
+	createVR(t, actor, "unwatched")
+	watcher.send(map[string]any{"command": "get_active_sessions"})
+	watcher.expect(vrgen.MsgGetActiveSessionsSuccess) // no session_changed in between
+}
+
+func TestVRCloseCodes(t *testing.T) {
+	t.Run("1000 echoes a client close", func(t *testing.T) {
+		c := dialVR(t, newServer(t))
+		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+		c.expectClose(websocket.CloseNormalClosure)
+	})
+	t.Run("1009 for a frame over the read limit", func(t *testing.T) {
+		c := dialVR(t, newServer(t))
+		big := `{"command":"create_session","data":{"scenarioId":"` + strings.Repeat("x", int(vrgen.Channels[0].ReadLimit)) + `"}}`
+		_ = c.conn.WriteMessage(websocket.TextMessage, []byte(big))
+		c.expectClose(websocket.CloseMessageTooBig)
+	})
+	t.Run("1001 on graceful shutdown", func(t *testing.T) {
+		ts := newServer(t)
+		c := dialVR(t, ts)
+		createVR(t, c, "before shutdown")
+		go ts.shutdown(t)
+		c.expectClose(websocket.CloseGoingAway)
+	})
+	t.Run("4008 for a watcher that stops reading", func(t *testing.T) {
+		ts := newServer(t)
+		// A tiny receive buffer makes the stalled watcher's backlog reach the
+		// server's bounded send queue quickly.
+		dialer := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+			conn, err := net.Dial(network, addr)
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(256 << 10) // above loopback's 64 KiB MSS, or the window never reopens
+			}
+			return conn, err
+		}}
+		raw, _, err := dialer.Dial(ts.wsURL(vrgen.ChannelWsSessions), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		watcher := &wsClient{t: t, contract: vrWS, channel: vrgen.ChannelWsSessions, conn: raw}
+		t.Cleanup(func() { _ = raw.Close() })
+		watcher.send(map[string]any{"command": "watch_sessions"})
+		watcher.expect(vrgen.MsgWatchSessionsSuccess)
+
+		// Several actors flood in parallel so the queue overflows soon after
+		// the socket buffers fill, well within the server's write deadline;
+		// the watcher then drains its backlog and must find the 4008 close.
+		const actors = 6
+		notes := strings.Repeat("n", 9000)
+		overflowed := make(chan struct{})
+		var wg sync.WaitGroup
+		for a := 0; a < actors; a++ {
+			actor := dialVR(t, ts)
+			id := createVR(t, actor, "flood")["sessionId"].(string)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 1000; i++ {
+					select {
+					case <-overflowed:
+						return
+					default:
+					}
+					actor.send(map[string]any{"command": "update_session", "data": map[string]any{"sessionId": id, "status": "running", "notes": notes, "score": i}})
+					if name, reply := actor.recv(); name != vrgen.MsgUpdateSessionSuccess {
+						t.Errorf("update %d: %v (actors must not be failed by the stalled watcher)", i, reply)
+						return
+					}
+				}
+			}()
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for ts.metric(`websocket_server_closes_total{api="vrtraining",code="4008"}`) < 1 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(overflowed)
+		wg.Wait()
+		watcher.expectClose(4008)
+	})
+}
