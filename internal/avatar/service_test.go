@@ -1,0 +1,110 @@
+package avatar_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/avatar/store"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/database/dbtest"
+)
+
+var signer = auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "avatar-session")
+
+func newService(t *testing.T, limit int) *avatar.Service {
+	t.Helper()
+	return avatar.NewService(store.New(dbtest.SQLite(t, store.Migrate)), signer, limit)
+}
+
+var cfg = avatar.Config{AvatarID: "16cb73e7de08", Quality: "high", Version: "v1", VideoEncoding: "H264", ActivityIdleTimeout: avatar.DefaultIdleTimeout,
+	Agora: avatar.AgoraSettings{AppID: "app", Token: "tok", Channel: "room1", UID: "333"}}
+
+func TestStartStopStatus(t *testing.T) {
+	svc := newService(t, 0)
+	ctx := context.Background()
+	started, err := svc.Start(ctx, "key-1", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := started.Session.ID
+	if got, err := svc.VerifyToken(started.Token, id); err != nil || got != id {
+		t.Fatalf("VerifyToken = %q, %v; want the session id", got, err)
+	}
+	st, err := svc.Status(ctx, "key-1", id)
+	if err != nil || st.State != avatar.StateActive || st.Config.Agora.Channel != "room1" {
+		t.Fatalf("Status = %+v, %v", st, err)
+	}
+	if _, err := svc.Status(ctx, "key-2", id); !errors.Is(err, avatar.ErrNotFound) {
+		t.Fatalf("another key's Status err = %v, want ErrNotFound", err)
+	}
+	if err := svc.Stop(ctx, "key-2", id, started.Token); !errors.Is(err, avatar.ErrNotFound) {
+		t.Fatalf("stop through another key: err = %v, want ErrNotFound", err)
+	}
+	if err := svc.Stop(ctx, "key-1", id, started.Token); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	if err := svc.Stop(ctx, "key-1", id, started.Token); !errors.Is(err, avatar.ErrNotFound) {
+		t.Fatalf("second stop: err = %v, want ErrNotFound", err)
+	}
+	st, _ = svc.Status(ctx, "key-1", id)
+	if st.State != avatar.StateEnded || st.EndedReason != avatar.EndedByStop || st.EndedAt == nil {
+		t.Fatalf("after stop: %+v", st)
+	}
+}
+
+func TestStopRefusesOtherTokens(t *testing.T) {
+	svc := newService(t, 0)
+	ctx := context.Background()
+	a, _ := svc.Start(ctx, "key-1", cfg)
+	b, _ := svc.Start(ctx, "key-1", cfg)
+	expired, _, _ := signer.Mint(a.Session.ID, a.Session.ID, -time.Minute)
+	for name, tc := range map[string]struct {
+		token string
+		want  error
+	}{
+		"missing":            {"", avatar.ErrMissingToken},
+		"other session":      {b.Token, avatar.ErrInvalidToken},
+		"forged":             {a.Token + "x", avatar.ErrInvalidToken},
+		"expired but theirs": {expired, nil},
+	} {
+		err := svc.Stop(ctx, "key-1", a.Session.ID, tc.token)
+		if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
+			t.Errorf("%s: err = %v, want %v", name, err, tc.want)
+		}
+	}
+}
+
+func TestConcurrentStartsRespectTheLimit(t *testing.T) {
+	svc := newService(t, 3)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, limited := 0, 0
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := svc.Start(context.Background(), "key-1", cfg)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, avatar.ErrTooManySessions):
+				limited++
+			default:
+				t.Errorf("start: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != 3 || limited != 7 {
+		t.Fatalf("%d started, %d limited; want 3 and 7", ok, limited)
+	}
+	if _, err := svc.Start(context.Background(), "key-2", cfg); err != nil {
+		t.Fatalf("another key is limited too: %v", err)
+	}
+}

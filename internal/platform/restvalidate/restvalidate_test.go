@@ -1,0 +1,94 @@
+package restvalidate
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/gin-gonic/gin"
+)
+
+const spec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+servers: [{url: "http://example.com/api/v1"}]
+paths:
+  /items:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name, kind]
+              properties:
+                name: {type: string, minLength: 1}
+                kind: {type: string, enum: [a, b]}
+                nested: {type: object, required: [x], properties: {x: {type: integer}}}
+      responses: {"200": {description: ok}}
+    get:
+      parameters:
+        - {name: page, in: query, schema: {type: integer, minimum: 1}}
+      responses: {"200": {description: ok}}
+`
+
+func TestMiddlewareDescribesProblems(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got *Problem
+	mw, err := Middleware(doc, func(c *gin.Context, p Problem) { got = &p; c.Status(http.StatusBadRequest) }, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(func(c *gin.Context) { c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64); c.Next() }, mw)
+	r.POST("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	tests := []struct {
+		name, method, target, contentType, body string
+		kind                                    Kind
+		message                                 string
+	}{
+		{"valid", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a"}`, 0, ""},
+		{"bad JSON", "POST", "/api/v1/items", "application/json", `{"name":`, InvalidJSON, "Request body is not valid JSON"},
+		{"no body", "POST", "/api/v1/items", "application/json", ``, MissingBody, "Request body is required"},
+		{"missing field", "POST", "/api/v1/items", "application/json", `{"kind":"a"}`, MissingField, "Missing required field: name"},
+		{"missing nested field", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","nested":{}}`, MissingField, "Missing required field: nested.x"},
+		{"bad enum", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"c"}`, InvalidField, "Invalid value for field: kind (must be one of a, b)"},
+		{"wrong media type", "POST", "/api/v1/items", "text/plain", `{"name":"n","kind":"a"}`, UnsupportedMediaType, "Unsupported Content-Type: expected application/json"},
+		{"too large", "POST", "/api/v1/items", "application/json", `{"name":"` + strings.Repeat("n", 100) + `","kind":"a"}`, BodyTooLarge, "Request body too large (limit 64 bytes)"},
+		{"bad parameter", "GET", "/api/v1/items?page=0", "", ``, InvalidParameter, ""},
+		{"unparseable parameter", "GET", "/api/v1/items?page=x", "", ``, InvalidParameter, "Invalid value for parameter: page (is not a valid integer)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got = nil
+			req := httptest.NewRequest(tt.method, tt.target, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, req)
+			if tt.kind == 0 {
+				if got != nil || rec.Code != http.StatusOK {
+					t.Fatalf("valid request refused: %+v", got)
+				}
+				return
+			}
+			if got == nil || got.Kind != tt.kind || (tt.message != "" && got.Message != tt.message) {
+				t.Fatalf("problem = %+v, want kind %d message %q", got, tt.kind, tt.message)
+			}
+		})
+	}
+}

@@ -1,0 +1,66 @@
+package wsschema
+
+import (
+	"testing"
+)
+
+const schema = `{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "type": "object",
+  "required": ["command", "data"],
+  "properties": {
+    "command": {"const": "create"},
+    "data": {
+      "type": "object",
+      "required": ["id", "status"],
+      "additionalProperties": false,
+      "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "status": {"enum": ["running", "paused"]},
+        "name": {"type": "string", "minLength": 1, "maxLength": 3},
+        "score": {"type": "number", "minimum": 0}
+      }
+    }
+  }
+}`
+
+func TestValidateWordsEachFailure(t *testing.T) {
+	v, err := Compile(func(string) ([]byte, bool) { return []byte(schema), true }, "create")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = `"id": "0b7d8a2e-6b0c-4d6f-9d4e-9a1f8a1c3b5d"`
+	tests := map[string]string{
+		`{"command": "create", "data": {` + id + `, "status": "running"}}`:                  "",
+		`{"command": "create"}`:                                                             "Missing required field: data",
+		`{"command": "create", "data": {` + id + `}}`:                                       "Missing required field: data.status",
+		`{"command": "create", "data": {` + id + `, "status": "done"}}`:                     "Invalid value for field: data.status (must be one of running, paused)",
+		`{"command": "create", "data": {"id": "x", "status": "running"}}`:                   "Invalid value for field: data.id (must be a valid uuid)",
+		`{"command": "create", "data": {` + id + `, "status": "running", "name": ""}}`:      "Invalid value for field: data.name (must not be empty)",
+		`{"command": "create", "data": {` + id + `, "status": "running", "name": "abcd"}}`:  "Invalid value for field: data.name (must be at most 3 characters)",
+		`{"command": "create", "data": {` + id + `, "status": "running", "score": "high"}}`: "Invalid value for field: data.score (must be a number)",
+		`{"command": "create", "data": {` + id + `, "status": "running", "score": -1}}`:     "Invalid value for field: data.score (must be at least 0)",
+		`{"command": "create", "data": {` + id + `, "status": "running", "extra": 1}}`:      "Unknown field: data.extra",
+	}
+	for frame, want := range tests {
+		doc, err := Decode([]byte(frame))
+		if err != nil {
+			t.Fatalf("decode %s: %v", frame, err)
+		}
+		p := v.Validate("create", doc)
+		switch {
+		case want == "" && p != nil:
+			t.Errorf("%s: unexpected problem %q", frame, p.Message)
+		case want != "" && (p == nil || p.Message != want):
+			t.Errorf("%s: problem = %v, want %q", frame, p, want)
+		}
+	}
+}
+
+func TestDecodeRejectsNonJSON(t *testing.T) {
+	for _, frame := range []string{`{"a":`, ``, `nope`} {
+		if _, err := Decode([]byte(frame)); err != ErrInvalidJSON {
+			t.Errorf("Decode(%q) err = %v, want ErrInvalidJSON", frame, err)
+		}
+	}
+}
