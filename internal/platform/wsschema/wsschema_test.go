@@ -31,7 +31,7 @@ func TestValidateWordsEachFailure(t *testing.T) {
 	}
 	const id = `"id": "0b7d8a2e-6b0c-4d6f-9d4e-9a1f8a1c3b5d"`
 	tests := map[string]string{
-		`{"command": "create", "data": {` + id + `, "status": "running"}}`:                  "",
+		`{"command": "create", "data": {` + id + `, "status": "running"}}`: "",
 		`{"command": "create"}`:                                                             "Missing required field: data",
 		`{"command": "create", "data": {` + id + `}}`:                                       "Missing required field: data.status",
 		`{"command": "create", "data": {` + id + `, "status": "done"}}`:                     "Invalid value for field: data.status (must be one of running, paused)",
