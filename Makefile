@@ -57,9 +57,10 @@ node-deps:
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /contracttests)
 
-## contract: the contract suite against PostgreSQL (prepares the container engine first)
+## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
 contract:
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
+	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
 	$(GO) test -count=1 -timeout 12m -v ./contracttests/
 
 testenv:

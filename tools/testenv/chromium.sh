@@ -45,7 +45,7 @@ install_chromium() {
 	if ! apt_install; then
 		log "$PACKAGE is not installable from the current package lists; running apt-get update"
 		apt-get update >&2
-		apt_install
+		apt_install || die "apt-get install $PACKAGE failed"
 	fi
 	[[ -x $CHROMIUM_BIN ]] || die "$PACKAGE is installed but $CHROMIUM_BIN is missing"
 	log "installed $("$CHROMIUM_BIN" --version 2>/dev/null || echo "$PACKAGE")"
