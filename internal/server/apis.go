@@ -4,17 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/sessionhub/server/gen/docs/asyncapi"
-	"github.com/sessionhub/server/internal/avatar"
-	avhttp "github.com/sessionhub/server/internal/avatar/httpapi"
-	avstore "github.com/sessionhub/server/internal/avatar/store"
-	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/ops"
-	"github.com/sessionhub/server/internal/vrtraining"
-	vrstore "github.com/sessionhub/server/internal/vrtraining/store"
-	vrws "github.com/sessionhub/server/internal/vrtraining/wsapi"
 )
 
 // registerAPIs migrates each API's tables and mounts its routes.
@@ -26,18 +17,6 @@ func (s *Server) registerAPIs(ctx context.Context) error {
 		return fmt.Errorf("avatar: %w", err)
 	}
 	ops.RegisterDocs(s.engine, apiDocs, asyncapi.Pages)
-	return nil
-}
-
-func (s *Server) registerVRTraining() error {
-	if err := vrstore.Migrate(s.db); err != nil {
-		return err
-	}
-	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db)), s.hub)
-	if err != nil {
-		return err
-	}
-	s.engine.GET(api.Path(), gin.WrapH(api))
 	return nil
 }
 
@@ -71,15 +50,3 @@ var apiDocs = []ops.APIDoc{
 		AsyncAPI:    []ops.AsyncDoc{{Spec: "decisions.asyncapi.yaml", Page: "decisions.html"}},
 	},
 }
-
-func (s *Server) registerAvatar() error {
-	if err := avstore.Migrate(s.db); err != nil {
-		return err
-	}
-	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
-	svc := avatar.NewService(avstore.New(s.db), tokens, s.cfg.AvatarMaxSessionsPerKey)
-	return avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath))
-}
-
-// avatarWebSocketPath is the seed example's websocket_address path.
-const avatarWebSocketPath = "/v1/websocket"

@@ -19,6 +19,7 @@ import (
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/metrics"
 	"github.com/sessionhub/server/internal/platform/ops"
+	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/specs"
 )
@@ -28,6 +29,7 @@ type Server struct {
 	cfg     config.Config
 	db      *database.DB
 	hub     *wsconn.Hub
+	bus     pubsub.Bus // reaches every server process sharing the database
 	metrics *metrics.Metrics
 	engine  *gin.Engine
 	http    *http.Server
@@ -54,6 +56,12 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 		stopBackground: stop,
 	}
 	s.hub = wsconn.NewHub(s.metrics.Registry)
+	if s.bus, err = openBus(ctx, db); err != nil {
+		stop()
+		_ = db.Close()
+		return nil, err
+	}
+	s.closers = append(s.closers, s.bus.Close)
 	s.engine = gin.New()
 	s.engine.Use(gin.CustomRecovery(recoverToJSON), s.metrics.Middleware())
 	s.engine.HandleMethodNotAllowed = true
@@ -117,6 +125,15 @@ func (s *Server) goBackground(name string, fn func(ctx context.Context)) {
 		fn(s.bgCtx)
 		slog.Debug("background task stopped", "task", name)
 	}()
+}
+
+// openBus picks the bus for the database: LISTEN/NOTIFY on PostgreSQL (so
+// several server processes can share work), in-process on SQLite.
+func openBus(ctx context.Context, db *database.DB) (pubsub.Bus, error) {
+	if db.Dialect != database.Postgres {
+		return pubsub.NewLocal(), nil
+	}
+	return pubsub.NewPostgres(ctx, db.DB, db.DSN)
 }
 
 func recoverToJSON(c *gin.Context, recovered any) {

@@ -1,0 +1,21 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/vrtraining"
+	vrstore "github.com/sessionhub/server/internal/vrtraining/store"
+	vrws "github.com/sessionhub/server/internal/vrtraining/wsapi"
+)
+
+func (s *Server) registerVRTraining() error {
+	if err := vrstore.Migrate(s.db); err != nil {
+		return err
+	}
+	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db)), s.hub)
+	if err != nil {
+		return err
+	}
+	s.engine.GET(api.Path(), gin.WrapH(api))
+	return nil
+}
