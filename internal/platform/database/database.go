@@ -33,6 +33,9 @@ type DB struct {
 	DSN     string // PostgreSQL connection string; empty for SQLite
 }
 
+// postgresConns bounds one process's PostgreSQL pool.
+const postgresConns = 32
+
 // SQLiteFile is the database file's name inside DATA_DIR.
 const SQLiteFile = "server.db"
 
@@ -47,6 +50,17 @@ func Open(cfg config.Config) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		// A burst of requests queues for a connection instead of exhausting
+		// the server's max_connections (100 by default), leaving room for a
+		// second process and each process's LISTEN connection; idle ones are
+		// kept (database/sql keeps only 2) so bursts do not reconnect.
+		sqlDB.SetMaxOpenConns(postgresConns)
+		sqlDB.SetMaxIdleConns(postgresConns)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
