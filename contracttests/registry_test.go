@@ -15,10 +15,10 @@ var (
 	avatarREST = newRESTContract("avatar.openapi.yaml", true)
 	vrWS       = newWSContract("vrtraining.asyncapi.yaml", vrgen.Messages, vrgen.Channels, vrgen.MessageSchema, vrgen.UpgradeSchema, true)
 
-	therapyREST = newRESTContract("therapy.openapi.yaml", false)
-	therapyWS   = newWSContract("therapy-events.asyncapi.yaml", therapyeventsgen.Messages, therapyeventsgen.Channels, therapyeventsgen.MessageSchema, therapyeventsgen.UpgradeSchema, false)
-	petchatWS   = newWSContract("petchat.asyncapi.yaml", petchatgen.Messages, petchatgen.Channels, petchatgen.MessageSchema, petchatgen.UpgradeSchema, false)
-	avatarWS    = newWSContract("avatar-stream.asyncapi.yaml", avatarstreamgen.Messages, avatarstreamgen.Channels, avatarstreamgen.MessageSchema, avatarstreamgen.UpgradeSchema, false)
-	decisionsWS = newWSContract("decisions.asyncapi.yaml", decisionsgen.Messages, decisionsgen.Channels, decisionsgen.MessageSchema, decisionsgen.UpgradeSchema, false)
+	therapyREST = newRESTContract("therapy.openapi.yaml", true)
+	therapyWS   = newWSContract("therapy-events.asyncapi.yaml", therapyeventsgen.Messages, therapyeventsgen.Channels, therapyeventsgen.MessageSchema, therapyeventsgen.UpgradeSchema, true)
+	petchatWS   = newWSContract("petchat.asyncapi.yaml", petchatgen.Messages, petchatgen.Channels, petchatgen.MessageSchema, petchatgen.UpgradeSchema, true)
+	avatarWS    = newWSContract("avatar-stream.asyncapi.yaml", avatarstreamgen.Messages, avatarstreamgen.Channels, avatarstreamgen.MessageSchema, avatarstreamgen.UpgradeSchema, true)
+	decisionsWS = newWSContract("decisions.asyncapi.yaml", decisionsgen.Messages, decisionsgen.Channels, decisionsgen.MessageSchema, decisionsgen.UpgradeSchema, true)
 	_           = []any{therapyREST, therapyWS, petchatWS, avatarWS, decisionsWS}
 )

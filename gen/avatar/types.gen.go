@@ -91,14 +91,17 @@ func (e BadRequestErrorError) Valid() bool {
 
 // Defines values for EndedReason.
 const (
-	IdleTimeout EndedReason = "idle_timeout"
-	Stopped     EndedReason = "stopped"
+	IdleTimeout   EndedReason = "idle_timeout"
+	ServerRestart EndedReason = "server_restart"
+	Stopped       EndedReason = "stopped"
 )
 
 // Valid indicates whether the value is a known member of the EndedReason enum.
 func (e EndedReason) Valid() bool {
 	switch e {
 	case IdleTimeout:
+		return true
+	case ServerRestart:
 		return true
 	case Stopped:
 		return true
@@ -450,8 +453,9 @@ type BadRequestErrorCode string
 // Example: Invalid request
 type BadRequestErrorError string
 
-// EndedReason Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
-// (`activity_idle_timeout` seconds without activity).
+// EndedReason Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
+// (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
+// connected to a server process that stopped).
 //
 // Example: stopped
 type EndedReason string
@@ -552,7 +556,7 @@ type SessionCounts struct {
 	//
 	//
 	// Example: 7.52
-	AudioSeconds float32 `json:"audio_seconds"`
+	AudioSeconds float64 `json:"audio_seconds"`
 
 	// Frames Accepted `voice` frames, including frames whose audio was later dropped by an interrupt.
 	//
@@ -587,7 +591,7 @@ type SessionStatus struct {
 	// ActivityIdleTimeout The idle timeout in effect, in seconds (0 = disabled).
 	//
 	// Example: 120
-	ActivityIdleTimeout float32 `json:"activity_idle_timeout"`
+	ActivityIdleTimeout float64 `json:"activity_idle_timeout"`
 
 	// AvatarId The avatar in effect (from the start request, or the latest accepted `init`).
 	//
@@ -612,8 +616,9 @@ type SessionStatus struct {
 	// Example: 2026-11-03T10:18:02.510Z
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 
-	// EndedReason Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
-	// (`activity_idle_timeout` seconds without activity).
+	// EndedReason Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
+	// (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
+	// connected to a server process that stopped).
 	//
 	//
 	// Example: stopped

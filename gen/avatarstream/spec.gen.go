@@ -90,12 +90,11 @@ var Channels = []ChannelInfo{
 		Path:      ChannelV1Websocket,
 		ReadLimit: 1572864,
 		CloseCodes: map[int]string{
-			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop) or `idle timeout` (activity_idle_timeout); also the answer to a client-initiated close.",
+			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop), `idle timeout` (activity_idle_timeout) or `server restart` (the process holding the connection lost its lease, see the restart decision); also the answer to a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown), reason `server shutting down`.",
 			1009: "Frame larger than the read limit (1572864 bytes).",
 			1011: "Internal server error on the connection, reason `internal error`.",
 			4001: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",
-			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed, reason `slow consumer`.",
 		},
 		UpgradeResponses: map[int]string{
 			401: "Upgrade refused: `MISSING_SESSION_TOKEN`, `INVALID_SESSION_TOKEN`,\n`SESSION_TOKEN_EXPIRED`, `SESSION_ENDED` or `SESSION_MISMATCH` (checked in that order).\n",

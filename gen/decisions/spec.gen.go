@@ -90,7 +90,6 @@ var Channels = []ChannelInfo{
 			1001: "Server shutting down (graceful shutdown).",
 			1009: "Frame larger than the read limit (65536 bytes).",
 			1011: "Internal server error on the connection.",
-			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
 		UpgradeResponses: map[int]string{},
 	},

@@ -21,7 +21,7 @@ const (
 
 // ConnectedData: The connection's identity.
 type ConnectedData struct {
-	// The user id of this connection (fresh when anonymous, the token's `sub` otherwise).
+	// The user id of this connection (fresh when anonymous; the token's `sub`, or its UUID v5 when `sub` is not a UUID, otherwise).
 	UserID string `json:"user_id"`
 }
 

@@ -11,8 +11,9 @@ import (
 const (
 	// The conversations WebSocket (path `/ws/` with the trailing slash). Authentication is
 	// optional: without credentials the connection is a new anonymous user; with
-	// `Authorization: Bearer <JWT>` or `?access_token=<JWT>` (HS256, `AUTH_JWT_SECRET`, `sub` =
-	// user UUID) it is that user. A present but invalid token is refused with HTTP 401 before the
+	// `Authorization: Bearer <JWT>` or `?access_token=<JWT>` (HS256, `AUTH_JWT_SECRET`, `exp`
+	// required, `sub` = the user: a UUID as is, any other non-empty `sub` as its UUID v5) it is
+	// that user. A present but invalid token is refused with HTTP 401 before the
 	// upgrade. The first server frame is `connected`.
 	ChannelWsSlash = "/ws/"
 )
@@ -95,7 +96,7 @@ var Channels = []ChannelInfo{
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
 		UpgradeResponses: map[int]string{
-			401: "A bearer token was presented (header or `access_token`) but is invalid: malformed, bad\nsignature, not HS256, expired/not yet valid, or `sub` missing or not a UUID; or the\n`Authorization` header is not of the form `Bearer <token>`.\n",
+			401: "A bearer token was presented (header or `access_token`) but is invalid: malformed, bad\nsignature, not HS256, without `exp`, expired/not yet valid, or `sub` missing or empty; or the\n`Authorization` header is not of the form `Bearer <token>`.\n",
 		},
 	},
 }

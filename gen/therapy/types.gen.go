@@ -358,7 +358,7 @@ type Emotion struct {
 	// Name The emotion, e.g. `anxiety`, `joy`, `sadness`.
 	Name string `json:"name"`
 
-	// Timestamp When the analysis found it.
+	// Timestamp Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
 	Timestamp time.Time `json:"timestamp"`
 }
 
@@ -412,7 +412,7 @@ type Insight struct {
 	// Id The item's id.
 	Id openapi_types.UUID `json:"id"`
 
-	// Timestamp When the analysis found it.
+	// Timestamp Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
 	Timestamp time.Time `json:"timestamp"`
 
 	// Type Kind of insight item. Get Session lists them separately: `insight` → `insights`,
@@ -612,7 +612,7 @@ type Topic struct {
 	// Name The topic, e.g. `work stress`, `sleep`.
 	Name string `json:"name"`
 
-	// Timestamp When the analysis found it.
+	// Timestamp Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
 	Timestamp time.Time `json:"timestamp"`
 }
 

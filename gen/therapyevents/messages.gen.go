@@ -51,7 +51,7 @@ type Emotion struct {
 	Intensity float64 `json:"intensity"`
 	// The emotion, e.g. `anxiety`, `joy`, `sadness`.
 	Name string `json:"name"`
-	// When the analysis found it (RFC 3339, UTC).
+	// Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute.
 	Timestamp time.Time `json:"timestamp"`
 }
 
@@ -121,7 +121,7 @@ type Insight struct {
 	Content string `json:"content"`
 	// The item's id.
 	ID string `json:"id"`
-	// When the analysis found it (RFC 3339, UTC).
+	// Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute.
 	Timestamp time.Time `json:"timestamp"`
 	// Kind of item.
 	Type InsightType `json:"type"`
@@ -205,6 +205,6 @@ type Topic struct {
 	ID string `json:"id"`
 	// The topic, e.g. `work stress`, `sleep`.
 	Name string `json:"name"`
-	// When the analysis found it (RFC 3339, UTC).
+	// Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute.
 	Timestamp time.Time `json:"timestamp"`
 }

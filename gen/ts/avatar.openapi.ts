@@ -272,12 +272,13 @@ export interface components {
          */
         SessionState: "active" | "ended";
         /**
-         * @description Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
-         *     (`activity_idle_timeout` seconds without activity).
+         * @description Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
+         *     (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
+         *     connected to a server process that stopped).
          * @example stopped
          * @enum {string}
          */
-        EndedReason: "stopped" | "idle_timeout";
+        EndedReason: "stopped" | "idle_timeout" | "server_restart";
         /** @description What the avatar backend received on the session's WebSocket(s), over the whole session. */
         SessionCounts: {
             /**
@@ -287,6 +288,7 @@ export interface components {
              */
             utterances: number;
             /**
+             * Format: double
              * @description Seconds of audio in the recorded utterances (bytes / (sample rate × bytes per sample)).
              *     Audio dropped by `voice_interrupt` is not included.
              * @example 7.52
@@ -337,6 +339,7 @@ export interface components {
              */
             last_activity_at?: string;
             /**
+             * Format: double
              * @description The idle timeout in effect, in seconds (0 = disabled).
              * @example 120
              */

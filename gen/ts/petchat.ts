@@ -27,7 +27,7 @@ export interface Connected {
 
 /** The connection's identity. */
 export interface ConnectedData {
-  /** The user id of this connection (fresh when anonymous, the token's `sub` otherwise). */
+  /** The user id of this connection (fresh when anonymous; the token's `sub`, or its UUID v5 when `sub` is not a UUID, otherwise). */
   user_id: string;
 }
 

@@ -436,7 +436,7 @@ export interface components {
             category: string;
             /**
              * Format: date-time
-             * @description When the analysis found it.
+             * @description Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
              */
             timestamp: string;
         };
@@ -455,7 +455,7 @@ export interface components {
             category: string;
             /**
              * Format: date-time
-             * @description When the analysis found it.
+             * @description Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
              */
             timestamp: string;
         };
@@ -473,7 +473,7 @@ export interface components {
             confidence: number;
             /**
              * Format: date-time
-             * @description When the analysis found it.
+             * @description Where in the session the item was found - the content's start plus the item's position in it (150 words per minute).
              */
             timestamp: string;
         };

@@ -44,7 +44,7 @@ export interface Emotion {
   intensity: number;
   /** The emotion, e.g. `anxiety`, `joy`, `sadness`. */
   name: string;
-  /** When the analysis found it (RFC 3339, UTC). */
+  /** Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute. */
   timestamp: string;
 }
 
@@ -90,7 +90,7 @@ export interface Insight {
   content: string;
   /** The item's id. */
   id: string;
-  /** When the analysis found it (RFC 3339, UTC). */
+  /** Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute. */
   timestamp: string;
   /** Kind of item. */
   type: InsightType;
@@ -151,7 +151,7 @@ export interface Topic {
   id: string;
   /** The topic, e.g. `work stress`, `sleep`. */
   name: string;
-  /** When the analysis found it (RFC 3339, UTC). */
+  /** Where in the session the item was found (RFC 3339, UTC) - the content's start plus the item's position in it at 150 words per minute. */
   timestamp: string;
 }
 

@@ -8,16 +8,20 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/avatar/recording"
 	"github.com/sessionhub/server/internal/avatar/store"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
+	"github.com/sessionhub/server/internal/platform/pubsub"
 )
 
 var signer = auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "avatar-session")
 
 func newService(t *testing.T, limit int) *avatar.Service {
 	t.Helper()
-	return avatar.NewService(store.New(dbtest.SQLite(t, store.Migrate)), signer, limit)
+	return avatar.NewService(store.New(dbtest.SQLite(t, store.Migrate)), signer, avatar.Options{
+		MaxSessionsPerKey: limit, Sink: recording.New(t.TempDir()), Bus: pubsub.NewLocal(),
+	})
 }
 
 var cfg = avatar.Config{AvatarID: "16cb73e7de08", Quality: "high", Version: "v1", VideoEncoding: "H264", ActivityIdleTimeout: avatar.DefaultIdleTimeout,
@@ -106,5 +110,39 @@ func TestConcurrentStartsRespectTheLimit(t *testing.T) {
 	}
 	if _, err := svc.Start(context.Background(), "key-2", cfg); err != nil {
 		t.Fatalf("another key is limited too: %v", err)
+	}
+}
+
+func TestAuthorizeChecksInTheDocumentedOrder(t *testing.T) {
+	svc := newService(t, 0)
+	ctx := context.Background()
+	a, _ := svc.Start(ctx, "key-1", cfg)
+	b, _ := svc.Start(ctx, "key-1", cfg)
+	id := a.Session.ID
+	expired, _, _ := signer.Mint(id, id, -time.Minute)
+	other := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "another-api")
+	foreign, _, _ := other.Mint(id, id, time.Hour)
+	unknown, _, _ := signer.Mint("nobody", "nobody", time.Hour)
+	if err := svc.Stop(ctx, "key-1", b.Session.ID, b.Token); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		token, wantID string
+		want          error
+	}{
+		"missing":                      {"", "", avatar.ErrMissingToken},
+		"forged":                       {a.Token + "x", "", avatar.ErrInvalidToken},
+		"another API's":                {foreign, "", avatar.ErrInvalidToken},
+		"names no session":             {unknown, "", avatar.ErrInvalidToken},
+		"expired, before the mismatch": {expired, b.Session.ID, avatar.ErrTokenExpired},
+		"ended, before the mismatch":   {b.Token, id, avatar.ErrSessionEnded},
+		"mismatch":                     {a.Token, b.Session.ID, avatar.ErrSessionMismatch},
+	} {
+		if _, err := svc.Authorize(ctx, tc.token, tc.wantID); !errors.Is(err, tc.want) {
+			t.Errorf("%s: err = %v, want %v", name, err, tc.want)
+		}
+	}
+	if got, err := svc.Authorize(ctx, a.Token, id); err != nil || got != id {
+		t.Fatalf("own token: %q, %v", got, err)
 	}
 }

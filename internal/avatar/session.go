@@ -3,8 +3,7 @@
 package avatar
 
 import (
-	"errors"
-	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -24,28 +23,6 @@ const (
 	EndedByIdleTimeout EndReason = "idle_timeout"
 	EndedByRestart     EndReason = "server_restart"
 )
-
-var (
-	// ErrNotFound: no active session with that id for this API key.
-	ErrNotFound = errors.New("session not found or already terminated")
-	// ErrInvalidToken: the session token is forged, expired or belongs to
-	// another session.
-	ErrInvalidToken = errors.New("invalid session token")
-	// ErrMissingToken: a stop named no session token at all.
-	ErrMissingToken = errors.New("missing session token")
-	// ErrTooManySessions: the API key is at its concurrent-session limit.
-	ErrTooManySessions = errors.New("too many concurrent sessions")
-)
-
-// LimitError says which limit a start ran into.
-type LimitError struct{ Limit int }
-
-func (e *LimitError) Error() string {
-	return fmt.Sprintf("too many concurrent sessions (limit %d)", e.Limit)
-}
-
-// Is makes errors.Is(err, ErrTooManySessions) hold.
-func (e *LimitError) Is(target error) bool { return target == ErrTooManySessions }
 
 // AgoraSettings is where the avatar publishes its stream.
 type AgoraSettings struct {
@@ -84,10 +61,59 @@ type Session struct {
 	EndedReason    EndReason
 	CreatedAt      time.Time
 	EndedAt        *time.Time
+
+	// LastActivityAt is the last accepted activity frame (nil before one).
+	LastActivityAt *time.Time
+	// Initialized: an init was accepted on one of its connections.
+	Initialized bool
+	// ConnectedInstance names the server process holding its WebSocket
+	// ("" when none is open).
+	ConnectedInstance string
+	Counts            Counts
+}
+
+// Connected reports whether a WebSocket of the session is open.
+func (s Session) Connected() bool { return s.State == StateActive && s.ConnectedInstance != "" }
+
+// Counts is what the session's avatar backend received.
+type Counts struct {
+	Utterances    int64
+	AudioSeconds  float64
+	Interruptions int64
+	Specials      int64
+	Frames        int64
+}
+
+func (c *Counts) add(d Counts) {
+	c.Utterances += d.Utterances
+	c.AudioSeconds += d.AudioSeconds
+	c.Interruptions += d.Interruptions
+	c.Specials += d.Specials
+	c.Frames += d.Frames
+}
+
+// idleDeadline is when a session whose last activity (or start) was at
+// base ends by itself; nil when the timeout is disabled.
+func idleDeadline(base time.Time, timeout time.Duration) *time.Time {
+	if timeout <= 0 {
+		return nil
+	}
+	d := base.Add(timeout)
+	return &d
 }
 
 // Started is what a successful start returns to the caller.
 type Started struct {
 	Session Session
 	Token   string
+}
+
+// validate applies the rules the contract's schema cannot express.
+func (c Config) validate() error {
+	if !c.Agora.EnableStringUID {
+		if n, err := strconv.ParseUint(c.Agora.UID, 10, 32); err != nil || strconv.FormatUint(n, 10) != c.Agora.UID {
+			return &InvalidFieldError{Field: "agora_settings.uid", Reason: "must be a decimal integer 0 to 4294967295 when enable_string_uid is false"}
+		}
+	}
+	return nil
 }

@@ -16,6 +16,15 @@ func (s *Server) registerAPIs(ctx context.Context) error {
 	if err := s.registerAvatar(); err != nil {
 		return fmt.Errorf("avatar: %w", err)
 	}
+	if err := s.registerPetChat(); err != nil {
+		return fmt.Errorf("petchat: %w", err)
+	}
+	if err := s.registerTherapy(ctx); err != nil {
+		return fmt.Errorf("therapy: %w", err)
+	}
+	if err := s.registerDecisions(); err != nil {
+		return fmt.Errorf("decisions: %w", err)
+	}
 	ops.RegisterDocs(s.engine, apiDocs, asyncapi.Pages)
 	return nil
 }

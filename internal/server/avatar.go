@@ -1,19 +1,49 @@
 package server
 
 import (
+	"context"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
 	"github.com/sessionhub/server/internal/avatar"
 	avhttp "github.com/sessionhub/server/internal/avatar/httpapi"
+	"github.com/sessionhub/server/internal/avatar/recording"
 	avstore "github.com/sessionhub/server/internal/avatar/store"
+	avws "github.com/sessionhub/server/internal/avatar/wsapi"
 	"github.com/sessionhub/server/internal/platform/auth"
 )
 
+// registerAvatar wires seed 003: REST start/stop/status, the session
+// WebSocket, the built-in recorder as the audio sink, and the idle check.
 func (s *Server) registerAvatar() error {
 	if err := avstore.Migrate(s.db); err != nil {
 		return err
 	}
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
-	svc := avatar.NewService(avstore.New(s.db), tokens, s.cfg.AvatarMaxSessionsPerKey)
-	return avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath))
+	svc := avatar.NewService(avstore.New(s.db), tokens, avatar.Options{
+		MaxSessionsPerKey: s.cfg.AvatarMaxSessionsPerKey,
+		Sink:              recording.New(s.cfg.DataDir),
+		Bus:               s.bus,
+	})
+	if err := avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath)); err != nil {
+		return err
+	}
+	ws, err := avws.New(svc, s.hub)
+	if err != nil {
+		return err
+	}
+	s.engine.GET(ws.Path(), gin.WrapH(ws))
+	s.goBackground("avatar idle check", func(ctx context.Context) { svc.RunSweeper(ctx, s.cfg.AvatarIdleCheckInterval) })
+	// Runs after the WebSockets closed with 1001: giving up the lease lets
+	// the next check end the sessions they carried.
+	s.closers = append(s.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		svc.ShutdownQuietly(ctx)
+		return nil
+	})
+	return nil
 }
 
 // avatarWebSocketPath is the seed example's websocket_address path.

@@ -176,13 +176,20 @@ func toStatus(s avatar.Session) gen.SessionStatus {
 		SessionId:           uuidOf(s.ID),
 		State:               gen.SessionState(s.State),
 		AvatarId:            s.Config.AvatarID,
-		ActivityIdleTimeout: float32(s.Config.ActivityIdleTimeout.Seconds()),
+		ActivityIdleTimeout: s.Config.ActivityIdleTimeout.Seconds(),
 		CreatedAt:           s.CreatedAt,
 		EndedAt:             s.EndedAt,
 	}
 	if s.EndedReason != "" {
 		reason := gen.EndedReason(s.EndedReason)
 		st.EndedReason = &reason
+	}
+	st.LastActivityAt = s.LastActivityAt
+	st.Connected = s.Connected()
+	st.Initialized = s.Initialized
+	st.Counts = gen.SessionCounts{
+		Utterances: int(s.Counts.Utterances), AudioSeconds: s.Counts.AudioSeconds,
+		Interruptions: int(s.Counts.Interruptions), Specials: int(s.Counts.Specials), Frames: int(s.Counts.Frames),
 	}
 	return st
 }
@@ -196,7 +203,10 @@ func uuidOf(id string) openapi_types.UUID {
 // writeDomainError is the one place domain errors become documented bodies.
 func writeDomainError(c *gin.Context, err error) {
 	var limit *avatar.LimitError
+	var field *avatar.InvalidFieldError
 	switch {
+	case errors.As(err, &field):
+		writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", field.Error())
 	case errors.Is(err, avatar.ErrNotFound):
 		writeError(c, http.StatusNotFound, "Not found", "SESSION_NOT_FOUND", "Session not found or already terminated")
 	case errors.Is(err, avatar.ErrInvalidToken):

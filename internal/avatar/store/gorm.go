@@ -34,6 +34,16 @@ type sessionRow struct {
 	EndedReason     string    `gorm:"size:32"`
 	CreatedAt       time.Time `gorm:"not null;autoCreateTime:false"`
 	EndedAt         *time.Time
+
+	LastActivityAt    *time.Time
+	IdleDeadline      *time.Time `gorm:"index"` // nil: timeout disabled
+	Initialized       bool       `gorm:"not null;default:false"`
+	ConnectedInstance string     `gorm:"size:36;not null;default:''"`
+	Utterances        int64      `gorm:"not null;default:0"`
+	AudioSeconds      float64    `gorm:"not null;default:0"`
+	Interruptions     int64      `gorm:"not null;default:0"`
+	Specials          int64      `gorm:"not null;default:0"`
+	Frames            int64      `gorm:"not null;default:0"`
 }
 
 func (sessionRow) TableName() string { return "avatar_sessions" }
@@ -48,9 +58,9 @@ var _ avatar.Store = (*Sessions)(nil)
 // New returns the store; Migrate must have run.
 func New(db *database.DB) *Sessions { return &Sessions{db: db} }
 
-// Migrate creates or updates the table.
+// Migrate creates or updates the tables.
 func Migrate(db *database.DB) error {
-	return db.AutoMigrate(&sessionRow{})
+	return db.AutoMigrate(&sessionRow{}, &instanceRow{})
 }
 
 func (s *Sessions) Create(ctx context.Context, sess avatar.Session, limit int) error {
@@ -77,6 +87,18 @@ func (s *Sessions) Create(ctx context.Context, sess avatar.Session, limit int) e
 		}
 		return nil
 	})
+}
+
+func (s *Sessions) Find(ctx context.Context, id string) (avatar.Session, error) {
+	var row sessionRow
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return avatar.Session{}, avatar.ErrNotFound
+	}
+	if err != nil {
+		return avatar.Session{}, fmt.Errorf("load avatar session: %w", err)
+	}
+	return toSession(row), nil
 }
 
 func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Session, error) {
@@ -114,7 +136,16 @@ func toRow(s avatar.Session) sessionRow {
 		AgoraAppID: c.Agora.AppID, AgoraToken: c.Agora.Token, AgoraChannel: c.Agora.Channel, AgoraUID: c.Agora.UID,
 		AgoraStringUID: c.Agora.EnableStringUID, Vendor: vendorOrNil(c.Vendor),
 		State: string(s.State), EndedReason: string(s.EndedReason), CreatedAt: s.CreatedAt, EndedAt: s.EndedAt,
+		IdleDeadline: idleDeadline(s.CreatedAt, c.ActivityIdleTimeout),
 	}
+}
+
+func idleDeadline(from time.Time, timeout time.Duration) *time.Time {
+	if timeout <= 0 {
+		return nil
+	}
+	d := from.Add(timeout)
+	return &d
 }
 
 func toSession(r sessionRow) avatar.Session {
@@ -126,7 +157,9 @@ func toSession(r sessionRow) avatar.Session {
 			Agora:               avatar.AgoraSettings{AppID: r.AgoraAppID, Token: r.AgoraToken, Channel: r.AgoraChannel, UID: r.AgoraUID, EnableStringUID: r.AgoraStringUID},
 			Vendor:              r.Vendor,
 		},
-		State: avatar.State(r.State), EndedReason: avatar.EndReason(r.EndedReason), CreatedAt: r.CreatedAt.UTC(), EndedAt: r.EndedAt,
+		State: avatar.State(r.State), EndedReason: avatar.EndReason(r.EndedReason), CreatedAt: r.CreatedAt.UTC(), EndedAt: utc(r.EndedAt),
+		LastActivityAt: utc(r.LastActivityAt), Initialized: r.Initialized, ConnectedInstance: r.ConnectedInstance,
+		Counts: avatar.Counts{Utterances: r.Utterances, AudioSeconds: r.AudioSeconds, Interruptions: r.Interruptions, Specials: r.Specials, Frames: r.Frames},
 	}
 }
 
@@ -135,4 +168,12 @@ func vendorOrNil(b []byte) []byte {
 		return nil
 	}
 	return b
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }

@@ -27,6 +27,29 @@ type Config struct {
 	// of one API key (0: unbounded).
 	AvatarMaxSessionsPerKey int
 
+	// Avatar session WebSocket (issue 6).
+	// AvatarIdleCheckInterval is how often each process looks for avatar
+	// sessions past their activity_idle_timeout (and for sessions whose
+	// process stopped while they were connected).
+	AvatarIdleCheckInterval time.Duration
+
+	// Therapy sessions API (issue 4).
+	// ContentMaxBytes bounds one uploaded file (CONTENT_MAX_BYTES).
+	ContentMaxBytes int64
+	// AnalyzerURL selects the external HTTP analyser; empty selects the
+	// built-in offline one (ANALYZER_URL).
+	AnalyzerURL string
+	// TranscriberURL selects an HTTP transcriber for audio and video; empty
+	// means none, and their analysis fails saying so (TRANSCRIBER_URL).
+	TranscriberURL string
+	// AnalysisWorkers is how many analysis jobs one process runs at once;
+	// 0 makes a process that serves the API but runs no analysis
+	// (ANALYSIS_WORKERS).
+	AnalysisWorkers int
+	// AnalysisLease is how long a claimed job stays with its process without
+	// a heartbeat before another process may take it over (ANALYSIS_LEASE).
+	AnalysisLease time.Duration
+
 	// Generated lists the development secrets made up at start because their
 	// variable was unset; the server prints them once so the user can call it.
 	Generated []GeneratedSecret
@@ -65,6 +88,17 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("AVATAR_MAX_SESSIONS_PER_KEY: %w", err)
 	}
 
+	if cfg.AvatarIdleCheckInterval, err = durationOr(getenv("AVATAR_IDLE_CHECK_INTERVAL"), time.Second); err != nil {
+		return Config{}, fmt.Errorf("AVATAR_IDLE_CHECK_INTERVAL: %w", err)
+	}
+	if cfg.AvatarIdleCheckInterval > time.Second {
+		return Config{}, fmt.Errorf("AVATAR_IDLE_CHECK_INTERVAL: at most 1s (the avatar spec promises a check at least once per second)")
+	}
+
+	if err := cfg.loadTherapy(getenv); err != nil {
+		return Config{}, err
+	}
+
 	secret := getenv("AUTH_JWT_SECRET")
 	if secret == "" {
 		secret = cfg.generate("AUTH_JWT_SECRET")
@@ -82,6 +116,32 @@ func Load(getenv func(string) string) (Config, error) {
 		cfg.DecisionAPIKeys = []string{cfg.generate("DECISION_API_KEYS")}
 	}
 	return cfg, nil
+}
+
+// loadTherapy reads the therapy sessions API's variables.
+func (c *Config) loadTherapy(getenv func(string) string) error {
+	maxBytes, err := intOr(getenv("CONTENT_MAX_BYTES"), 50<<20)
+	if err != nil || maxBytes < 1 {
+		return fmt.Errorf("CONTENT_MAX_BYTES: want a whole number of bytes >= 1, got %q", getenv("CONTENT_MAX_BYTES"))
+	}
+	c.ContentMaxBytes = int64(maxBytes)
+	c.AnalyzerURL = strings.TrimSpace(getenv("ANALYZER_URL"))
+	c.TranscriberURL = strings.TrimSpace(getenv("TRANSCRIBER_URL"))
+	for name, raw := range map[string]string{"ANALYZER_URL": c.AnalyzerURL, "TRANSCRIBER_URL": c.TranscriberURL} {
+		if raw == "" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%s must be an absolute http:// or https:// URL, got %q", name, raw)
+		}
+	}
+	if c.AnalysisWorkers, err = intOr(getenv("ANALYSIS_WORKERS"), 2); err != nil {
+		return fmt.Errorf("ANALYSIS_WORKERS: %w", err)
+	}
+	if c.AnalysisLease, err = durationOr(getenv("ANALYSIS_LEASE"), 30*time.Second); err != nil {
+		return fmt.Errorf("ANALYSIS_LEASE: %w", err)
+	}
+	return nil
 }
 
 // IsPostgresURL reports whether dsn selects PostgreSQL.

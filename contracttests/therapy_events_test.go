@@ -1,0 +1,235 @@
+package contracttests
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	"github.com/jackc/pgx/v5"
+
+	eventsgen "github.com/sessionhub/server/gen/therapyevents"
+	"github.com/sessionhub/server/internal/therapy"
+)
+
+const therapyEventsChannel = eventsgen.ChannelAPIV1SessionsBySessionIDEvents
+
+func therapyEventsPath(id string) string { return "/api/v1/sessions/" + id + "/events" }
+
+func therapyBearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+
+// dialEvents opens the events socket of a session with c's token.
+func dialTherapyEvents(t *testing.T, ts *testServer, c *therapyClient, id uuid.UUID) *wsClient {
+	t.Helper()
+	return therapyWS.dial(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(id.String())), therapyBearer(c.token))
+}
+
+// collectJob reads one analysis job's events up to its final progress
+// event and checks their order: start at 0, progress never decreasing.
+func collectTherapyJob(t *testing.T, w *wsClient) (names []string, last map[string]any) {
+	t.Helper()
+	prev := -1.0
+	for i := 0; ; i++ {
+		name, body := w.recv()
+		names = append(names, name)
+		if name != eventsgen.MsgAnalysisProgress {
+			continue
+		}
+		data := body["data"].(map[string]any)
+		progress := data["progress"].(float64)
+		if i == 0 && (data["status"] != "processing" || progress != 0) {
+			t.Fatalf("first event %v, want processing at 0", body)
+		}
+		if progress < prev {
+			t.Fatalf("progress went down: %v after %v", progress, prev)
+		}
+		prev = progress
+		if data["status"] != "processing" {
+			return names, data
+		}
+	}
+}
+
+func countTherapyEvents(names []string, name string) int {
+	n := 0
+	for _, v := range names {
+		if v == name {
+			n++
+		}
+	}
+	return n
+}
+
+func TestTherapyEventsStream(t *testing.T) {
+	ts := newServer(t)
+	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
+	s := alice.create(`{"title": "live"}`)
+	byHeader := dialTherapyEvents(t, ts, alice, s.SessionId)
+	byQuery := therapyWS.dial(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(s.SessionId.String())+"?access_token="+alice.token), nil)
+	theirs := bob.create(`{"title": "bob's"}`)
+	bobSocket := dialTherapyEvents(t, ts, bob, theirs.SessionId)
+
+	up := alice.upload(s.SessionId, "text", "notes.txt", []byte(therapyWorkTranscript))
+	for _, w := range []*wsClient{byHeader, byQuery} {
+		names, last := collectTherapyJob(t, w)
+		if last["status"] != "completed" || last["progress"] != 1.0 || last["content_id"] != up.Data.Upload.Id.String() {
+			t.Errorf("final event %v, want completed for %s", last, up.Data.Upload.Id)
+		}
+		got := alice.get(s.SessionId)
+		if countTherapyEvents(names, eventsgen.MsgNewEmotion) != len(got.Emotions) || countTherapyEvents(names, eventsgen.MsgNewTopic) != len(got.Topics) ||
+			countTherapyEvents(names, eventsgen.MsgNewInsight) != len(got.Insights)+len(got.Beliefs)+len(got.Challenges)+len(got.ActionItems) {
+			t.Errorf("events %v do not match the stored results %+v", names, got)
+		}
+		if countTherapyEvents(names, eventsgen.MsgNewEmotion) == 0 || countTherapyEvents(names, eventsgen.MsgNewTopic) == 0 || countTherapyEvents(names, eventsgen.MsgNewInsight) == 0 {
+			t.Errorf("events %v: want emotions, topics and insights for this transcript", names)
+		}
+	}
+
+	// Bob's socket saw none of that: its first event is about his own content.
+	bobUp := bob.upload(theirs.SessionId, "text", "b.txt", []byte("I feel calm today."))
+	_, first := bobSocket.recv()
+	if first["data"].(map[string]any)["content_id"] != bobUp.Data.Upload.Id.String() {
+		t.Errorf("bob's first event %v, want one about his upload %s", first, bobUp.Data.Upload.Id)
+	}
+}
+
+func TestTherapyEventsRefusals(t *testing.T) {
+	ts := newServer(t)
+	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
+	id := alice.create(`{"title": "mine"}`).SessionId.String()
+	url := ts.wsURL(therapyEventsPath(id))
+
+	body := therapyWS.dialRefused(t, therapyEventsChannel, url, nil, 401)
+	if body["message"] != "Missing bearer token" {
+		t.Errorf("no token: %v", body)
+	}
+	therapyWS.dialRefused(t, therapyEventsChannel, url, therapyBearer(mintTherapyToken(t, "alice", -time.Minute)), 401)
+	therapyWS.dialRefused(t, therapyEventsChannel, url+"?access_token=forged.token.value", nil, 401)
+	therapyWS.dialRefused(t, therapyEventsChannel, ts.wsURL(therapyEventsPath("not-a-uuid")), nil, 401) // auth first
+	body = therapyWS.dialRefused(t, therapyEventsChannel, ts.wsURL(therapyEventsPath("not-a-uuid")), therapyBearer(alice.token), 400)
+	if body["field"] != "session_id" {
+		t.Errorf("bad id: %v", body)
+	}
+	therapyWS.dialRefused(t, therapyEventsChannel, url, therapyBearer(bob.token), 404)
+	therapyWS.dialRefused(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(uuid.NewString())), therapyBearer(alice.token), 404)
+
+	// A plain GET (no upgrade) is refused with the same body shape.
+	req, _ := http.NewRequest(http.MethodGet, ts.baseURL+therapyEventsPath(id), nil)
+	req.Header.Set("Authorization", "Bearer "+alice.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusal map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&refusal)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || refusal["code"] != "VALIDATION_ERROR" {
+		t.Errorf("plain GET: %d %v, want 400 VALIDATION_ERROR", resp.StatusCode, refusal)
+	}
+
+	if err := ts.srv.DB().Close(); err != nil {
+		t.Fatal(err)
+	}
+	therapyWS.dialRefused(t, therapyEventsChannel, url, therapyBearer(alice.token), 500)
+}
+
+func TestTherapyEventsClientFrames(t *testing.T) {
+	ts := newServer(t)
+	alice := newTherapyClient(t, ts, "alice")
+	w := dialTherapyEvents(t, ts, alice, alice.create(`{"title": "x"}`).SessionId)
+	w.sendRaw([]byte("not json"))
+	if got := w.expect(eventsgen.MsgError)["data"].(map[string]any); got["code"] != "INVALID_JSON" {
+		t.Errorf("non-JSON frame: %v", got)
+	}
+	w.send(map[string]any{"command": "subscribe"})
+	if got := w.expect(eventsgen.MsgError)["data"].(map[string]any); got["code"] != "UNKNOWN_COMMAND" {
+		t.Errorf("JSON frame: %v", got)
+	}
+}
+
+func TestTherapyEventsCloseCodes(t *testing.T) {
+	t.Run("1000 when the session is deleted", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		s := alice.create(`{"title": "x"}`)
+		w := dialTherapyEvents(t, ts, alice, s.SessionId)
+		if status, body := alice.raw("DELETE", "/sessions/"+s.SessionId.String(), "", nil); status != 200 {
+			t.Fatalf("delete: %d %v", status, body)
+		}
+		if reason := w.expectClose(websocket.CloseNormalClosure); reason != "session deleted" {
+			t.Errorf("close reason %q", reason)
+		}
+	})
+	t.Run("1001 on graceful shutdown", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		w := dialTherapyEvents(t, ts, alice, alice.create(`{"title": "x"}`).SessionId)
+		go ts.shutdown(t)
+		w.expectClose(websocket.CloseGoingAway)
+	})
+	t.Run("1009 for a frame over the read limit", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		w := dialTherapyEvents(t, ts, alice, alice.create(`{"title": "x"}`).SessionId)
+		_ = w.conn.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", int(eventsgen.Channels[0].ReadLimit)+1)))
+		w.expectClose(websocket.CloseMessageTooBig)
+	})
+	t.Run("4001 when the token expires", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		id := alice.create(`{"title": "x"}`).SessionId
+		short := mintTherapyToken(t, "alice", 2*time.Second)
+		w := therapyWS.dial(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(id.String())), therapyBearer(short))
+		w.expectClose(4001)
+	})
+	t.Run("4008 for a socket that stops reading", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		id := alice.create(`{"title": "x"}`).SessionId
+		dialer := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
+			conn, err := net.Dial(network, addr)
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetReadBuffer(256 << 10)
+			}
+			return conn, err
+		}}
+		raw, _, err := dialer.Dial(ts.wsURL(therapyEventsPath(id.String())), therapyBearer(alice.token))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = raw.Close() })
+		stalled := &wsClient{t: t, contract: therapyWS, channel: therapyEventsChannel, conn: raw}
+		floodTherapyEvents(t, ts, id.String(), func() bool {
+			return ts.metric(`websocket_server_closes_total{api="therapy",code="4008"}`) >= 1
+		})
+		stalled.expectClose(4008)
+	})
+}
+
+// floodEvents publishes insight events of a session on the cross-process
+// bus (PostgreSQL NOTIFY, as another server process would) until done.
+func floodTherapyEvents(t *testing.T, ts *testServer, sessionID string, done func() bool) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	insight := therapy.Insight{ID: uuid.NewString(), Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5, Timestamp: time.Now().UTC()}
+	payload, _ := json.Marshal(therapy.Event{Type: therapy.EventInsight, SessionID: sessionID, Insight: &insight})
+	envelope, _ := json.Marshal(map[string]any{"t": therapy.BusTopic(sessionID), "p": json.RawMessage(payload)})
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; !done() && time.Now().Before(deadline); i++ {
+		for j := 0; j < 50; j++ {
+			if _, err := conn.Exec(ctx, "SELECT pg_notify('sessionhub_bus', $1)", string(envelope)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,243 @@
+package avatar
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Link is the transport end of a session's live connection; the WebSocket
+// adapter implements it. Both methods must not block.
+type Link interface {
+	// SessionEnded closes the connection because the session is over.
+	SessionEnded(reason EndReason)
+	// Replaced closes the connection because a newer one took over.
+	Replaced()
+}
+
+// liveSession is the part of a session that lives in the process holding
+// (or last holding) its WebSocket: the open utterance and the counts not
+// yet written. The session, not the connection, owns it, so an utterance
+// survives a reconnect to the same process.
+type liveSession struct {
+	id string
+
+	flushMu sync.Mutex // serializes the writes of this session's counts
+	mu      sync.Mutex
+	ended   bool
+	link    Link
+	linkSeq uint64
+	timeout time.Duration
+
+	utterance  openUtterance
+	pending    Counts
+	activity   *time.Time // not yet written
+	lastFlush  time.Time
+	flushLater *time.Timer
+}
+
+type openUtterance struct {
+	open   bool
+	format AudioFormat
+	frames int64
+	bytes  int64
+}
+
+// Connection is one WebSocket of a session, as the domain sees it.
+type Connection struct {
+	svc         *Service
+	ls          *liveSession
+	seq         uint64
+	initialized bool
+}
+
+// SessionID is the session the connection belongs to.
+func (c *Connection) SessionID() string { return c.ls.id }
+
+// Attach makes link the session's live connection, replacing (and closing)
+// the previous one in any server process.
+func (s *Service) Attach(ctx context.Context, sessionID string, link Link) (*Connection, error) {
+	sess, err := s.store.Find(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.State != StateActive {
+		return nil, ErrSessionEnded
+	}
+	ls := s.liveSession(sess)
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.ended {
+		return nil, ErrSessionEnded
+	}
+	if err := s.store.Connect(ctx, sessionID, s.instance); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			ls.ended = true
+			s.forget(sessionID)
+			return nil, ErrSessionEnded
+		}
+		return nil, err
+	}
+	if ls.link != nil {
+		ls.link.Replaced()
+	}
+	ls.link = link
+	ls.linkSeq++
+	s.publish(ctx, event{Kind: eventAttached, SessionID: sessionID, Instance: s.instance})
+	return &Connection{svc: s, ls: ls, seq: ls.linkSeq}, nil
+}
+
+func (s *Service) liveSession(sess Session) *liveSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ls := s.live[sess.ID]
+	if ls == nil {
+		ls = &liveSession{id: sess.ID, timeout: sess.Config.ActivityIdleTimeout, lastFlush: s.now()}
+		s.live[sess.ID] = ls
+	}
+	return ls
+}
+
+// Detach ends the connection's part: the session stays active and its
+// open utterance waits for the next connection. When the server process
+// is stopping, the open utterance is recorded, the sink is closed and the
+// session stays marked as connected here, so the next check after this
+// process is gone ends it (EndedByRestart).
+func (c *Connection) Detach(ctx context.Context, serverStopping bool) {
+	s, ls := c.svc, c.ls
+	ls.mu.Lock()
+	if ls.ended || ls.linkSeq != c.seq {
+		ls.mu.Unlock()
+		return // ended, or a newer connection took over
+	}
+	ls.link = nil
+	if serverStopping {
+		s.finishLocked(ctx, ls)
+		ls.mu.Unlock()
+		s.forget(ls.id)
+		return
+	}
+	// Under the lock, so a reconnect to this process cannot slip between.
+	if err := s.store.Disconnect(ctx, ls.id, s.instance); err != nil {
+		s.log.Error("avatar: clear connection", "session", ls.id, "err", err)
+	}
+	ls.mu.Unlock()
+	s.flush(ctx, ls)
+}
+
+// finishLocked records the open utterance, writes the counts and closes
+// the sink: nothing of the session stays in this process.
+func (s *Service) finishLocked(ctx context.Context, ls *liveSession) {
+	ls.ended = true
+	if ls.utterance.open {
+		if _, err := s.commitLocked(ctx, ls); err != nil {
+			s.log.Error("avatar: record the open utterance", "session", ls.id, "err", err)
+		}
+	}
+	_ = s.record(ctx, ls, s.takePendingLocked(ls))
+	if err := s.sink.Close(ctx, ls.id); err != nil {
+		s.log.Error("avatar: close audio sink", "session", ls.id, "err", err)
+	}
+}
+
+func (s *Service) forget(id string) {
+	s.mu.Lock()
+	delete(s.live, id)
+	s.mu.Unlock()
+}
+
+// sessionEnded runs in every process when a session ended anywhere: the
+// process holding its state records what is open and closes its socket.
+func (s *Service) sessionEnded(ctx context.Context, id string, reason EndReason) {
+	s.mu.Lock()
+	ls := s.live[id]
+	delete(s.live, id)
+	s.mu.Unlock()
+	if ls == nil {
+		return
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.ended {
+		return
+	}
+	s.finishLocked(ctx, ls)
+	if ls.link != nil {
+		ls.link.SessionEnded(reason)
+		ls.link = nil
+	}
+}
+
+// attachedElsewhere runs when another process took the session's
+// connection over: this process lets go of it.
+func (s *Service) attachedElsewhere(ctx context.Context, id string) {
+	s.mu.Lock()
+	ls := s.live[id]
+	delete(s.live, id)
+	s.mu.Unlock()
+	if ls == nil {
+		return
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.ended {
+		return
+	}
+	s.finishLocked(ctx, ls)
+	if ls.link != nil {
+		ls.link.Replaced()
+		ls.link = nil
+	}
+}
+
+// Session events between processes.
+const eventTopic = "avatar.sessions"
+
+const (
+	eventEnded    = "ended"
+	eventAttached = "attached"
+)
+
+type event struct {
+	Kind      string    `json:"kind"`
+	SessionID string    `json:"session_id"`
+	Reason    EndReason `json:"reason,omitempty"`
+	Instance  string    `json:"instance,omitempty"`
+}
+
+func (s *Service) announceEnded(ctx context.Context, id string, reason EndReason) {
+	s.publish(ctx, event{Kind: eventEnded, SessionID: id, Reason: reason})
+}
+
+func (s *Service) publish(ctx context.Context, ev event) {
+	payload, _ := json.Marshal(ev)
+	if err := s.bus.Publish(context.WithoutCancel(ctx), eventTopic, payload); err != nil {
+		// The session's state is in the database either way; without the
+		// event only the socket lingers until its own process notices.
+		s.log.Error("avatar: publish session event", "kind", ev.Kind, "session", ev.SessionID, "err", err)
+		if ev.Kind == eventEnded {
+			s.sessionEnded(ctx, ev.SessionID, ev.Reason)
+		}
+	}
+}
+
+// onEvent runs on the bus's delivery goroutine; the work it starts may
+// touch the database and the sink, so it runs on its own goroutine.
+func (s *Service) onEvent(payload []byte) {
+	var ev event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		s.log.Error("avatar: malformed session event", "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	switch {
+	case ev.Kind == eventEnded:
+		go func() { defer cancel(); s.sessionEnded(ctx, ev.SessionID, ev.Reason) }()
+	case ev.Kind == eventAttached && ev.Instance != s.instance:
+		go func() { defer cancel(); s.attachedElsewhere(ctx, ev.SessionID) }()
+	default:
+		cancel()
+	}
+}

@@ -1,0 +1,166 @@
+// Package recording is the built-in avatar.AudioSink: it records each
+// session's utterances as WAV files and its special instructions as JSON
+// lines under DATA_DIR/avatar/<session_id>/.
+package recording
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/avatar"
+)
+
+// Recorder writes every session's audio to disk.
+type Recorder struct {
+	root string // DATA_DIR/avatar
+
+	mu       sync.Mutex
+	sessions map[string]*sessionFiles
+}
+
+var _ avatar.AudioSink = (*Recorder)(nil)
+
+// sessionFiles is one session's open recording.
+type sessionFiles struct {
+	dir  string
+	open *wavWriter // the utterance being recorded, nil between utterances
+}
+
+// PartialName is the file of the utterance in progress; it is renamed to
+// UtteranceName once the utterance is complete.
+const PartialName = "utterance.partial.wav"
+
+// SpecialsName is the JSON-lines file of the special instructions.
+const SpecialsName = "specials.jsonl"
+
+// UtteranceName is the file of the n-th recorded utterance (from 1).
+func UtteranceName(n int) string { return fmt.Sprintf("utterance-%04d.wav", n) }
+
+// New records under dataDir/avatar.
+func New(dataDir string) *Recorder {
+	return &Recorder{root: filepath.Join(dataDir, "avatar"), sessions: map[string]*sessionFiles{}}
+}
+
+// Dir is where a session's recording lives.
+func (r *Recorder) Dir(sessionID string) string { return filepath.Join(r.root, sessionID) }
+
+func (r *Recorder) session(sessionID string) (*sessionFiles, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sf := r.sessions[sessionID]; sf != nil {
+		return sf, nil
+	}
+	if _, err := uuid.Parse(sessionID); err != nil {
+		return nil, fmt.Errorf("recording: session id %q is not a UUID", sessionID)
+	}
+	dir := r.Dir(sessionID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	// A partial file left by a process that died mid-utterance is not
+	// audio anyone asked to keep.
+	_ = os.Remove(filepath.Join(dir, PartialName))
+	sf := &sessionFiles{dir: dir}
+	r.sessions[sessionID] = sf
+	return sf, nil
+}
+
+// Configure prepares the session's directory.
+func (r *Recorder) Configure(_ context.Context, sessionID string, _ avatar.Config) error {
+	_, err := r.session(sessionID)
+	return err
+}
+
+// Audio appends PCM to the utterance in progress, starting its file.
+func (r *Recorder) Audio(_ context.Context, sessionID string, format avatar.AudioFormat, pcm []byte) error {
+	sf, err := r.session(sessionID)
+	if err != nil {
+		return err
+	}
+	if sf.open == nil {
+		wf := WAVFormat{SampleRate: format.SampleRate, BitsPerSample: 8 * format.BytesPerSample()}
+		if sf.open, err = createWAV(filepath.Join(sf.dir, PartialName), wf); err != nil {
+			return fmt.Errorf("recording: %w", err)
+		}
+	}
+	if _, err := sf.open.Write(pcm); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	return nil
+}
+
+// EndUtterance finishes the WAV file and gives it the next number.
+func (r *Recorder) EndUtterance(_ context.Context, sessionID string) error {
+	sf, err := r.session(sessionID)
+	if err != nil || sf.open == nil {
+		return err
+	}
+	w := sf.open
+	sf.open = nil
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	for n := 1; ; n++ {
+		name := filepath.Join(sf.dir, UtteranceName(n))
+		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
+			return os.Rename(filepath.Join(sf.dir, PartialName), name)
+		}
+	}
+}
+
+// Interrupt discards the utterance in progress.
+func (r *Recorder) Interrupt(_ context.Context, sessionID string) error {
+	sf, err := r.session(sessionID)
+	if err != nil || sf.open == nil {
+		return err
+	}
+	w := sf.open
+	sf.open = nil
+	return w.abort()
+}
+
+// specialLine is one line of specials.jsonl.
+type specialLine struct {
+	EventID    string    `json:"event_id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Content    string    `json:"content"`
+}
+
+// Special appends the instruction to specials.jsonl.
+func (r *Recorder) Special(_ context.Context, sessionID string, s avatar.Special) error {
+	sf, err := r.session(sessionID)
+	if err != nil {
+		return err
+	}
+	line, err := json.Marshal(specialLine{EventID: s.EventID, ReceivedAt: s.ReceivedAt, Content: s.Content})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(filepath.Join(sf.dir, SpecialsName), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
+	if err != nil {
+		return fmt.Errorf("recording: %w", err)
+	}
+	_, werr := f.Write(append(line, '\n'))
+	return errors.Join(werr, f.Close())
+}
+
+// Close forgets the session; an utterance still open (the domain ends it
+// first) is discarded.
+func (r *Recorder) Close(_ context.Context, sessionID string) error {
+	r.mu.Lock()
+	sf := r.sessions[sessionID]
+	delete(r.sessions, sessionID)
+	r.mu.Unlock()
+	if sf == nil || sf.open == nil {
+		return nil
+	}
+	return sf.open.abort()
+}

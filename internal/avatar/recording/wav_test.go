@@ -1,0 +1,83 @@
+package recording
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/avatar"
+)
+
+func TestWAVHeaderRoundTrip(t *testing.T) {
+	for _, tt := range []struct {
+		format  WAVFormat
+		data    int
+		seconds float64
+	}{
+		{WAVFormat{SampleRate: 24000, BitsPerSample: 16}, 48000, 1},
+		{WAVFormat{SampleRate: 16000, BitsPerSample: 8}, 8000, 0.5},
+		{WAVFormat{SampleRate: 44100, BitsPerSample: 16}, 0, 0},
+	} {
+		path := filepath.Join(t.TempDir(), "a.wav")
+		w, err := createWAV(path, tt.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm := bytes.Repeat([]byte{7}, tt.data)
+		if _, err := w.Write(pcm); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(path)
+		info, err := ReadWAVHeader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Format != tt.format || info.Channels != 1 || info.DataBytes != int64(tt.data) || info.Seconds() != tt.seconds || !bytes.Equal(raw[wavHeaderSize:], pcm) {
+			t.Errorf("%+v: read back %+v (%.3f s)", tt.format, info, info.Seconds())
+		}
+		// byte rate and block align, which players use for the duration
+		if br := int(raw[28]) | int(raw[29])<<8 | int(raw[30])<<16; br != tt.format.SampleRate*tt.format.BitsPerSample/8 {
+			t.Errorf("byte rate %d", br)
+		}
+	}
+}
+
+func TestRecorderNumbersUtterancesAndDropsInterrupted(t *testing.T) {
+	ctx := context.Background()
+	r := New(t.TempDir())
+	id := uuid.NewString()
+	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
+	steps := []func() error{
+		func() error { return r.Configure(ctx, id, avatar.Config{}) },
+		func() error { return r.Audio(ctx, id, f, make([]byte, 320)) },
+		func() error { return r.EndUtterance(ctx, id) },
+		func() error { return r.Audio(ctx, id, f, make([]byte, 320)) },
+		func() error { return r.Interrupt(ctx, id) },
+		func() error { return r.Audio(ctx, id, f, make([]byte, 640)) },
+		func() error { return r.EndUtterance(ctx, id) },
+		func() error { return r.Close(ctx, id) },
+	}
+	for i, step := range steps {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	entries, _ := os.ReadDir(r.Dir(id))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || names[0] != UtteranceName(1) || names[1] != UtteranceName(2) {
+		t.Fatalf("recording holds %v, want two utterances", names)
+	}
+	if err := r.Configure(ctx, "../escape", avatar.Config{}); err == nil {
+		t.Fatal("a session id that is not a UUID was used as a directory")
+	}
+}

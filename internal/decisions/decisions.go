@@ -1,0 +1,136 @@
+// Package decisions is the decision-actions domain (seed 004): users
+// identified by a checksum, the bearer tokens they are issued, and the
+// append-only log of the decisions they take.
+package decisions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Limits the spec documents.
+const (
+	MaxChecksumLength = 256
+	MaxNameLength     = 200
+	MaxPromptLength   = 10000
+	MaxMessageLength  = 10000
+	// MaxLiveTokens is how many unrevoked tokens one user may hold; issuing
+	// another revokes that user's oldest.
+	MaxLiveTokens = 100
+	// DefaultPageSize and MaxPageSize bound GetDecisions pages.
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+var (
+	// ErrInvalidAPIKey: Register without an accepted API key.
+	ErrInvalidAPIKey = errors.New("invalid API key")
+	// ErrAlreadyRegistered: the checksum belongs to a user already.
+	ErrAlreadyRegistered = errors.New("checksum already registered")
+	// ErrNotRegistered: no user has that checksum.
+	ErrNotRegistered = errors.New("unknown checksum")
+	// ErrInvalidToken: the token is missing, malformed, unknown or revoked.
+	ErrInvalidToken = errors.New("invalid or revoked token")
+	// ErrInvalid: a field breaks a domain rule (see FieldError).
+	ErrInvalid = errors.New("invalid decision request")
+)
+
+// FieldError names the field that broke a rule and why.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
+
+// Is makes errors.Is(err, ErrInvalid) hold.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// IsCredentialFailure reports whether err is a failed credential check (API
+// key, checksum or token): the failures brute force produces, which the
+// per-connection limiter counts.
+func IsCredentialFailure(err error) bool {
+	return errors.Is(err, ErrInvalidAPIKey) || errors.Is(err, ErrNotRegistered) || errors.Is(err, ErrInvalidToken)
+}
+
+// NewUser is what Register stores.
+type NewUser struct {
+	Checksum string
+	Name     string
+	Prompt   string
+}
+
+// User is a registered user as stored: the checksum only as its hash.
+type User struct {
+	ID           string
+	ChecksumHash string
+	Name         string
+	Prompt       string
+	CreatedAt    time.Time
+}
+
+// IssuedToken is a token's stored form: its hash, never the token itself.
+type IssuedToken struct {
+	Hash     string
+	UserID   string
+	IssuedAt time.Time
+}
+
+// Decision is one entry of a user's append-only decision log.
+type Decision struct {
+	ID         string
+	UserID     string
+	Message    string
+	RecordedAt time.Time
+}
+
+// Page is one page of a user's decisions, newest first. NextCursor is empty
+// on the last page.
+type Page struct {
+	Decisions  []Decision
+	NextCursor string
+}
+
+// PageQuery selects a page: Limit 0 means DefaultPageSize, Before a cursor
+// from an earlier page ("" for the newest decisions).
+type PageQuery struct {
+	Limit  int
+	Before string
+}
+
+// Principal is an authenticated token: only Service.Authenticate makes one,
+// so every action that takes a Principal has checked its token.
+type Principal struct {
+	userID    string
+	tokenHash string
+}
+
+// UserID is the token's user.
+func (p Principal) UserID() string { return p.userID }
+
+// Store keeps users, token hashes and decisions. Decisions are only ever
+// appended and read: the store has no way to change or delete one.
+type Store interface {
+	// CreateUser stores u with its first token, or returns
+	// ErrAlreadyRegistered when u's checksum hash is taken.
+	CreateUser(ctx context.Context, u User, first IssuedToken) error
+	// UserIDByChecksum returns the id of the user with that checksum hash,
+	// or ErrNotRegistered.
+	UserIDByChecksum(ctx context.Context, checksumHash string) (string, error)
+	// IssueToken stores t, revoking the user's oldest live tokens so that at
+	// most maxLive remain live.
+	IssueToken(ctx context.Context, t IssuedToken, maxLive int) error
+	// UserIDByToken returns the user of a live (unrevoked) token hash, or
+	// ErrInvalidToken.
+	UserIDByToken(ctx context.Context, tokenHash string) (string, error)
+	// RevokeToken revokes a live token hash, or returns ErrInvalidToken.
+	RevokeToken(ctx context.Context, tokenHash string, at time.Time) error
+	// AppendDecision adds d to its user's log.
+	AppendDecision(ctx context.Context, d Decision) error
+	// ListDecisions returns up to limit decisions of userID, newest first,
+	// older than the user's decision beforeID ("" for the newest), or
+	// ErrInvalidCursor when beforeID is not one of the user's decisions.
+	ListDecisions(ctx context.Context, userID, beforeID string, limit int) ([]Decision, error)
+}

@@ -1,0 +1,49 @@
+package wsapi
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"time"
+
+	gen "github.com/sessionhub/server/gen/decisions"
+	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+)
+
+// replyFor is the one place errors become error replies. Unexpected errors
+// are logged and answered without their details.
+func replyFor(action string, err error) gen.ErrorReply {
+	var problem *wsschema.Problem
+	var field *decisions.FieldError
+	switch {
+	case errors.Is(err, decisions.ErrInvalidAPIKey):
+		return errorReply(&action, gen.ErrorCodeInvalidAPIKey, "Invalid API key")
+	case errors.Is(err, decisions.ErrAlreadyRegistered):
+		return errorReply(&action, gen.ErrorCodeAlreadyRegistered, "Checksum already registered")
+	case errors.Is(err, decisions.ErrNotRegistered):
+		return errorReply(&action, gen.ErrorCodeNotRegistered, "Unknown checksum")
+	case errors.Is(err, decisions.ErrInvalidToken):
+		return errorReply(&action, gen.ErrorCodeInvalidToken, "Invalid or revoked token")
+	case errors.As(err, &problem):
+		return errorReply(&action, gen.ErrorCodeValidationError, problem.Message)
+	case errors.As(err, &field):
+		return errorReply(&action, gen.ErrorCodeValidationError, "Invalid value for field: "+field.Field+" ("+field.Reason+")")
+	default:
+		slog.Error("decision action failed", "action", action, "err", err)
+		return errorReply(&action, gen.ErrorCodeInternalError, "Internal error")
+	}
+}
+
+// rateLimited answers a limited connection; retry_after is whole seconds,
+// rounded up, at least 1.
+func rateLimited(action string, wait time.Duration) gen.ErrorReply {
+	secs := max(int64(math.Ceil(wait.Seconds())), 1)
+	reply := errorReply(&action, gen.ErrorCodeRateLimited, "Too many failed attempts; retry later")
+	reply.RetryAfter = &secs
+	return reply
+}
+
+func errorReply(action *string, code gen.ErrorCode, message string) gen.ErrorReply {
+	return gen.ErrorReply{Status: gen.ErrorReplyStatusValue, Code: code, Message: message, Action: action}
+}

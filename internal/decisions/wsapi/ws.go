@@ -1,0 +1,199 @@
+// Package wsapi adapts the decision-actions domain to the WebSocket contract
+// in specs/decisions.asyncapi.yaml (generated types in gen/decisions).
+package wsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	gen "github.com/sessionhub/server/gen/decisions"
+	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+)
+
+// API serves /ws.
+type API struct {
+	svc       *decisions.Service
+	hub       *wsconn.Hub
+	validator *wsschema.Validator
+	limits    decisions.Limits
+	opts      wsconn.Options
+}
+
+// actions maps each action (case-sensitive, as sent) to its message name.
+var actions = map[string]string{
+	gen.RegisterRequestActionValue:     gen.MsgRegister,
+	gen.ConnectionRequestActionValue:   gen.MsgConnection,
+	gen.TakeDecisionRequestActionValue: gen.MsgTakeDecision,
+	gen.DisconnectRequestActionValue:   gen.MsgDisconnect,
+	gen.GetDecisionsRequestActionValue: gen.MsgGetDecisions,
+}
+
+// New compiles the action schemas and returns the API; limits bound each
+// connection's failed credential checks.
+func New(svc *decisions.Service, hub *wsconn.Hub, limits decisions.Limits) (*API, error) {
+	names := make([]string, 0, len(actions))
+	for _, name := range actions {
+		names = append(names, name)
+	}
+	v, err := wsschema.Compile(gen.MessageSchema, names...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{svc: svc, hub: hub, validator: v, limits: limits,
+		opts: wsconn.Options{API: "decisions", ReadLimit: gen.Channels[0].ReadLimit}}, nil
+}
+
+// Path is where the API is mounted.
+func (a *API) Path() string { return gen.ChannelWs }
+
+// ServeHTTP upgrades the request and answers actions until the client leaves.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, failures: decisions.NewFailureLimiter(a.limits)}, nil)
+}
+
+// connection is one client's state: only its failure count. Tokens are not
+// remembered per connection; every action presents its own.
+type connection struct {
+	api      *API
+	failures *decisions.FailureLimiter
+}
+
+func (c *connection) OnOpen(*wsconn.Conn) error         { return nil }
+func (c *connection) OnClose(*wsconn.Conn, int, string) {}
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	_ = conn.SendJSON(c.handle(conn.Context(), data))
+}
+
+// handle turns one frame into its one reply, checking in the documented
+// order: JSON → action → rate limit → credential → fields → the action.
+func (c *connection) handle(ctx context.Context, data []byte) any {
+	frame, err := wsschema.Decode(data)
+	if err != nil {
+		return errorReply(nil, gen.ErrorCodeInvalidJSON, "JSON decoding error")
+	}
+	obj, _ := frame.(map[string]any)
+	action, isString := obj["action"].(string)
+	if !isString {
+		return errorReply(nil, gen.ErrorCodeMissingAction, "Missing action field")
+	}
+	message, known := actions[action]
+	if !known {
+		return errorReply(&action, gen.ErrorCodeUnknownAction, "Unknown action: "+action)
+	}
+	if wait, limited := c.failures.Check(); limited {
+		return rateLimited(action, wait)
+	}
+	reply, err := c.dispatch(ctx, action, message, obj, frame, data)
+	if err != nil {
+		c.failures.Record(err)
+		return replyFor(action, err)
+	}
+	return reply
+}
+
+func (c *connection) dispatch(ctx context.Context, action, message string, obj map[string]any, frame any, data []byte) (any, error) {
+	svc := c.api.svc
+	switch action {
+	case gen.RegisterRequestActionValue:
+		key, _ := obj["API_KEY"].(string)
+		if err := svc.CheckAPIKey(key); err != nil {
+			return nil, err
+		}
+		var req gen.RegisterRequest
+		if err := c.decode(message, frame, data, &req); err != nil {
+			return nil, err
+		}
+		prompt := ""
+		if req.Prompt != nil {
+			prompt = *req.Prompt
+		}
+		token, err := svc.Register(ctx, req.APIKey, decisions.NewUser{Checksum: req.Checksum, Name: req.Name, Prompt: prompt})
+		return gen.RegisterSuccess{Action: action, Status: success, Token: token, Data: token}, err
+	case gen.ConnectionRequestActionValue:
+		var req gen.ConnectionRequest
+		if err := c.decode(message, frame, data, &req); err != nil {
+			return nil, err
+		}
+		token, err := svc.Connect(ctx, req.Checksum)
+		return gen.ConnectionSuccess{Action: action, Status: success, Token: token, Data: token}, err
+	default:
+		return c.dispatchWithToken(ctx, action, message, obj, frame, data)
+	}
+}
+
+// dispatchWithToken runs the token actions; the token is checked before the
+// other fields, so a bad token is always INVALID_TOKEN.
+func (c *connection) dispatchWithToken(ctx context.Context, action, message string, obj map[string]any, frame any, data []byte) (any, error) {
+	svc := c.api.svc
+	token, _ := obj["token"].(string)
+	principal, err := svc.Authenticate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	switch action {
+	case gen.TakeDecisionRequestActionValue:
+		var req gen.TakeDecisionRequest
+		if err := c.decode(message, frame, data, &req); err != nil {
+			return nil, err
+		}
+		d, err := svc.TakeDecision(ctx, principal, req.Message)
+		return gen.TakeDecisionSuccess{Action: action, Status: success, Data: toWire(d)}, err
+	case gen.DisconnectRequestActionValue:
+		if err := c.decode(message, frame, data, &gen.DisconnectRequest{}); err != nil {
+			return nil, err
+		}
+		return gen.DisconnectSuccess{Action: action, Status: success, Data: gen.DisconnectSuccessDataValue, Message: gen.DisconnectSuccessMessageValue},
+			svc.Disconnect(ctx, principal)
+	default: // gen.GetDecisionsRequestActionValue; actions admits nothing else
+		var req gen.GetDecisionsRequest
+		if err := c.decode(message, frame, data, &req); err != nil {
+			return nil, err
+		}
+		q := decisions.PageQuery{}
+		if req.Limit != nil {
+			q.Limit = int(*req.Limit)
+		}
+		if req.Before != nil {
+			q.Before = *req.Before
+		}
+		page, err := svc.Decisions(ctx, principal, q)
+		return gen.GetDecisionsSuccess{Action: action, Status: success, Data: toWirePage(page)}, err
+	}
+}
+
+// decode validates the frame against the message's schema and fills req.
+func (c *connection) decode(message string, frame any, data []byte, req any) error {
+	if problem := c.api.validator.Validate(message, frame); problem != nil {
+		return problem
+	}
+	err := json.Unmarshal(data, req)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		// The schema admitted it, so only a whole number written with a
+		// fraction (limit 10.0) is left: JSON Schema calls it an integer.
+		return &wsschema.Problem{Field: typeErr.Field, Message: "Invalid value for field: " + typeErr.Field + " (must be an integer)"}
+	}
+	return err
+}
+
+const success = "success"
+
+func toWire(d decisions.Decision) gen.Decision {
+	return gen.Decision{DecisionID: d.ID, Message: d.Message, RecordedAt: d.RecordedAt}
+}
+
+func toWirePage(p decisions.Page) gen.GetDecisionsSuccessData {
+	out := gen.GetDecisionsSuccessData{Decisions: make([]gen.Decision, len(p.Decisions))}
+	for i, d := range p.Decisions {
+		out.Decisions[i] = toWire(d)
+	}
+	if p.NextCursor != "" {
+		out.NextCursor = &p.NextCursor
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package petchat
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Store keeps conversations and messages.
+type Store interface {
+	// CreateConversation stores a new conversation with its participants.
+	CreateConversation(ctx context.Context, c Conversation) error
+	// Conversation loads one conversation (LastMessage is not filled);
+	// ErrConversationNotFound when there is none.
+	Conversation(ctx context.Context, id string) (Conversation, error)
+	// ConversationsOf lists the conversations where user is the client or a
+	// provider, with their last message, newest activity first (the last
+	// message's timestamp, else the creation time), ties by id.
+	ConversationsOf(ctx context.Context, user string) ([]Conversation, error)
+	// AddMessage stores m and makes it its conversation's last message.
+	AddMessage(ctx context.Context, m Message) error
+	// Messages returns up to limit messages of a conversation older than
+	// before (all when nil), newest first, and whether older ones remain.
+	Messages(ctx context.Context, conversationID string, before *Cursor, limit int) ([]Message, bool, error)
+}
+
+// Service holds the conversation rules.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service over store.
+func NewService(store Store) *Service {
+	return &Service{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// Create starts a conversation whose client is creator.
+func (s *Service) Create(ctx context.Context, creator string, n NewConversation) (Conversation, error) {
+	if err := n.validate(creator); err != nil {
+		return Conversation{}, err
+	}
+	c := Conversation{
+		ID: uuid.NewString(), PetID: uuid.MustParse(n.PetID).String(), ClientID: creator,
+		Providers: canonicalIDs(n.Providers), CreatedAt: s.now(),
+	}
+	if err := s.store.CreateConversation(ctx, c); err != nil {
+		return Conversation{}, fmt.Errorf("create conversation: %w", err)
+	}
+	return c, nil
+}
+
+// List returns the user's conversations, newest activity first.
+func (s *Service) List(ctx context.Context, user string) ([]Conversation, error) {
+	return s.store.ConversationsOf(ctx, user)
+}
+
+// Send stores a message from sender and returns it with its conversation,
+// whose participants are the ones to tell.
+func (s *Service) Send(ctx context.Context, sender, conversationID, content string) (Message, Conversation, error) {
+	if err := validateContent(content); err != nil {
+		return Message{}, Conversation{}, err
+	}
+	c, err := s.participantOf(ctx, sender, conversationID)
+	if err != nil {
+		return Message{}, Conversation{}, err
+	}
+	id, err := uuid.NewV7() // time-ordered: the tie-break among equal timestamps keeps send order
+	if err != nil {
+		return Message{}, Conversation{}, fmt.Errorf("message id: %w", err)
+	}
+	m := Message{ID: id.String(), ConversationID: c.ID, SenderID: sender, Content: content, Timestamp: s.now()}
+	if err := s.store.AddMessage(ctx, m); err != nil {
+		return Message{}, Conversation{}, fmt.Errorf("store message: %w", err)
+	}
+	return m, c, nil
+}
+
+// Page is one page of a conversation's history.
+type Page struct {
+	ConversationID string
+	Messages       []Message // oldest first
+	NextCursor     *string   // the cursor of the next older page; nil when none
+}
+
+// History returns up to limit (0: DefaultPageSize) messages older than the
+// cursor before ("" for the newest ones), for a participant.
+func (s *Service) History(ctx context.Context, user, conversationID, before string, limit int) (Page, error) {
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return Page{}, invalid("limit", fmt.Sprintf("must be 1 to %d", MaxPageSize))
+	}
+	c, err := s.participantOf(ctx, user, conversationID)
+	if err != nil {
+		return Page{}, err
+	}
+	var cursor *Cursor
+	if before != "" {
+		cur, err := ParseCursor(before)
+		if err != nil || cur.ConversationID != c.ID {
+			return Page{}, invalid("before", "not a cursor of this conversation")
+		}
+		cursor = &cur
+	}
+	newestFirst, more, err := s.store.Messages(ctx, c.ID, cursor, limit)
+	if err != nil {
+		return Page{}, fmt.Errorf("load history: %w", err)
+	}
+	page := Page{ConversationID: c.ID, Messages: make([]Message, len(newestFirst))}
+	for i, m := range newestFirst {
+		page.Messages[len(newestFirst)-1-i] = m
+	}
+	if more && len(page.Messages) > 0 {
+		next := CursorOf(page.Messages[0]).String()
+		page.NextCursor = &next
+	}
+	return page, nil
+}
+
+func (s *Service) participantOf(ctx context.Context, user, conversationID string) (Conversation, error) {
+	id, err := uuid.Parse(conversationID)
+	if err != nil {
+		return Conversation{}, invalid("conversation_id", "must be a valid uuid")
+	}
+	c, err := s.store.Conversation(ctx, id.String())
+	if err != nil {
+		return Conversation{}, err
+	}
+	if !c.HasParticipant(user) {
+		return Conversation{}, fmt.Errorf("%w: %s", ErrNotParticipant, c.ID)
+	}
+	return c, nil
+}

@@ -1,0 +1,193 @@
+package petchat_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/petchat/store"
+	"github.com/sessionhub/server/internal/platform/database/dbtest"
+)
+
+var ctx = context.Background()
+
+func newService(t *testing.T) *petchat.Service {
+	t.Helper()
+	return petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+}
+
+func create(t *testing.T, svc *petchat.Service, client string, providers ...string) petchat.Conversation {
+	t.Helper()
+	c, err := svc.Create(ctx, client, petchat.NewConversation{PetID: uuid.NewString(), Providers: providers})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	return c
+}
+
+func send(t *testing.T, svc *petchat.Service, sender, conv, content string) petchat.Message {
+	t.Helper()
+	m, _, err := svc.Send(ctx, sender, conv, content)
+	if err != nil {
+		t.Fatalf("send %q: %v", content, err)
+	}
+	return m
+}
+
+func TestUserIDForSubject(t *testing.T) {
+	id := uuid.NewString()
+	if got := petchat.UserIDForSubject(strings.ToUpper(id)); got != id {
+		t.Errorf("UUID sub %s -> %s, want its canonical form %s", strings.ToUpper(id), got, id)
+	}
+	alice := petchat.UserIDForSubject("alice")
+	if alice != "f973db58-e8d8-5ab1-b0d2-bf03f8a71153" || petchat.UserIDForSubject("alice") != alice {
+		t.Errorf("alice -> %s, want the stable UUID v5 f973db58-e8d8-5ab1-b0d2-bf03f8a71153", alice)
+	}
+	if petchat.UserIDForSubject("bob") == alice {
+		t.Error("two subjects share an id")
+	}
+	if a, b := petchat.NewAnonymousUserID(), petchat.NewAnonymousUserID(); a == b {
+		t.Error("anonymous ids repeat")
+	}
+}
+
+func TestCreateValidates(t *testing.T) {
+	svc := newService(t)
+	me, p := uuid.NewString(), uuid.NewString()
+	many := make([]string, petchat.MaxProviders+1)
+	for i := range many {
+		many[i] = uuid.NewString()
+	}
+	tests := map[string]struct {
+		n     petchat.NewConversation
+		field string
+	}{
+		"bad pet":        {petchat.NewConversation{PetID: "rex", Providers: []string{p}}, "pet_id"},
+		"no providers":   {petchat.NewConversation{PetID: uuid.NewString()}, "providers"},
+		"too many":       {petchat.NewConversation{PetID: uuid.NewString(), Providers: many}, "providers"},
+		"duplicates":     {petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{p, strings.ToUpper(p)}}, "providers"},
+		"yourself":       {petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{me}}, "providers"},
+		"malformed uuid": {petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{"x"}}, "providers"},
+	}
+	for name, tt := range tests {
+		_, err := svc.Create(ctx, me, tt.n)
+		var inv *petchat.InvalidError
+		if !errors.As(err, &inv) || inv.Field != tt.field || !errors.Is(err, petchat.ErrInvalid) {
+			t.Errorf("%s: err = %v, want invalid %s", name, err, tt.field)
+		}
+	}
+}
+
+func TestConversationsListedForParticipantsOnly(t *testing.T) {
+	svc := newService(t)
+	owner, vet, groomer, stranger := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
+	older := create(t, svc, owner, vet, groomer)
+	newer := create(t, svc, owner, vet)
+	if older.Providers[0] != vet || older.Providers[1] != groomer {
+		t.Fatalf("providers = %v, want the given order", older.Providers)
+	}
+	// A message makes the older conversation the most recently active.
+	m := send(t, svc, groomer, older.ID, "Rex is fine")
+
+	for user, want := range map[string][]string{owner: {older.ID, newer.ID}, vet: {older.ID, newer.ID}, groomer: {older.ID}, stranger: {}} {
+		list, err := svc.List(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range list {
+			got = append(got, c.ID)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("conversations of %s = %v, want %v", user, got, want)
+		}
+		if len(list) > 0 && (list[0].LastMessage == nil || list[0].LastMessage.ID != m.ID || list[0].LastMessage.Content != "Rex is fine") {
+			t.Errorf("last message = %+v, want %s", list[0].LastMessage, m.ID)
+		}
+		if len(list) == 2 && list[1].LastMessage != nil {
+			t.Errorf("conversation without messages has last message %+v", list[1].LastMessage)
+		}
+	}
+}
+
+func TestSendRules(t *testing.T) {
+	svc := newService(t)
+	owner, vet := uuid.NewString(), uuid.NewString()
+	c := create(t, svc, owner, vet)
+	if _, _, err := svc.Send(ctx, uuid.NewString(), c.ID, "hi"); !errors.Is(err, petchat.ErrNotParticipant) {
+		t.Errorf("stranger send: %v, want ErrNotParticipant", err)
+	}
+	if _, _, err := svc.Send(ctx, owner, uuid.NewString(), "hi"); !errors.Is(err, petchat.ErrConversationNotFound) {
+		t.Errorf("unknown conversation: %v, want ErrConversationNotFound", err)
+	}
+	for _, content := range []string{"", strings.Repeat("é", petchat.MaxContentLength+1)} {
+		if _, _, err := svc.Send(ctx, owner, c.ID, content); !errors.Is(err, petchat.ErrInvalid) {
+			t.Errorf("content of %d runes: %v, want ErrInvalid", len([]rune(content)), err)
+		}
+	}
+	m, conv, err := svc.Send(ctx, vet, c.ID, strings.Repeat("é", petchat.MaxContentLength))
+	if err != nil || m.SenderID != vet || conv.ID != c.ID || m.Timestamp.IsZero() {
+		t.Fatalf("send = %+v, %v, want stored by vet", m, err)
+	}
+	if got := conv.Participants(); len(got) != 2 || got[0] != owner || got[1] != vet {
+		t.Errorf("participants = %v, want [owner vet]", got)
+	}
+}
+
+func TestHistoryPages(t *testing.T) {
+	svc := newService(t)
+	owner, vet := uuid.NewString(), uuid.NewString()
+	c := create(t, svc, owner, vet)
+	other := create(t, svc, owner, vet)
+	var sent []string
+	for i := 0; i < 7; i++ {
+		sent = append(sent, send(t, svc, owner, c.ID, string(rune('a'+i))).ID)
+	}
+	var got []string
+	before := ""
+	for pages := 0; ; pages++ {
+		page, err := svc.History(ctx, vet, c.ID, before, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, m := range page.Messages {
+			ids = append(ids, m.ID)
+		}
+		got = append(ids, got...)
+		if page.NextCursor == nil {
+			if pages != 2 {
+				t.Fatalf("pages = %d, want 3", pages+1)
+			}
+			break
+		}
+		before = *page.NextCursor
+	}
+	if strings.Join(got, ",") != strings.Join(sent, ",") {
+		t.Fatalf("history = %v, want %v (oldest first)", got, sent)
+	}
+	if page, _ := svc.History(ctx, vet, c.ID, "", 0); len(page.Messages) != 7 || page.NextCursor != nil {
+		t.Errorf("default page = %d messages, cursor %v; want all 7 and no cursor", len(page.Messages), page.NextCursor)
+	}
+
+	page, _ := svc.History(ctx, vet, c.ID, "", 1)
+	for name, tt := range map[string]struct {
+		user, conv, before string
+		limit              int
+		want               error
+	}{
+		"stranger":               {uuid.NewString(), c.ID, "", 0, petchat.ErrNotParticipant},
+		"unknown conversation":   {vet, uuid.NewString(), "", 0, petchat.ErrConversationNotFound},
+		"cursor of another":      {vet, other.ID, *page.NextCursor, 0, petchat.ErrInvalid},
+		"garbage cursor":         {vet, c.ID, "not-a-cursor", 0, petchat.ErrInvalid},
+		"limit over the maximum": {vet, c.ID, "", petchat.MaxPageSize + 1, petchat.ErrInvalid},
+	} {
+		if _, err := svc.History(ctx, tt.user, tt.conv, tt.before, tt.limit); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", name, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,268 @@
+// Package store keeps pet-care conversations and their messages in the GORM
+// database. Times are stored as Unix microseconds so that ordering and cursor
+// comparisons are exact integer comparisons on SQLite and PostgreSQL alike.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/database"
+)
+
+// conversationRow is one conversation; LastMessageID and LastActivityUS
+// make "newest activity first" a single indexed ordering.
+type conversationRow struct {
+	ID             string  `gorm:"primaryKey;size:36"`
+	PetID          string  `gorm:"size:36;not null"`
+	ClientID       string  `gorm:"size:36;not null"`
+	CreatedUS      int64   `gorm:"not null"`
+	LastActivityUS int64   `gorm:"not null;index"`
+	LastMessageID  *string `gorm:"size:36"`
+}
+
+func (conversationRow) TableName() string { return "petchat_conversations" }
+
+// participantRow says user takes part in a conversation; Position 0 is the
+// client, 1.. the providers in the order given.
+type participantRow struct {
+	ConversationID string `gorm:"primaryKey;size:36"`
+	UserID         string `gorm:"primaryKey;size:36;index"`
+	Position       int    `gorm:"not null"`
+}
+
+func (participantRow) TableName() string { return "petchat_participants" }
+
+// messageRow is one message; (conversation_id, sent_us, id) orders history.
+type messageRow struct {
+	ID             string `gorm:"primaryKey;size:36"`
+	ConversationID string `gorm:"size:36;not null;index:petchat_messages_history,priority:1"`
+	SentUS         int64  `gorm:"not null;index:petchat_messages_history,priority:2"`
+	SenderID       string `gorm:"size:36;not null"`
+	Content        string `gorm:"type:text;not null"`
+}
+
+func (messageRow) TableName() string { return "petchat_messages" }
+
+// Conversations is the GORM implementation of petchat.Store.
+type Conversations struct {
+	db      *database.DB
+	gate    chan struct{} // bounds the store's concurrent database work
+	members *memberCache
+}
+
+var _ petchat.Store = (*Conversations)(nil)
+
+// maxConcurrentQueries bounds how many of this store's operations use the
+// database at once. A burst of chat messages from a thousand connections
+// then queues here instead of opening a PostgreSQL backend per message and
+// running into max_connections.
+const maxConcurrentQueries = 16
+
+// New returns the store; Migrate must have run.
+func New(db *database.DB) *Conversations {
+	return &Conversations{db: db, gate: make(chan struct{}, maxConcurrentQueries), members: newMemberCache()}
+}
+
+// acquire waits for a slot (or ctx); release it when done.
+func (s *Conversations) acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.gate <- struct{}{}:
+		return func() { <-s.gate }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Migrate creates or updates the tables.
+func Migrate(db *database.DB) error {
+	return db.AutoMigrate(&conversationRow{}, &participantRow{}, &messageRow{})
+}
+
+func (s *Conversations) CreateConversation(ctx context.Context, c petchat.Conversation) error {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		row := conversationRow{ID: c.ID, PetID: c.PetID, ClientID: c.ClientID, CreatedUS: c.CreatedAt.UnixMicro(), LastActivityUS: c.CreatedAt.UnixMicro()}
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert conversation: %w", err)
+		}
+		parts := make([]participantRow, 0, len(c.Providers)+1)
+		for i, user := range c.Participants() {
+			parts = append(parts, participantRow{ConversationID: c.ID, UserID: user, Position: i})
+		}
+		if err := tx.Create(&parts).Error; err != nil {
+			return fmt.Errorf("insert participants: %w", err)
+		}
+		return nil
+	})
+	if err == nil {
+		s.members.put(c)
+	}
+	return err
+}
+
+// Conversation serves from the member cache when it can: who takes part in
+// a conversation never changes, so a cached entry is never stale, on any
+// server process.
+func (s *Conversations) Conversation(ctx context.Context, id string) (petchat.Conversation, error) {
+	if c, ok := s.members.get(id); ok {
+		return c, nil
+	}
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return petchat.Conversation{}, err
+	}
+	defer release()
+	var row conversationRow
+	err = s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return petchat.Conversation{}, fmt.Errorf("%w: %s", petchat.ErrConversationNotFound, id)
+	}
+	if err != nil {
+		return petchat.Conversation{}, fmt.Errorf("load conversation: %w", err)
+	}
+	providers, err := s.providers(ctx, []string{id})
+	if err != nil {
+		return petchat.Conversation{}, err
+	}
+	c := toConversation(row, providers[id], nil)
+	s.members.put(c)
+	return c, nil
+}
+
+func (s *Conversations) ConversationsOf(ctx context.Context, user string) ([]petchat.Conversation, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	db := s.db.WithContext(ctx)
+	var rows []conversationRow
+	mine := db.Model(&participantRow{}).Select("conversation_id").Where("user_id = ?", user)
+	if err := db.Where("id IN (?)", mine).Order("last_activity_us DESC").Order("id ASC").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	if len(rows) == 0 {
+		return []petchat.Conversation{}, nil
+	}
+	ids := make([]string, len(rows))
+	var lastIDs []string
+	for i, r := range rows {
+		ids[i] = r.ID
+		if r.LastMessageID != nil {
+			lastIDs = append(lastIDs, *r.LastMessageID)
+		}
+	}
+	providers, err := s.providers(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	last := map[string]petchat.Message{}
+	if len(lastIDs) > 0 {
+		var msgs []messageRow
+		if err := db.Where("id IN ?", lastIDs).Find(&msgs).Error; err != nil {
+			return nil, fmt.Errorf("load last messages: %w", err)
+		}
+		for _, m := range msgs {
+			last[m.ID] = toMessage(m)
+		}
+	}
+	out := make([]petchat.Conversation, len(rows))
+	for i, r := range rows {
+		var lm *petchat.Message
+		if r.LastMessageID != nil {
+			if m, ok := last[*r.LastMessageID]; ok {
+				lm = &m
+			}
+		}
+		out[i] = toConversation(r, providers[r.ID], lm)
+	}
+	return out, nil
+}
+
+// providers returns each conversation's providers in their given order.
+func (s *Conversations) providers(ctx context.Context, ids []string) (map[string][]string, error) {
+	var parts []participantRow
+	err := s.db.WithContext(ctx).Where("conversation_id IN ? AND position > 0", ids).
+		Order("conversation_id").Order("position").Find(&parts).Error
+	if err != nil {
+		return nil, fmt.Errorf("load participants: %w", err)
+	}
+	out := make(map[string][]string, len(ids))
+	for _, p := range parts {
+		out[p.ConversationID] = append(out[p.ConversationID], p.UserID)
+	}
+	return out, nil
+}
+
+func (s *Conversations) AddMessage(ctx context.Context, m petchat.Message) error {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	row := toMessageRow(m)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		// A message stored concurrently with a newer timestamp stays the last.
+		err := tx.Model(&conversationRow{}).
+			Where("id = ? AND last_activity_us <= ?", m.ConversationID, row.SentUS).
+			Updates(map[string]any{"last_message_id": row.ID, "last_activity_us": row.SentUS}).Error
+		if err != nil {
+			return fmt.Errorf("update last message: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *Conversations) Messages(ctx context.Context, conversationID string, before *petchat.Cursor, limit int) ([]petchat.Message, bool, error) {
+	release, err := s.acquire(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
+	q := s.db.WithContext(ctx).Where("conversation_id = ?", conversationID)
+	if before != nil {
+		us := before.Timestamp.UnixMicro()
+		q = q.Where("sent_us < ? OR (sent_us = ? AND id < ?)", us, us, before.MessageID)
+	}
+	var rows []messageRow
+	if err := q.Order("sent_us DESC").Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, false, fmt.Errorf("load messages: %w", err)
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	out := make([]petchat.Message, len(rows))
+	for i, r := range rows {
+		out[i] = toMessage(r)
+	}
+	return out, more, nil
+}
+
+func toConversation(r conversationRow, providers []string, last *petchat.Message) petchat.Conversation {
+	return petchat.Conversation{
+		ID: r.ID, PetID: r.PetID, ClientID: r.ClientID, Providers: providers,
+		CreatedAt: time.UnixMicro(r.CreatedUS).UTC(), LastMessage: last,
+	}
+}
+
+func toMessageRow(m petchat.Message) messageRow {
+	return messageRow{ID: m.ID, ConversationID: m.ConversationID, SentUS: m.Timestamp.UnixMicro(), SenderID: m.SenderID, Content: m.Content}
+}
+
+func toMessage(r messageRow) petchat.Message {
+	return petchat.Message{ID: r.ID, ConversationID: r.ConversationID, SenderID: r.SenderID, Content: r.Content, Timestamp: time.UnixMicro(r.SentUS).UTC()}
+}

@@ -1,0 +1,78 @@
+package wsapi
+
+import (
+	"errors"
+	"log/slog"
+
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
+)
+
+// conversationError carries the conversation id a domain error is about, for
+// the message.
+type conversationError struct {
+	id  string
+	err error
+}
+
+func (e *conversationError) Error() string { return e.err.Error() }
+func (e *conversationError) Unwrap() error { return e.err }
+
+func withConversation(err error, id string) error { return &conversationError{id: id, err: err} }
+
+// domainError is the one place domain errors become error events.
+func domainError(event string, err error) gen.ErrorEvent {
+	id := ""
+	var ce *conversationError
+	if errors.As(err, &ce) {
+		id = ce.id
+	}
+	var inv *petchat.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
+	case errors.Is(err, petchat.ErrConversationNotFound):
+		return errorEvent(&event, gen.ErrorCodeConversationNotFound, "Conversation not found: "+id)
+	case errors.Is(err, petchat.ErrNotParticipant):
+		return errorEvent(&event, gen.ErrorCodeNotAParticipant, "Not a participant of conversation: "+id)
+	default:
+		slog.Error("petchat event failed", "event", event, "err", err)
+		return errorEvent(&event, gen.ErrorCodeInternalError, "Internal error")
+	}
+}
+
+func logDeliveryFailure(err error) {
+	slog.Error("petchat delivery failed; the action is stored and visible in conversations/history", "err", err)
+}
+
+func errorEvent(event *string, code gen.ErrorCode, message string) gen.ErrorEvent {
+	return gen.ErrorEvent{Event: gen.ErrorEventEventValue, Data: gen.ErrorEventData{Code: code, Message: message, Event: event}}
+}
+
+func toWireMessage(m petchat.Message) gen.Message {
+	return gen.Message{MessageID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID, Content: m.Content, Timestamp: m.Timestamp}
+}
+
+func toWireCreated(c petchat.Conversation) gen.ConversationCreatedData {
+	return gen.ConversationCreatedData{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
+}
+
+func toWireConversations(list []petchat.Conversation) []gen.Conversation {
+	out := make([]gen.Conversation, len(list))
+	for i, c := range list {
+		out[i] = gen.Conversation{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
+		if c.LastMessage != nil {
+			m := toWireMessage(*c.LastMessage)
+			out[i].LastMessage = &m
+		}
+	}
+	return out
+}
+
+func toWirePage(p petchat.Page) gen.HistoryReplyData {
+	msgs := make([]gen.Message, len(p.Messages))
+	for i, m := range p.Messages {
+		msgs[i] = toWireMessage(m)
+	}
+	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: msgs, NextCursor: p.NextCursor}
+}

@@ -1,0 +1,218 @@
+// Package wsapi adapts the pet-care conversation domain to the WebSocket
+// contract in specs/petchat.asyncapi.yaml (generated types in gen/petchat).
+package wsapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+)
+
+// API serves /ws/.
+type API struct {
+	svc       *petchat.Service
+	hub       *wsconn.Hub
+	tokens    *auth.Signer
+	router    *router
+	validator *wsschema.Validator
+	opts      wsconn.Options
+}
+
+// events are the client messages; a message's name is its event value.
+var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
+
+// New compiles the event schemas, subscribes to the deliveries on bus and
+// returns the API; Close ends the subscription.
+func New(svc *petchat.Service, hub *wsconn.Hub, bus pubsub.Bus, tokens *auth.Signer) (*API, error) {
+	v, err := wsschema.Compile(gen.MessageSchema, events...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{
+		svc: svc, hub: hub, tokens: tokens, router: newRouter(bus), validator: v,
+		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+	}, nil
+}
+
+// Path is where the API is mounted (with the trailing slash).
+func (a *API) Path() string { return gen.ChannelWsSlash }
+
+// Close stops receiving deliveries.
+func (a *API) Close() error {
+	a.router.close()
+	return nil
+}
+
+// ServeHTTP identifies the user, upgrades and serves events until the client
+// leaves. Bad credentials are refused with 401 before the upgrade.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, refusal := a.identify(r)
+	if refusal != "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(gen.UpgradeErrorBody{
+			Event: gen.UpgradeErrorBodyEventValue,
+			Data:  gen.UpgradeErrorBodyData{Code: gen.UpgradeErrorBodyDataCodeUnauthorized, Message: refusal},
+		})
+		return
+	}
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user}, nil)
+}
+
+// identify returns the connection's user id, or why its credentials are
+// refused. The Authorization header wins over access_token.
+func (a *API) identify(r *http.Request) (user, refusal string) {
+	var token string
+	switch {
+	case r.Header.Get("Authorization") != "":
+		t, ok := auth.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "Authorization header must be Bearer <token>"
+		}
+		token = t
+	case r.URL.Query().Has("access_token"):
+		if token = r.URL.Query().Get("access_token"); token == "" {
+			return "", "Empty access_token"
+		}
+	default:
+		return petchat.NewAnonymousUserID(), ""
+	}
+	claims, err := a.tokens.Verify(token)
+	if err != nil {
+		return "", "Invalid bearer token"
+	}
+	return petchat.UserIDForSubject(claims.Subject), ""
+}
+
+// connection is one client's state: who it is.
+type connection struct {
+	api  *API
+	user string
+}
+
+// OnOpen announces the user id first, then joins delivery, so `connected`
+// is always the first frame.
+func (c *connection) OnOpen(conn *wsconn.Conn) error {
+	if err := conn.SendJSON(gen.Connected{Event: gen.ConnectedEventValue, Data: gen.ConnectedData{UserID: c.user}}); err != nil {
+		return err
+	}
+	c.api.router.join(c.user, conn)
+	return nil
+}
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+}
+
+func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
+	c.api.router.leave(c.user, conn)
+}
+
+// handle turns one frame into its one reply (deliveries to others go out
+// from dispatch).
+func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
+	frame, err := wsschema.Decode(data)
+	if err != nil {
+		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	}
+	obj, ok := frame.(map[string]any)
+	if !ok {
+		return errorEvent(nil, gen.ErrorCodeValidationError, "Invalid message (must be a JSON object)")
+	}
+	rawEvent, present := obj["event"]
+	event, isString := rawEvent.(string)
+	switch {
+	case !present:
+		return errorEvent(nil, gen.ErrorCodeValidationError, "Missing required field: event")
+	case !isString:
+		return errorEvent(nil, gen.ErrorCodeValidationError, "Invalid value for field: event (must be a string)")
+	}
+	if !isEvent(event) {
+		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
+	}
+	if problem := c.api.validator.Validate(event, frame); problem != nil {
+		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
+	}
+	reply, err := c.dispatch(ctx, conn, event, data)
+	if err != nil {
+		return domainError(event, err)
+	}
+	return reply
+}
+
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, data []byte) (any, error) {
+	svc := c.api.svc
+	switch event {
+	case gen.MsgConversations:
+		list, err := svc.List(ctx, c.user)
+		if err != nil {
+			return nil, err
+		}
+		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{Conversations: toWireConversations(list)}}, nil
+	case gen.MsgNewConversation:
+		var req gen.NewConversationRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		conv, err := svc.Create(ctx, c.user, petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
+		if err != nil {
+			return nil, err
+		}
+		created := gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}
+		c.deliver(ctx, conn, conv.Participants(), created)
+		return created, nil
+	case gen.MsgMessage:
+		var req gen.MessageRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		msg, conv, err := svc.Send(ctx, c.user, req.Data.ConversationID, req.Data.Content)
+		if err != nil {
+			return nil, withConversation(err, req.Data.ConversationID)
+		}
+		c.deliver(ctx, conn, conv.Participants(), gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(msg)})
+		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
+	default: // gen.MsgHistory; isEvent admitted nothing else
+		var req gen.HistoryRequest
+		if err := json.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		before, limit := "", 0
+		if req.Data.Before != nil {
+			before = *req.Data.Before
+		}
+		if req.Data.Limit != nil {
+			limit = int(*req.Data.Limit)
+		}
+		page, err := svc.History(ctx, c.user, req.Data.ConversationID, before, limit)
+		if err != nil {
+			return nil, withConversation(err, req.Data.ConversationID)
+		}
+		return gen.HistoryReply{Event: gen.HistoryReplyEventValue, Data: toWirePage(page)}, nil
+	}
+}
+
+// deliver hands frame to every other connection of the participants, here
+// and on the other server processes. The action is already stored, so a
+// failed delivery is logged, not reported to the sender.
+func (c *connection) deliver(ctx context.Context, conn *wsconn.Conn, to []string, frame any) {
+	if err := c.api.router.publish(context.WithoutCancel(ctx), to, conn, frame); err != nil {
+		logDeliveryFailure(err)
+	}
+}
+
+func isEvent(name string) bool {
+	for _, e := range events {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,134 @@
+package wsapi
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/petchat/store"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/database/dbtest"
+	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+)
+
+func newTestAPI(t *testing.T) (*API, string) {
+	t.Helper()
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+	hub := wsconn.NewHub(nil)
+	api, err := New(svc, hub, pubsub.NewLocal(), auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	t.Cleanup(func() {
+		_ = hub.Shutdown(t.Context())
+		srv.Close()
+		_ = api.Close()
+	})
+	return api, "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/"
+}
+
+type testClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+	user string
+}
+
+func connect(t *testing.T, url string) *testClient {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	c := &testClient{t: t, conn: conn}
+	hello := c.read("connected")
+	c.user = hello["user_id"].(string)
+	return c
+}
+
+func (c *testClient) send(event string, data map[string]any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(map[string]any{"event": event, "data": data}); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// read returns the data of the next frame, which must be event.
+func (c *testClient) read(event string) map[string]any {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var frame struct {
+		Event string         `json:"event"`
+		Data  map[string]any `json:"data"`
+	}
+	_, raw, err := c.conn.ReadMessage()
+	if err == nil {
+		err = json.Unmarshal(raw, &frame)
+	}
+	if err != nil || frame.Event != event {
+		c.t.Fatalf("read %s: %s (%v)", event, raw, err)
+	}
+	return frame.Data
+}
+
+func TestDeliveryReachesParticipantsOnly(t *testing.T) {
+	api, url := newTestAPI(t)
+	owner, vet, stranger := connect(t, url), connect(t, url), connect(t, url)
+	owner.send("new_conversation", map[string]any{"pet_id": uuid.NewString(), "providers": []string{vet.user}})
+	conv := owner.read("conversation_created")["conversation_id"].(string)
+	vet.read("conversation_created")
+
+	owner.send("message", map[string]any{"conversation_id": conv, "content": "hello"})
+	owner.read("message_sent")
+	if got := vet.read("new_message"); got["content"] != "hello" || got["sender_id"] != owner.user {
+		t.Fatalf("new_message = %v", got)
+	}
+	stranger.send("conversations", map[string]any{})
+	if list := stranger.read("conversations")["conversations"].([]any); len(list) != 0 {
+		t.Fatalf("stranger sees %v", list)
+	}
+
+	// A closed connection leaves delivery at once.
+	if n := api.router.connections(); n != 3 {
+		t.Fatalf("%d connections in delivery, want 3", n)
+	}
+	_ = vet.conn.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for api.router.connections() != 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := api.router.connections(); n != 2 {
+		t.Fatalf("%d connections in delivery after the vet left, want 2", n)
+	}
+	if got := api.router.recipients(delivery{To: []string{vet.user, owner.user}}); len(got) != 1 {
+		t.Fatalf("recipients = %d connections, want only the owner's", len(got))
+	}
+}
+
+func TestIdentifyFromToken(t *testing.T) {
+	_, url := newTestAPI(t)
+	tok, _, _ := auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), "").Mint("alice", "", time.Hour)
+	for i := 0; i < 2; i++ {
+		conn, _, err := websocket.DefaultDialer.Dial(url+"?access_token="+tok, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &testClient{t: t, conn: conn}
+		if got := c.read("connected")["user_id"]; got != petchat.UserIDForSubject("alice") {
+			t.Fatalf("alice connected as %v", got)
+		}
+		_ = conn.Close()
+	}
+	_, resp, err := websocket.DefaultDialer.Dial(url+"?access_token=forged", nil)
+	if err == nil || resp == nil || resp.StatusCode != 401 {
+		t.Fatalf("forged token: %v %v, want HTTP 401", resp, err)
+	}
+}

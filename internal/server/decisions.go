@@ -1,0 +1,25 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/decisions"
+	decisionstore "github.com/sessionhub/server/internal/decisions/store"
+	decisionws "github.com/sessionhub/server/internal/decisions/wsapi"
+	"github.com/sessionhub/server/internal/platform/auth"
+)
+
+func (s *Server) registerDecisions() error {
+	if err := decisionstore.Migrate(s.db); err != nil {
+		return err
+	}
+	svc := decisions.NewService(decisionstore.New(s.db), auth.NewKeySet(s.cfg.DecisionAPIKeys))
+	api, err := decisionws.New(svc, s.hub, decisions.DefaultLimits())
+	if err != nil {
+		return err
+	}
+	// Exactly /ws: the pet-care API owns /ws/, and each is registered as
+	// its own route, so gin's trailing-slash redirect never applies.
+	s.engine.GET(api.Path(), gin.WrapH(api))
+	return nil
+}

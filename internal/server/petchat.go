@@ -1,0 +1,26 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/petchat"
+	pcstore "github.com/sessionhub/server/internal/petchat/store"
+	pcws "github.com/sessionhub/server/internal/petchat/wsapi"
+	"github.com/sessionhub/server/internal/platform/auth"
+)
+
+// registerPetChat mounts /ws/ (with the trailing slash) on the engine itself:
+// the route matches exactly, so it is served, never redirected to /ws.
+func (s *Server) registerPetChat() error {
+	if err := pcstore.Migrate(s.db); err != nil {
+		return err
+	}
+	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
+	api, err := pcws.New(petchat.NewService(pcstore.New(s.db)), s.hub, s.bus, tokens)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, api.Close)
+	s.engine.GET(api.Path(), gin.WrapH(api))
+	return nil
+}

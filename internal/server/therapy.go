@@ -1,0 +1,80 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/therapy"
+	"github.com/sessionhub/server/internal/therapy/analysis"
+	thttp "github.com/sessionhub/server/internal/therapy/httpapi"
+	tstore "github.com/sessionhub/server/internal/therapy/store"
+	tws "github.com/sessionhub/server/internal/therapy/wsapi"
+)
+
+// therapyJobsTopic wakes the analysis workers of every process when a job is
+// queued anywhere.
+const therapyJobsTopic = "therapy.jobs"
+
+func (s *Server) registerTherapy(ctx context.Context) error {
+	if err := tstore.Migrate(s.db); err != nil {
+		return err
+	}
+	store := tstore.New(s.db)
+	if s.db.Dialect == database.SQLite {
+		// One process owns the SQLite file: whatever it was running when it
+		// stopped is nobody's any more.
+		if err := store.RecoverJobs(ctx); err != nil {
+			return err
+		}
+	}
+	files, err := therapy.NewFileStore(filepath.Join(s.cfg.DataDir, "content"))
+	if err != nil {
+		return err
+	}
+	events := therapy.NewEvents(s.bus)
+	worker := therapy.NewWorker(store, events, therapy.WorkerConfig{
+		Workers: s.cfg.AnalysisWorkers, Lease: s.cfg.AnalysisLease,
+		Analyzer: therapyAnalyzer(s.cfg.AnalyzerURL), Transcriber: therapyTranscriber(s.cfg.TranscriberURL),
+	})
+	unsubscribe := s.bus.Subscribe(therapyJobsTopic, func([]byte) { worker.JobQueued(context.Background()) })
+	s.closers = append(s.closers, func() error { unsubscribe(); return nil })
+	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, s.cfg.ContentMaxBytes)
+
+	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
+	if err := thttp.Register(s.engine, svc, tokens); err != nil {
+		return err
+	}
+	s.engine.GET(tws.Path, tws.New(svc, s.hub, s.bus, tokens).Handle)
+	if s.cfg.AnalysisWorkers > 0 {
+		s.goBackground("therapy-analysis", worker.Run)
+	}
+	return nil
+}
+
+func therapyAnalyzer(url string) analysis.Analyzer {
+	if url == "" {
+		return analysis.NewLexicon()
+	}
+	return analysis.NewHTTP(url, &http.Client{})
+}
+
+func therapyTranscriber(url string) therapy.Transcriber {
+	if url == "" {
+		return nil
+	}
+	return therapy.HTTPTranscriber{URL: url, Client: &http.Client{}}
+}
+
+// busNotifier tells the workers of every process that a job was queued.
+type busNotifier struct{ bus pubsub.Bus }
+
+func (n busNotifier) JobQueued(ctx context.Context) {
+	if err := n.bus.Publish(context.WithoutCancel(ctx), therapyJobsTopic, []byte(`{}`)); err != nil {
+		slog.Warn("therapy: waking the analysis workers failed (they poll anyway)", "err", err)
+	}
+}

@@ -1,0 +1,212 @@
+package therapy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gabriel-vasile/mimetype"
+	"github.com/google/uuid"
+)
+
+// sniffBytes is how much of a file the type check looks at.
+const sniffBytes = 3072
+
+// StagedFile is an upload written to disk but not yet accepted.
+type StagedFile struct {
+	path string
+	size int64
+	head []byte
+	text textCheck
+}
+
+// textCheck follows the whole stream: text must be UTF-8 without NUL.
+type textCheck struct {
+	valid   bool
+	pending []byte // an incomplete rune at a chunk boundary
+}
+
+func (t *textCheck) feed(p []byte) {
+	if !t.valid {
+		return
+	}
+	buf := append(t.pending, p...)
+	t.pending = nil
+	for i := 0; i < len(buf); {
+		if buf[i] == 0 {
+			t.valid = false
+			return
+		}
+		if buf[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(buf[i:])
+		if r == utf8.RuneError && size == 1 {
+			if !utf8.FullRune(buf[i:]) {
+				t.pending = append([]byte(nil), buf[i:]...)
+				return
+			}
+			t.valid = false
+			return
+		}
+		i += size
+	}
+}
+
+// Discard removes a staged file that will not be kept.
+func (f StagedFile) Discard() {
+	if f.path != "" {
+		_ = os.Remove(f.path)
+	}
+}
+
+// StageUpload streams r into the session's folder, refusing it with
+// TooLargeError as soon as it passes the limit; nothing of it is kept then.
+func (s *Service) StageUpload(sessionID string, r io.Reader) (StagedFile, error) {
+	dir := s.files.sessionDir(sessionID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return StagedFile{}, fmt.Errorf("create session directory: %w", err)
+	}
+	out, err := os.CreateTemp(dir, "upload-*.part")
+	if err != nil {
+		return StagedFile{}, fmt.Errorf("create upload file: %w", err)
+	}
+	staged := StagedFile{path: out.Name(), text: textCheck{valid: true}}
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			staged.size += int64(n)
+			if staged.size > s.maxSize {
+				_ = out.Close()
+				staged.Discard()
+				return StagedFile{}, &TooLargeError{Field: "file", Limit: s.maxSize}
+			}
+			if len(staged.head) < sniffBytes {
+				staged.head = append(staged.head, chunk[:min(n, sniffBytes-len(staged.head))]...)
+			}
+			staged.text.feed(chunk)
+			if _, err := out.Write(chunk); err != nil {
+				_ = out.Close()
+				staged.Discard()
+				return StagedFile{}, fmt.Errorf("write upload: %w", err)
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			_ = out.Close()
+			staged.Discard()
+			return StagedFile{}, rerr
+		}
+	}
+	if err := out.Close(); err != nil {
+		staged.Discard()
+		return StagedFile{}, fmt.Errorf("close upload: %w", err)
+	}
+	return staged, nil
+}
+
+// NewUpload is an upload whose parts were all read.
+type NewUpload struct {
+	Type     string
+	Filename string
+	File     StagedFile
+}
+
+// AddUpload accepts a staged file: its bytes must match its type. The
+// content is stored and its analysis job queued.
+func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up NewUpload) (Content, AnalysisState, error) {
+	keep := false
+	defer func() {
+		if !keep {
+			up.File.Discard()
+		}
+	}()
+	if err := s.Authorize(ctx, owner, sessionID); err != nil {
+		return Content{}, AnalysisState{}, err
+	}
+	if up.File.size == 0 {
+		return Content{}, AnalysisState{}, invalid("file", "must not be empty")
+	}
+	if err := checkKind(up.Type, up.File); err != nil {
+		return Content{}, AnalysisState{}, err
+	}
+	c := Content{
+		ID: uuid.NewString(), SessionID: sessionID, Owner: owner, Type: up.Type,
+		Filename: cleanFilename(up.Filename), Size: up.File.size, CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
+	}
+	c.Path = filepath.Join(s.files.sessionDir(sessionID), c.ID)
+	if err := os.Rename(up.File.path, c.Path); err != nil {
+		return Content{}, AnalysisState{}, fmt.Errorf("store upload: %w", err)
+	}
+	state, err := s.store.AddContent(ctx, c)
+	if err != nil {
+		s.files.Remove(c.Path)
+		return Content{}, AnalysisState{}, err
+	}
+	keep = true
+	s.queue.JobQueued(ctx)
+	return c, state, nil
+}
+
+// checkKind compares the declared type with what the bytes are.
+func checkKind(kind string, f StagedFile) error {
+	detected := mimetype.Detect(f.head)
+	switch kind {
+	case ContentText:
+		if f.text.valid && len(f.text.pending) == 0 {
+			return nil
+		}
+	case ContentAudio:
+		for m := detected; m != nil; m = m.Parent() {
+			if strings.HasPrefix(m.String(), "audio/") || isContainer(m.String()) {
+				return nil
+			}
+		}
+	case ContentVideo:
+		for m := detected; m != nil; m = m.Parent() {
+			if strings.HasPrefix(m.String(), "video/") || isContainer(m.String()) && m.String() != "audio/ogg" {
+				return nil
+			}
+		}
+	default:
+		return invalid("type", "must be one of audio, video, text")
+	}
+	what := detected.String()
+	if kind != ContentText && f.text.valid && len(f.text.pending) == 0 {
+		what = "text/plain"
+	}
+	return invalid("type", "is %s but file content is %s", kind, strings.SplitN(what, ";", 2)[0])
+}
+
+// isContainer: formats that may hold audio or video.
+func isContainer(m string) bool {
+	switch m {
+	case "video/mp4", "video/webm", "video/x-matroska", "audio/mp4", "application/ogg", "video/ogg", "audio/ogg", "video/quicktime":
+		return true
+	}
+	return false
+}
+
+func cleanFilename(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = strings.TrimSpace(filepath.Base("/" + name))
+	if name == "/" || name == "." || name == "" {
+		return "upload"
+	}
+	for len(name) > maxFilenameBytes {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return strings.ToValidUTF8(name, "")
+}

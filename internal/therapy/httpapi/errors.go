@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/therapy"
+)
+
+// writeDomainError is the one place domain errors become documented bodies.
+func writeDomainError(c *gin.Context, err error) {
+	var invalid *therapy.ValidationError
+	var tooLarge *therapy.TooLargeError
+	var bodyTooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &invalid):
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, invalid.Message, invalid.Field)
+	case errors.Is(err, therapy.ErrNotFound):
+		writeError(c, http.StatusNotFound, gen.ErrorCodeSessionNotFound, "Session not found", "session_id")
+	case errors.As(err, &tooLarge):
+		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, tooLarge.Error(), tooLarge.Field)
+	case errors.As(err, &bodyTooLarge):
+		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", bodyTooLarge.Limit), "")
+	default:
+		slog.Error("therapy request failed", "route", c.FullPath(), "err", err)
+		writeError(c, http.StatusInternalServerError, gen.ErrorCodeInternalError, "Internal error", "")
+	}
+}
+
+// parameterMessages are the documented wording for bad query/path values.
+var parameterMessages = map[string]string{
+	"session_id": "session_id must be a UUID",
+	"page":       "page must be an integer between 1 and 1000000",
+	"per_page":   "per_page must be between 1 and 100",
+	"sort":       "sort must be one of created_at, updated_at",
+	"order":      "order must be one of asc, desc",
+	"start_time": "start_time must be an RFC 3339 date-time",
+	"end_time":   "end_time must be an RFC 3339 date-time",
+	"category":   "category must be 1 to 100 characters",
+	"type":       "type must be one of insight, belief, challenge, action_item",
+}
+
+// writeProblem renders a request that breaks the contract.
+func writeProblem(c *gin.Context, p restvalidate.Problem) {
+	switch p.Kind {
+	case restvalidate.InvalidJSON:
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is not valid JSON", "")
+	case restvalidate.MissingBody:
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is empty (a JSON object is required)", "")
+	case restvalidate.UnsupportedMediaType:
+		want := "application/json"
+		if strings.HasSuffix(c.Request.URL.Path, "/content") {
+			want = "multipart/form-data"
+		}
+		writeError(c, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType, "Content-Type must be "+want, "")
+	case restvalidate.BodyTooLarge:
+		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", maxJSONBytes), "")
+	case restvalidate.MissingParameter, restvalidate.InvalidParameter:
+		msg, ok := parameterMessages[p.Field]
+		if !ok {
+			msg = p.Field + " is invalid"
+		}
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, msg, p.Field)
+	case restvalidate.MissingField:
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" is required", p.Field)
+	default:
+		if p.Field == "" {
+			writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "Request body must be a JSON object with the documented fields", "")
+			return
+		}
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" is invalid ("+reason(p.Message)+")", p.Field)
+	}
+}
+
+// reason is the part of a restvalidate message that explains the problem.
+func reason(message string) string {
+	if i := strings.Index(message, " ("); i >= 0 && strings.HasSuffix(message, ")") {
+		return message[i+2 : len(message)-1]
+	}
+	return message
+}
+
+func writeError(c *gin.Context, status int, code gen.ErrorCode, message, field string) {
+	body := gen.ErrorBody{Status: gen.Error, Code: code, Message: message}
+	if field != "" {
+		body.Field = &field
+	}
+	c.AbortWithStatusJSON(status, body)
+}

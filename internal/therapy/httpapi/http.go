@@ -1,0 +1,113 @@
+// Package httpapi adapts the therapy domain to the REST contract in
+// specs/therapy.openapi.yaml (generated strict server in gen/therapy).
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/therapy"
+)
+
+// maxJSONBytes is the documented limit of a JSON body.
+const maxJSONBytes = 1 << 20
+
+// multipartOverhead is what an upload body may carry beyond the file: the
+// part headers and the type part.
+const multipartOverhead = 64 << 10
+
+// BasePath is where the REST API is mounted.
+const BasePath = "/api/v1"
+
+// Handlers implements the generated strict server interface.
+type Handlers struct {
+	svc *therapy.Service
+}
+
+var _ gen.StrictServerInterface = (*Handlers)(nil)
+
+// Register mounts the API: bearer authentication first (401 before
+// anything else), then the body limit and the contract's request
+// validation (multipart bodies are checked while streamed), then handlers.
+func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
+	doc, err := gen.GetSwagger()
+	if err != nil {
+		return fmt.Errorf("load therapy spec: %w", err)
+	}
+	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{SkipBodyFor: []string{"multipart/form-data"}})
+	if err != nil {
+		return err
+	}
+	h := &Handlers{svc: svc}
+	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictGinServerOptions{
+		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
+			if strings.HasPrefix(c.ContentType(), "multipart/") {
+				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "file is required (the body is not a valid multipart form)", "file")
+				return
+			}
+			writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is not valid JSON", "")
+		},
+		HandlerErrorFunc: writeDomainError,
+		ResponseErrorHandlerFunc: func(c *gin.Context, err error) {
+			slog.Error("therapy: writing response failed", "route", c.FullPath(), "err", err)
+		},
+	})
+	group := r.Group("", authenticate(tokens), limitBody(svc.MaxContentBytes()), validate)
+	gen.RegisterHandlersWithOptions(group, strict, gen.GinServerOptions{
+		BaseURL: BasePath,
+		// The contract's validator does not check the uuid format; the
+		// generated wrapper's binding does, and session_id is the API's only
+		// path parameter.
+		ErrorHandler: func(c *gin.Context, err error, status int) {
+			if _, perr := uuid.Parse(c.Param("session_id")); c.Param("session_id") != "" && perr != nil {
+				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, parameterMessages["session_id"], "session_id")
+				return
+			}
+			writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "A parameter is invalid", "")
+		},
+	})
+	return nil
+}
+
+// ownerKey carries the caller (the token's sub) to the handlers.
+type ownerKey struct{}
+
+func authenticate(tokens *auth.Signer) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		claims, refusal := Authenticate(tokens, c.Request)
+		if refusal != nil {
+			c.Header("WWW-Authenticate", refusal.Challenge)
+			writeError(c, http.StatusUnauthorized, gen.ErrorCodeUnauthorized, refusal.Message, "")
+			return
+		}
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), ownerKey{}, claims.Subject))
+		c.Next()
+	}
+}
+
+func limitBody(maxContent int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.Body != nil {
+			limit := int64(maxJSONBytes)
+			if strings.HasPrefix(c.ContentType(), "multipart/") {
+				limit = maxContent + multipartOverhead
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		}
+		c.Next()
+	}
+}
+
+func owner(ctx context.Context) string {
+	o, _ := ctx.Value(ownerKey{}).(string)
+	return o
+}

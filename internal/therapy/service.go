@@ -1,0 +1,198 @@
+package therapy
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service is the therapy sessions use cases.
+type Service struct {
+	store   Store
+	files   *FileStore
+	events  *Events
+	queue   JobNotifier
+	maxSize int64
+}
+
+// JobNotifier is told when a new job is queued (it wakes the workers).
+type JobNotifier interface{ JobQueued(ctx context.Context) }
+
+// NewService wires the use cases. maxSize bounds one uploaded file.
+func NewService(store Store, files *FileStore, events *Events, queue JobNotifier, maxSize int64) *Service {
+	return &Service{store: store, files: files, events: events, queue: queue, maxSize: maxSize}
+}
+
+// MaxContentBytes is the upload limit.
+func (s *Service) MaxContentBytes() int64 { return s.maxSize }
+
+// Create stores a new session; a text given with it becomes its first
+// content and is queued for analysis.
+func (s *Service) Create(ctx context.Context, owner string, in NewSession) (Session, error) {
+	sess, err := newSession(uuid.NewString(), owner, in)
+	if err != nil {
+		return Session{}, err
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	sess.CreatedAt, sess.UpdatedAt, sess.Analysis.UpdatedAt = now, now, now
+	var first *Content
+	if in.Text != nil {
+		c := Content{ID: uuid.NewString(), SessionID: sess.ID, Owner: owner, Type: ContentText, Filename: "transcript.txt", Size: int64(len(*in.Text)), CreatedAt: now}
+		if c.Path, err = s.files.WriteText(sess.ID, c.ID, *in.Text); err != nil {
+			return Session{}, err
+		}
+		sess.Analysis = AnalysisState{Status: AnalysisPending, UpdatedAt: now}
+		first = &c
+	}
+	if err := s.store.CreateSession(ctx, sess, first); err != nil {
+		if first != nil {
+			s.files.Remove(first.Path)
+		}
+		return Session{}, err
+	}
+	if first != nil {
+		s.queue.JobQueued(ctx)
+	}
+	return sess, nil
+}
+
+// Get returns the caller's session and everything its analysis found.
+func (s *Service) Get(ctx context.Context, owner, id string) (Session, Results, error) {
+	sess, err := s.store.GetSession(ctx, owner, id)
+	if err != nil {
+		return Session{}, Results{}, err
+	}
+	var r Results
+	if r.Emotions, err = s.store.Emotions(ctx, id, Filter{}); err != nil {
+		return Session{}, Results{}, err
+	}
+	if r.Topics, err = s.store.Topics(ctx, id, Filter{}); err != nil {
+		return Session{}, Results{}, err
+	}
+	if r.Insights, err = s.store.Insights(ctx, id, Filter{}); err != nil {
+		return Session{}, Results{}, err
+	}
+	return sess, r, nil
+}
+
+// List returns one page of the caller's sessions.
+func (s *Service) List(ctx context.Context, owner string, q ListQuery) (SessionPage, ListQuery, error) {
+	q, err := normalizeList(q)
+	if err != nil {
+		return SessionPage{}, q, err
+	}
+	page, err := s.store.ListSessions(ctx, owner, q)
+	return page, q, err
+}
+
+// Update applies a partial update.
+func (s *Service) Update(ctx context.Context, owner, id string, up Update) error {
+	return s.store.UpdateSession(ctx, owner, id, func(sess *Session) error {
+		before := sess.Analysis
+		if err := apply(sess, up); err != nil {
+			return err
+		}
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		sess.UpdatedAt = now
+		if sess.Analysis != before {
+			sess.Analysis.UpdatedAt = now
+		}
+		return nil
+	})
+}
+
+// Delete removes the session with its content files and results, and tells
+// every process to close the session's event sockets.
+func (s *Service) Delete(ctx context.Context, owner, id string) error {
+	contents, err := s.store.DeleteSession(ctx, owner, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range contents {
+		s.files.Remove(c.Path)
+	}
+	s.files.RemoveSession(id)
+	s.events.SessionDeleted(ctx, id)
+	return nil
+}
+
+// Authorize reports whether the session exists and is the caller's.
+func (s *Service) Authorize(ctx context.Context, owner, id string) error {
+	_, err := s.store.GetSession(ctx, owner, id)
+	return err
+}
+
+// AnalysisStatus is the state of the session's newest job.
+func (s *Service) AnalysisStatus(ctx context.Context, owner, id string) (AnalysisState, error) {
+	sess, err := s.store.GetSession(ctx, owner, id)
+	return sess.Analysis, err
+}
+
+// Emotions, Topics and Insights list results of the caller's session.
+func (s *Service) Emotions(ctx context.Context, owner, id string, f Filter) ([]Emotion, error) {
+	if err := s.checkResults(ctx, owner, id, f); err != nil {
+		return nil, err
+	}
+	return s.store.Emotions(ctx, id, f)
+}
+
+func (s *Service) Topics(ctx context.Context, owner, id string, f Filter) ([]Topic, error) {
+	if err := s.checkResults(ctx, owner, id, f); err != nil {
+		return nil, err
+	}
+	return s.store.Topics(ctx, id, f)
+}
+
+func (s *Service) Insights(ctx context.Context, owner, id string, f Filter) ([]Insight, error) {
+	if err := s.checkResults(ctx, owner, id, f); err != nil {
+		return nil, err
+	}
+	return s.store.Insights(ctx, id, f)
+}
+
+func (s *Service) checkResults(ctx context.Context, owner, id string, f Filter) error {
+	if err := s.Authorize(ctx, owner, id); err != nil {
+		return err
+	}
+	return checkFilter(f)
+}
+
+// FileStore keeps content files under one directory, one folder per session.
+type FileStore struct{ root string }
+
+// NewFileStore uses dir (created if missing).
+func NewFileStore(dir string) (*FileStore, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create content directory: %w", err)
+	}
+	return &FileStore{root: dir}, nil
+}
+
+func (f *FileStore) sessionDir(sessionID string) string { return filepath.Join(f.root, sessionID) }
+
+// WriteText stores a transcript given at creation.
+func (f *FileStore) WriteText(sessionID, contentID, text string) (string, error) {
+	dir := f.sessionDir(sessionID)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("create session directory: %w", err)
+	}
+	path := filepath.Join(dir, contentID)
+	if err := os.WriteFile(path, []byte(text), 0o640); err != nil {
+		return "", fmt.Errorf("write content: %w", err)
+	}
+	return path, nil
+}
+
+// Remove deletes one file; a missing file is fine.
+func (f *FileStore) Remove(path string) {
+	if path != "" {
+		_ = os.Remove(path) // best effort: the row is gone, and RemoveSession sweeps the folder
+	}
+}
+
+// RemoveSession deletes the session's folder and anything left in it.
+func (f *FileStore) RemoveSession(sessionID string) { _ = os.RemoveAll(f.sessionDir(sessionID)) }

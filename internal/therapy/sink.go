@@ -1,0 +1,108 @@
+package therapy
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/therapy/analysis"
+)
+
+// progressStep is the smallest rise of progress that is stored and pushed.
+const progressStep = 0.01
+
+// resultSink stores what the analyser finds, each item as soon as it is
+// found, and pushes it to the session's sockets. Each write checks the job's
+// lease, so a worker that lost its job stops writing.
+type resultSink struct {
+	w       *Worker
+	ctx     context.Context
+	content Content
+
+	mu       sync.Mutex
+	progress float64
+}
+
+var _ analysis.Sink = (*resultSink)(nil)
+
+func (s *resultSink) progressValue() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.progress
+}
+
+// Progress never decreases and never reaches 1 before the job completes.
+func (s *resultSink) Progress(fraction float64) error {
+	fraction = min(clamp01(fraction), 0.99)
+	s.mu.Lock()
+	if fraction-s.progress < progressStep {
+		s.mu.Unlock()
+		return nil
+	}
+	s.progress = fraction
+	s.mu.Unlock()
+	if err := s.w.store.SetProgress(s.ctx, s.content.ID, s.w.id, fraction, s.w.cfg.Lease); err != nil {
+		return err
+	}
+	s.w.events.progress(s.ctx, s.content, Progress{Status: AnalysisProcessing, Progress: fraction})
+	return nil
+}
+
+func (s *resultSink) at(offset time.Duration) time.Time {
+	if offset < 0 {
+		offset = 0
+	}
+	return s.content.CreatedAt.Add(offset).UTC().Truncate(time.Microsecond)
+}
+
+func (s *resultSink) Emotion(e analysis.Emotion) error {
+	item := Emotion{
+		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+		Name: orDefault(clip(e.Name, maxNameRunes), "emotion"), Category: orDefault(clip(e.Category, maxNameRunes), "neutral"),
+		Intensity: clamp01(e.Intensity), Timestamp: s.at(e.Offset),
+	}
+	if err := s.w.store.AddEmotion(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
+		return err
+	}
+	s.w.events.publish(s.ctx, Event{Type: EventEmotion, SessionID: item.SessionID, Emotion: &item})
+	return nil
+}
+
+func (s *resultSink) Topic(t analysis.Topic) error {
+	item := Topic{
+		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+		Name: orDefault(clip(t.Name, maxTopicRunes), "topic"), Category: orDefault(clip(t.Category, maxNameRunes), "general"),
+		Confidence: clamp01(t.Confidence), Timestamp: s.at(t.Offset),
+	}
+	if err := s.w.store.AddTopic(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
+		return err
+	}
+	s.w.events.publish(s.ctx, Event{Type: EventTopic, SessionID: item.SessionID, Topic: &item})
+	return nil
+}
+
+func (s *resultSink) Insight(i analysis.Insight) error {
+	kind := string(i.Type)
+	if checkFilter(Filter{Type: kind}) != nil || kind == "" {
+		kind = InsightInsight
+	}
+	item := Insight{
+		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+		Content: orDefault(clip(i.Content, maxContentRunes), "(empty)"), Type: kind,
+		Confidence: clamp01(i.Confidence), Timestamp: s.at(i.Offset),
+	}
+	if err := s.w.store.AddInsight(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
+		return err
+	}
+	s.w.events.publish(s.ctx, Event{Type: EventInsight, SessionID: item.SessionID, Insight: &item})
+	return nil
+}
+
+func orDefault(v, fallback string) string {
+	if v == "" {
+		return fallback
+	}
+	return v
+}

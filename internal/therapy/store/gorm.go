@@ -1,0 +1,355 @@
+// Package store keeps the therapy domain in the SQL database through GORM
+// (SQLite or PostgreSQL).
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/therapy"
+)
+
+type sessionRow struct {
+	ID                string `gorm:"primaryKey;size:36;index:therapy_sessions_owner_created,priority:3;index:therapy_sessions_owner_updated,priority:3"`
+	Owner             string `gorm:"size:255;not null;index:therapy_sessions_owner_created,priority:1;index:therapy_sessions_owner_updated,priority:1"`
+	Title             string `gorm:"not null"`
+	Description       string `gorm:"not null"`
+	Duration          int    `gorm:"not null"`
+	Status            string `gorm:"size:20;not null"`
+	InputMethod       string `gorm:"size:10;not null"`
+	Settings          string `gorm:"not null"`
+	AnalysisStatus    string `gorm:"size:20;not null"`
+	AnalysisProgress  float64
+	AnalysisError     string    `gorm:"not null"`
+	AnalysisUpdatedAt time.Time `gorm:"not null"`
+	CreatedAt         time.Time `gorm:"not null;index:therapy_sessions_owner_created,priority:2"`
+	UpdatedAt         time.Time `gorm:"not null;index:therapy_sessions_owner_updated,priority:2"`
+}
+
+func (sessionRow) TableName() string { return "therapy_sessions" }
+
+type contentRow struct {
+	ID        string `gorm:"primaryKey;size:36"`
+	SessionID string `gorm:"size:36;not null;index"`
+	Owner     string `gorm:"size:255;not null"`
+	Type      string `gorm:"size:10;not null"`
+	Filename  string `gorm:"not null"`
+	Path      string `gorm:"not null"`
+	Size      int64  `gorm:"not null"`
+	CreatedAt time.Time
+}
+
+func (contentRow) TableName() string { return "therapy_contents" }
+
+// jobRow is one durable analysis job; its id is its content's id.
+type jobRow struct {
+	ID         string    `gorm:"primaryKey;size:36"`
+	SessionID  string    `gorm:"size:36;not null;index"`
+	Status     string    `gorm:"size:20;not null;index"`
+	Progress   float64   `gorm:"not null"`
+	Error      string    `gorm:"not null"`
+	Attempts   int       `gorm:"not null"`
+	LeaseOwner string    `gorm:"size:64;not null"`
+	LeaseUntil time.Time `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"not null;index"`
+	UpdatedAt  time.Time `gorm:"not null"`
+}
+
+func (jobRow) TableName() string { return "therapy_jobs" }
+
+type emotionRow struct {
+	ID        string    `gorm:"primaryKey;size:36"`
+	SessionID string    `gorm:"size:36;not null;index:therapy_emotions_session_time,priority:1"`
+	JobID     string    `gorm:"size:36;not null;index"`
+	Name      string    `gorm:"not null"`
+	Category  string    `gorm:"not null"`
+	Intensity float64   `gorm:"not null"`
+	Timestamp time.Time `gorm:"column:found_at;not null;index:therapy_emotions_session_time,priority:2"`
+}
+
+func (emotionRow) TableName() string { return "therapy_emotions" }
+
+type topicRow struct {
+	ID         string    `gorm:"primaryKey;size:36"`
+	SessionID  string    `gorm:"size:36;not null;index:therapy_topics_session_time,priority:1"`
+	JobID      string    `gorm:"size:36;not null;index"`
+	Name       string    `gorm:"not null"`
+	Category   string    `gorm:"not null"`
+	Confidence float64   `gorm:"not null"`
+	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_topics_session_time,priority:2"`
+}
+
+func (topicRow) TableName() string { return "therapy_topics" }
+
+type insightRow struct {
+	ID         string    `gorm:"primaryKey;size:36"`
+	SessionID  string    `gorm:"size:36;not null;index:therapy_insights_session_time,priority:1"`
+	JobID      string    `gorm:"size:36;not null;index"`
+	Content    string    `gorm:"not null"`
+	Type       string    `gorm:"column:kind;size:20;not null"`
+	Confidence float64   `gorm:"not null"`
+	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_insights_session_time,priority:2"`
+}
+
+func (insightRow) TableName() string { return "therapy_insights" }
+
+// Migrate creates or updates the therapy tables.
+func Migrate(db *database.DB) error {
+	return db.AutoMigrate(&sessionRow{}, &contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{})
+}
+
+// Store implements therapy.Store.
+type Store struct {
+	db      *gorm.DB
+	dialect database.Dialect
+}
+
+var _ therapy.Store = (*Store)(nil)
+
+// New returns the store on db.
+func New(db *database.DB) *Store { return &Store{db: db.DB, dialect: db.Dialect} }
+
+func toSessionRow(s therapy.Session) (sessionRow, error) {
+	settings, err := json.Marshal(s.Settings)
+	if err != nil {
+		return sessionRow{}, fmt.Errorf("encode settings: %w", err)
+	}
+	return sessionRow{
+		ID: s.ID, Owner: s.Owner, Title: s.Title, Description: s.Description, Duration: s.Duration,
+		Status: s.Status, InputMethod: s.InputMethod, Settings: string(settings),
+		AnalysisStatus: s.Analysis.Status, AnalysisProgress: s.Analysis.Progress, AnalysisError: s.Analysis.Error,
+		AnalysisUpdatedAt: s.Analysis.UpdatedAt, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+	}, nil
+}
+
+func (r sessionRow) toDomain() therapy.Session {
+	settings := map[string]any{}
+	_ = json.Unmarshal([]byte(r.Settings), &settings) // written by toSessionRow
+	return therapy.Session{
+		ID: r.ID, Owner: r.Owner, Title: r.Title, Description: r.Description, Duration: r.Duration,
+		Status: r.Status, InputMethod: r.InputMethod, Settings: settings,
+		Analysis: therapy.AnalysisState{
+			Status: r.AnalysisStatus, Progress: r.AnalysisProgress, Error: r.AnalysisError, UpdatedAt: r.AnalysisUpdatedAt.UTC(),
+		},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+func toContentRow(c therapy.Content) contentRow {
+	return contentRow{ID: c.ID, SessionID: c.SessionID, Owner: c.Owner, Type: c.Type, Filename: c.Filename, Path: c.Path, Size: c.Size, CreatedAt: c.CreatedAt}
+}
+
+func (r contentRow) toDomain() therapy.Content {
+	return therapy.Content{ID: r.ID, SessionID: r.SessionID, Owner: r.Owner, Type: r.Type, Filename: r.Filename, Path: r.Path, Size: r.Size, CreatedAt: r.CreatedAt.UTC()}
+}
+
+func newJobRow(c therapy.Content) jobRow {
+	return jobRow{ID: c.ID, SessionID: c.SessionID, Status: therapy.AnalysisPending, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt, LeaseUntil: c.CreatedAt}
+}
+
+func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *therapy.Content) error {
+	row, err := toSessionRow(sess)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert session: %w", err)
+		}
+		if first == nil {
+			return nil
+		}
+		content, job := toContentRow(*first), newJobRow(*first)
+		if err := tx.Create(&content).Error; err != nil {
+			return fmt.Errorf("insert content: %w", err)
+		}
+		if err := tx.Create(&job).Error; err != nil {
+			return fmt.Errorf("insert job: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *Store) GetSession(ctx context.Context, owner, id string) (therapy.Session, error) {
+	var row sessionRow
+	err := s.db.WithContext(ctx).Where("id = ? AND owner = ?", id, owner).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return therapy.Session{}, therapy.ErrNotFound
+	}
+	if err != nil {
+		return therapy.Session{}, fmt.Errorf("get session: %w", err)
+	}
+	return row.toDomain(), nil
+}
+
+func (s *Store) ListSessions(ctx context.Context, owner string, q therapy.ListQuery) (therapy.SessionPage, error) {
+	db := s.db.WithContext(ctx).Model(&sessionRow{}).Where("owner = ?", owner)
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return therapy.SessionPage{}, fmt.Errorf("count sessions: %w", err)
+	}
+	page := therapy.SessionPage{Total: int(total), Sessions: []therapy.Session{}}
+	offset := (q.Page - 1) * q.PerPage
+	if offset >= int(total) {
+		return page, nil
+	}
+	column := "created_at"
+	if q.Sort == "updated_at" {
+		column = "updated_at"
+	}
+	dir := "ASC"
+	if q.Desc {
+		dir = "DESC"
+	}
+	var rows []sessionRow
+	err := s.db.WithContext(ctx).Where("owner = ?", owner).
+		Order(column + " " + dir + ", id " + dir).Limit(q.PerPage).Offset(offset).Find(&rows).Error
+	if err != nil {
+		return therapy.SessionPage{}, fmt.Errorf("list sessions: %w", err)
+	}
+	for _, r := range rows {
+		page.Sessions = append(page.Sessions, r.toDomain())
+	}
+	return page, nil
+}
+
+func (s *Store) UpdateSession(ctx context.Context, owner, id string, change func(*therapy.Session) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row sessionRow
+		q := tx.Where("id = ? AND owner = ?", id, owner)
+		if s.dialect == database.Postgres {
+			q = q.Clauses(lockForUpdate)
+		}
+		err := q.Take(&row).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return therapy.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("load session: %w", err)
+		}
+		sess := row.toDomain()
+		if err := change(&sess); err != nil {
+			return err
+		}
+		updated, err := toSessionRow(sess)
+		if err != nil {
+			return err
+		}
+		return tx.Save(&updated).Error
+	})
+}
+
+func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.Content, error) {
+	var contents []therapy.Content
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
+		if res.Error != nil {
+			return fmt.Errorf("delete session: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return therapy.ErrNotFound
+		}
+		var rows []contentRow
+		if err := tx.Where("session_id = ?", id).Find(&rows).Error; err != nil {
+			return fmt.Errorf("load contents: %w", err)
+		}
+		for _, r := range rows {
+			contents = append(contents, r.toDomain())
+		}
+		for _, model := range []any{&contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}} {
+			if err := tx.Where("session_id = ?", id).Delete(model).Error; err != nil {
+				return fmt.Errorf("delete session data: %w", err)
+			}
+		}
+		return nil
+	})
+	return contents, err
+}
+
+func (s *Store) AddContent(ctx context.Context, c therapy.Content) (therapy.AnalysisState, error) {
+	var state therapy.AnalysisState
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		content, job := toContentRow(c), newJobRow(c)
+		if err := tx.Create(&content).Error; err != nil {
+			return fmt.Errorf("insert content: %w", err)
+		}
+		if err := tx.Create(&job).Error; err != nil {
+			return fmt.Errorf("insert job: %w", err)
+		}
+		if err := setSessionAnalysis(tx, job, therapy.AnalysisPending, 0, "", c.CreatedAt); err != nil {
+			return err
+		}
+		var row sessionRow
+		if err := tx.Where("id = ?", c.SessionID).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return therapy.ErrNotFound
+			}
+			return fmt.Errorf("load session: %w", err)
+		}
+		state = row.toDomain().Analysis
+		return nil
+	})
+	return state, err
+}
+
+func (s *Store) Emotions(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Emotion, error) {
+	var rows []emotionRow
+	if err := s.results(ctx, sessionID, f, true).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list emotions: %w", err)
+	}
+	out := make([]therapy.Emotion, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, therapy.Emotion{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Intensity: r.Intensity, Timestamp: r.Timestamp.UTC()})
+	}
+	return out, nil
+}
+
+func (s *Store) Topics(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Topic, error) {
+	var rows []topicRow
+	if err := s.results(ctx, sessionID, f, true).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	out := make([]therapy.Topic, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, therapy.Topic{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Confidence: r.Confidence, Timestamp: r.Timestamp.UTC()})
+	}
+	return out, nil
+}
+
+func (s *Store) Insights(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Insight, error) {
+	var rows []insightRow
+	q := s.results(ctx, sessionID, f, false)
+	if f.Type != "" {
+		q = q.Where("kind = ?", f.Type)
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("list insights: %w", err)
+	}
+	out := make([]therapy.Insight, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, therapy.Insight{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Content: r.Content, Type: r.Type, Confidence: r.Confidence, Timestamp: r.Timestamp.UTC()})
+	}
+	return out, nil
+}
+
+// results is the query shared by the three result lists.
+func (s *Store) results(ctx context.Context, sessionID string, f therapy.Filter, byCategory bool) *gorm.DB {
+	q := s.db.WithContext(ctx).Where("session_id = ?", sessionID)
+	if f.Start != nil {
+		q = q.Where("found_at >= ?", f.Start.UTC())
+	}
+	if f.End != nil {
+		q = q.Where("found_at <= ?", f.End.UTC())
+	}
+	if byCategory && f.Category != "" {
+		q = q.Where("LOWER(category) = ?", strings.ToLower(f.Category))
+	}
+	return q.Order("found_at, id")
+}
