@@ -67,8 +67,8 @@ var insightRules = []insightRule{
 
 	// Action items: the client's commitments and the therapist's homework.
 	{Type: InsightActionItem, Pattern: "i will", Confidence: 0.75, Who: byClient, NotNext: []string{"never", "not", "ever", "be", "always", "die", "end", "lose", "fail", "probably", "see", "just"}},
-	{Type: InsightActionItem, Pattern: "i am going to", Confidence: 0.8, Who: byClient, NotNext: []string{"be", "lose", "fail", "die", "end", "cry", "get"}},
-	{Type: InsightActionItem, Pattern: "i am also|really|definitely|just|still going to", Confidence: 0.8, Who: byClient, NotNext: []string{"be", "lose", "fail", "die", "end", "cry", "get"}},
+	{Type: InsightActionItem, Pattern: "i am going to", Confidence: 0.8, Who: byClient, NotNext: []string{"be", "lose", "fail", "die", "end", "cry", "get", "bed", "sleep"}},
+	{Type: InsightActionItem, Pattern: "i am also|really|definitely|just|still going to", Confidence: 0.8, Who: byClient, NotNext: []string{"be", "lose", "fail", "die", "end", "cry", "get", "bed", "sleep"}},
 	{Type: InsightActionItem, Pattern: "i ~ plan|planning to", Confidence: 0.75, Who: byClient},
 	{Type: InsightActionItem, Pattern: "my plan is", Confidence: 0.8, Who: byClient},
 	{Type: InsightActionItem, Pattern: "i want to try", Confidence: 0.65, Who: byClient},
