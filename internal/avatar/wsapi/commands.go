@@ -21,21 +21,16 @@ const maxEcho = 128
 
 // handle turns one frame into its reply (nil: no reply).
 func (c *connection) handle(ctx context.Context, data []byte) any {
-	frame, err := wsschema.Decode(data)
-	if err != nil {
+	env, err := wsschema.Open(data, "command")
+	var problem *wsschema.Problem
+	switch {
+	case errors.As(err, &problem):
+		return errorReply(env.Fields, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
 		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
 	}
-	obj, ok := frame.(map[string]any)
-	if !ok {
-		return errorReply(nil, gen.ErrorCodeValidationError, "Invalid message (must be a JSON object)")
-	}
-	rawCommand, present := obj["command"]
-	command, isString := rawCommand.(string)
+	command, frame, obj := env.Name, env.Doc, env.Fields
 	switch {
-	case !present:
-		return errorReply(obj, gen.ErrorCodeValidationError, "Missing required field: command")
-	case !isString:
-		return errorReply(obj, gen.ErrorCodeValidationError, "Invalid value for field: command (must be a string)")
 	case !isCommand(command):
 		return errorReply(obj, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(command))
 	}

@@ -5,6 +5,7 @@ package wsapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	gen "github.com/sessionhub/server/gen/petchat"
@@ -118,22 +119,15 @@ func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 // handle turns one frame into its one reply (deliveries to others go out
 // from dispatch).
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, err := wsschema.Decode(data)
-	if err != nil {
+	env, err := wsschema.Open(data, "event")
+	var problem *wsschema.Problem
+	switch {
+	case errors.As(err, &problem):
+		return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
 		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
 	}
-	obj, ok := frame.(map[string]any)
-	if !ok {
-		return errorEvent(nil, gen.ErrorCodeValidationError, "Invalid message (must be a JSON object)")
-	}
-	rawEvent, present := obj["event"]
-	event, isString := rawEvent.(string)
-	switch {
-	case !present:
-		return errorEvent(nil, gen.ErrorCodeValidationError, "Missing required field: event")
-	case !isString:
-		return errorEvent(nil, gen.ErrorCodeValidationError, "Invalid value for field: event (must be a string)")
-	}
+	event, frame := env.Name, env.Doc
 	if !isEvent(event) {
 		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
 	}

@@ -178,3 +178,38 @@ func ratString(r *big.Rat) string {
 	}
 	return r.FloatString(6)
 }
+
+// Envelope is a decoded frame and the value of its discriminator field
+// (`command`, `event`, ...), which names the message it claims to be.
+type Envelope struct {
+	Doc    any            // the decoded frame, for Validate
+	Fields map[string]any // its top-level fields (nil when not an object)
+	Name   string         // the discriminator's value
+}
+
+// Open decodes a frame and reads its discriminator field. It fails with
+// ErrInvalidJSON, or with a *Problem worded as every API documents it when
+// the frame is not an object or the field is missing or not a string; the
+// returned Envelope then still carries what could be decoded.
+func Open(frame []byte, field string) (Envelope, error) {
+	doc, err := Decode(frame)
+	if err != nil {
+		return Envelope{}, err
+	}
+	env := Envelope{Doc: doc}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return env, &Problem{Message: "Invalid message (must be a JSON object)"}
+	}
+	env.Fields = obj
+	raw, present := obj[field]
+	name, isString := raw.(string)
+	switch {
+	case !present:
+		return env, &Problem{Field: field, Message: "Missing required field: " + field}
+	case !isString:
+		return env, &Problem{Field: field, Message: "Invalid value for field: " + field + " (must be a string)"}
+	}
+	env.Name = name
+	return env, nil
+}

@@ -1,6 +1,7 @@
 package wsschema
 
 import (
+	"errors"
 	"testing"
 )
 
@@ -62,5 +63,27 @@ func TestDecodeRejectsNonJSON(t *testing.T) {
 		if _, err := Decode([]byte(frame)); err != ErrInvalidJSON {
 			t.Errorf("Decode(%q) err = %v, want ErrInvalidJSON", frame, err)
 		}
+	}
+}
+
+func TestOpenReadsTheDiscriminator(t *testing.T) {
+	tests := map[string]struct{ name, problem string }{
+		`{"command": "create", "data": {}}`: {name: "create"},
+		`["create"]`:                        {problem: "Invalid message (must be a JSON object)"},
+		`{"data": {}}`:                      {problem: "Missing required field: command"},
+		`{"command": 7}`:                    {problem: "Invalid value for field: command (must be a string)"},
+	}
+	for frame, want := range tests {
+		env, err := Open([]byte(frame), "command")
+		var p *Problem
+		switch {
+		case want.problem == "" && (err != nil || env.Name != want.name):
+			t.Errorf("Open(%s) = %q, %v; want %q", frame, env.Name, err, want.name)
+		case want.problem != "" && (!errors.As(err, &p) || p.Message != want.problem):
+			t.Errorf("Open(%s) err = %v; want problem %q", frame, err, want.problem)
+		}
+	}
+	if _, err := Open([]byte(`{"command":`), "command"); !errors.Is(err, ErrInvalidJSON) {
+		t.Errorf("Open(truncated) err = %v, want ErrInvalidJSON", err)
 	}
 }

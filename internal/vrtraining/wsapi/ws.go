@@ -91,22 +91,15 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 
 // handle turns one frame into its one reply.
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, err := wsschema.Decode(data)
-	if err != nil {
+	env, err := wsschema.Open(data, "command")
+	var problem *wsschema.Problem
+	switch {
+	case errors.As(err, &problem):
+		return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
 		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
 	}
-	obj, ok := frame.(map[string]any)
-	if !ok {
-		return errorReply(nil, gen.ErrorCodeValidationError, "Invalid message (must be a JSON object)")
-	}
-	rawCommand, present := obj["command"]
-	command, isString := rawCommand.(string)
-	switch {
-	case !present:
-		return errorReply(nil, gen.ErrorCodeValidationError, "Missing required field: command")
-	case !isString:
-		return errorReply(nil, gen.ErrorCodeValidationError, "Invalid value for field: command (must be a string)")
-	}
+	command, frame := env.Name, env.Doc
 	if !isCommand(command) {
 		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
 	}
