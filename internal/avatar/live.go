@@ -151,28 +151,18 @@ func (s *Service) forget(id string) {
 // sessionEnded runs in every process when a session ended anywhere: the
 // process holding its state records what is open and closes its socket.
 func (s *Service) sessionEnded(ctx context.Context, id string, reason EndReason) {
-	s.mu.Lock()
-	ls := s.live[id]
-	delete(s.live, id)
-	s.mu.Unlock()
-	if ls == nil {
-		return
-	}
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	if ls.ended {
-		return
-	}
-	s.finishLocked(ctx, ls)
-	if ls.link != nil {
-		ls.link.SessionEnded(reason)
-		ls.link = nil
-	}
+	s.letGo(ctx, id, func(l Link) { l.SessionEnded(reason) })
 }
 
 // attachedElsewhere runs when another process took the session's
 // connection over: this process lets go of it.
 func (s *Service) attachedElsewhere(ctx context.Context, id string) {
+	s.letGo(ctx, id, Link.Replaced)
+}
+
+// letGo drops this process's state of session id, finishing what is open,
+// and tells its connection why through tell.
+func (s *Service) letGo(ctx context.Context, id string, tell func(Link)) {
 	s.mu.Lock()
 	ls := s.live[id]
 	delete(s.live, id)
@@ -187,7 +177,7 @@ func (s *Service) attachedElsewhere(ctx context.Context, id string) {
 	}
 	s.finishLocked(ctx, ls)
 	if ls.link != nil {
-		ls.link.Replaced()
+		tell(ls.link)
 		ls.link = nil
 	}
 }

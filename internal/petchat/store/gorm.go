@@ -52,31 +52,14 @@ func (messageRow) TableName() string { return "petchat_messages" }
 // Conversations is the GORM implementation of petchat.Store.
 type Conversations struct {
 	db      *database.DB
-	gate    chan struct{} // bounds the store's concurrent database work
 	members *memberCache
 }
 
 var _ petchat.Store = (*Conversations)(nil)
 
-// maxConcurrentQueries bounds how many of this store's operations use the
-// database at once. A burst of chat messages from a thousand connections
-// then queues here instead of opening a PostgreSQL backend per message and
-// running into max_connections.
-const maxConcurrentQueries = 16
-
 // New returns the store; Migrate must have run.
 func New(db *database.DB) *Conversations {
-	return &Conversations{db: db, gate: make(chan struct{}, maxConcurrentQueries), members: newMemberCache()}
-}
-
-// acquire waits for a slot (or ctx); release it when done.
-func (s *Conversations) acquire(ctx context.Context) (release func(), err error) {
-	select {
-	case s.gate <- struct{}{}:
-		return func() { <-s.gate }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return &Conversations{db: db, members: newMemberCache()}
 }
 
 // Migrate creates or updates the tables.
@@ -85,12 +68,7 @@ func Migrate(db *database.DB) error {
 }
 
 func (s *Conversations) CreateConversation(ctx context.Context, c petchat.Conversation) error {
-	release, err := s.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		row := conversationRow{ID: c.ID, PetID: c.PetID, ClientID: c.ClientID, CreatedUS: c.CreatedAt.UnixMicro(), LastActivityUS: c.CreatedAt.UnixMicro()}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("insert conversation: %w", err)
@@ -117,13 +95,8 @@ func (s *Conversations) Conversation(ctx context.Context, id string) (petchat.Co
 	if c, ok := s.members.get(id); ok {
 		return c, nil
 	}
-	release, err := s.acquire(ctx)
-	if err != nil {
-		return petchat.Conversation{}, err
-	}
-	defer release()
 	var row conversationRow
-	err = s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return petchat.Conversation{}, fmt.Errorf("%w: %s", petchat.ErrConversationNotFound, id)
 	}
@@ -140,11 +113,6 @@ func (s *Conversations) Conversation(ctx context.Context, id string) (petchat.Co
 }
 
 func (s *Conversations) ConversationsOf(ctx context.Context, user string) ([]petchat.Conversation, error) {
-	release, err := s.acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
 	db := s.db.WithContext(ctx)
 	var rows []conversationRow
 	mine := db.Model(&participantRow{}).Select("conversation_id").Where("user_id = ?", user)
@@ -205,11 +173,6 @@ func (s *Conversations) providers(ctx context.Context, ids []string) (map[string
 }
 
 func (s *Conversations) AddMessage(ctx context.Context, m petchat.Message) error {
-	release, err := s.acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer release()
 	row := toMessageRow(m)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -227,11 +190,6 @@ func (s *Conversations) AddMessage(ctx context.Context, m petchat.Message) error
 }
 
 func (s *Conversations) Messages(ctx context.Context, conversationID string, before *petchat.Cursor, limit int) ([]petchat.Message, bool, error) {
-	release, err := s.acquire(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	defer release()
 	q := s.db.WithContext(ctx).Where("conversation_id = ?", conversationID)
 	if before != nil {
 		us := before.Timestamp.UnixMicro()
