@@ -85,16 +85,15 @@ type ErrorCode string
 
 // Values of ErrorCode.
 const (
-	ErrorCodeInvalidJSON       ErrorCode = "INVALID_JSON"
-	ErrorCodeMissingAction     ErrorCode = "MISSING_ACTION"
-	ErrorCodeUnknownAction     ErrorCode = "UNKNOWN_ACTION"
-	ErrorCodeValidationError   ErrorCode = "VALIDATION_ERROR"
-	ErrorCodeInvalidAPIKey     ErrorCode = "INVALID_API_KEY"
-	ErrorCodeAlreadyRegistered ErrorCode = "ALREADY_REGISTERED"
-	ErrorCodeNotRegistered     ErrorCode = "NOT_REGISTERED"
-	ErrorCodeInvalidToken      ErrorCode = "INVALID_TOKEN"
-	ErrorCodeRateLimited       ErrorCode = "RATE_LIMITED"
-	ErrorCodeInternalError     ErrorCode = "INTERNAL_ERROR"
+	ErrorCodeInvalidJSON     ErrorCode = "INVALID_JSON"
+	ErrorCodeMissingAction   ErrorCode = "MISSING_ACTION"
+	ErrorCodeUnknownAction   ErrorCode = "UNKNOWN_ACTION"
+	ErrorCodeValidationError ErrorCode = "VALIDATION_ERROR"
+	ErrorCodeInvalidAPIKey   ErrorCode = "INVALID_API_KEY"
+	ErrorCodeNotRegistered   ErrorCode = "NOT_REGISTERED"
+	ErrorCodeInvalidToken    ErrorCode = "INVALID_TOKEN"
+	ErrorCodeRateLimited     ErrorCode = "RATE_LIMITED"
+	ErrorCodeInternalError   ErrorCode = "INTERNAL_ERROR"
 )
 
 // ErrorReply: Error reply; the connection stays open.
@@ -163,7 +162,7 @@ type RegisterRequest struct {
 	APIKey string `json:"API_KEY"`
 	// The action name (case-sensitive).
 	Action string `json:"action"`
-	// Identifies the user; must not be registered yet.
+	// Identifies the user. When already registered, the reply is a new token for that user (created false).
 	Checksum string `json:"checksum"`
 	// The user's display name.
 	Name string `json:"name"`
@@ -180,6 +179,8 @@ const (
 type RegisterSuccess struct {
 	// Echoes the request's action.
 	Action string `json:"action"`
+	// True when this Register created the user; false when the checksum was already registered (a new token for that user, name and prompt unchanged).
+	Created bool `json:"created"`
 	// An access token as issued by Register/Connection (256 random bits, URL-safe base64 without padding).
 	Data Token `json:"data"`
 	// Always `success` for a success reply.

@@ -33,7 +33,7 @@ const (
 	MsgGetDecisionsSuccess = "get_decisions_success"
 	// Register a user and get a token.
 	MsgRegister = "register"
-	// Reply to Register with the new token (as `token` and as `data`).
+	// Reply to Register with a new token (as `token` and as `data`).
 	MsgRegisterSuccess = "register_success"
 	// Record a decision (message) for the token's user.
 	MsgTakeDecision = "take_decision"
@@ -76,7 +76,7 @@ var Messages = []MessageInfo{
 	{Name: MsgDisconnectSuccess, Title: "Disconnected", Summary: "Reply to Disconnect; the token is revoked.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "DisconnectSuccess"},
 	{Name: MsgError, Title: "Error", Summary: "The frame was refused; the connection stays open.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "ErrorReply"},
 	{Name: MsgGetDecisionsSuccess, Title: "Decisions", Summary: "Reply to GetDecisions with one page of decisions, newest first.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "GetDecisionsSuccess"},
-	{Name: MsgRegisterSuccess, Title: "Registered", Summary: "Reply to Register with the new token (as `token` and as `data`).", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "RegisterSuccess"},
+	{Name: MsgRegisterSuccess, Title: "Registered", Summary: "Reply to Register with a new token (as `token` and as `data`).", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "RegisterSuccess"},
 	{Name: MsgTakeDecisionSuccess, Title: "Decision recorded", Summary: "Reply to TakeDecision with the recorded decision.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "TakeDecisionSuccess"},
 }
 

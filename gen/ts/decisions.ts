@@ -70,7 +70,7 @@ export interface DisconnectSuccess {
 }
 
 /** Stable machine-readable error code. */
-export type ErrorCode = "INVALID_JSON" | "MISSING_ACTION" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_API_KEY" | "ALREADY_REGISTERED" | "NOT_REGISTERED" | "INVALID_TOKEN" | "RATE_LIMITED" | "INTERNAL_ERROR";
+export type ErrorCode = "INVALID_JSON" | "MISSING_ACTION" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_API_KEY" | "NOT_REGISTERED" | "INVALID_TOKEN" | "RATE_LIMITED" | "INTERNAL_ERROR";
 
 /** Error reply; the connection stays open. */
 export interface ErrorReply {
@@ -123,7 +123,7 @@ export interface RegisterRequest {
   API_KEY: string;
   /** The action name (case-sensitive). */
   action: "Register";
-  /** Identifies the user; must not be registered yet. */
+  /** Identifies the user. When already registered, the reply is a new token for that user (created false). */
   checksum: string;
   /** The user's display name. */
   name: string;
@@ -136,6 +136,8 @@ export interface RegisterRequest {
 export interface RegisterSuccess {
   /** Echoes the request's action. */
   action: "Register";
+  /** True when this Register created the user; false when the checksum was already registered (a new token for that user, name and prompt unchanged). */
+  created: boolean;
   /** An access token as issued by Register/Connection (256 random bits, URL-safe base64 without padding). */
   data: Token;
   /** Always `success` for a success reply. */

@@ -27,8 +27,10 @@ const (
 var (
 	// ErrInvalidAPIKey: Register without an accepted API key.
 	ErrInvalidAPIKey = errors.New("invalid API key")
-	// ErrAlreadyRegistered: the checksum belongs to a user already.
-	ErrAlreadyRegistered = errors.New("checksum already registered")
+	// ErrChecksumTaken is the store's answer when a new user's checksum
+	// belongs to a user already. Register answers it with a token for that
+	// user, so no client ever sees it.
+	ErrChecksumTaken = errors.New("checksum already registered")
 	// ErrNotRegistered: no user has that checksum.
 	ErrNotRegistered = errors.New("unknown checksum")
 	// ErrInvalidToken: the token is missing, malformed, unknown or revoked.
@@ -60,6 +62,13 @@ type NewUser struct {
 	Checksum string
 	Name     string
 	Prompt   string
+}
+
+// Registration is Register's answer: a new token, and whether the Register
+// created its user (false: the checksum was registered before).
+type Registration struct {
+	Token   string
+	Created bool
 }
 
 // User is a registered user as stored: the checksum only as its hash.
@@ -113,8 +122,8 @@ func (p Principal) UserID() string { return p.userID }
 // Store keeps users, token hashes and decisions. Decisions are only ever
 // appended and read: the store has no way to change or delete one.
 type Store interface {
-	// CreateUser stores u with its first token, or returns
-	// ErrAlreadyRegistered when u's checksum hash is taken.
+	// CreateUser stores u with its first token, or returns ErrChecksumTaken
+	// (storing nothing) when u's checksum hash is taken.
 	CreateUser(ctx context.Context, u User, first IssuedToken) error
 	// UserIDByChecksum returns the id of the user with that checksum hash,
 	// or ErrNotRegistered.

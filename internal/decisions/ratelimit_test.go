@@ -20,7 +20,7 @@ func TestFailureLimiterFixedWindow(t *testing.T) {
 	// Errors that are not credential failures never count.
 	for i := 0; i < 10; i++ {
 		l.Record(decisions.ErrInvalid)
-		l.Record(decisions.ErrAlreadyRegistered)
+		l.Record(decisions.ErrChecksumTaken)
 		l.Record(nil)
 	}
 	if _, limited := l.Check(); limited {

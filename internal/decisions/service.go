@@ -2,6 +2,7 @@ package decisions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -34,21 +35,32 @@ func (s *Service) CheckAPIKey(key string) error {
 }
 
 // Register creates the user identified by n.Checksum and issues its first
-// token. A checksum already registered is refused, never overwritten.
-func (s *Service) Register(ctx context.Context, apiKey string, n NewUser) (string, error) {
+// token. The seed's client registers on every start, so a checksum already
+// registered gets a new token as Connect would give it; the stored name and
+// prompt are never overwritten. The key is checked before anything else, so
+// a wrong key says nothing about the checksum.
+func (s *Service) Register(ctx context.Context, apiKey string, n NewUser) (Registration, error) {
 	if err := s.CheckAPIKey(apiKey); err != nil {
-		return "", err
+		return Registration{}, err
 	}
 	if err := n.validate(); err != nil {
-		return "", err
+		return Registration{}, err
 	}
 	now := s.now()
 	user := User{ID: uuid.NewString(), ChecksumHash: HashChecksum(n.Checksum), Name: n.Name, Prompt: n.Prompt, CreatedAt: now}
 	token := newToken()
-	if err := s.store.CreateUser(ctx, user, IssuedToken{Hash: HashToken(token), UserID: user.ID, IssuedAt: now}); err != nil {
-		return "", fmt.Errorf("register: %w", err)
+	err := s.store.CreateUser(ctx, user, IssuedToken{Hash: HashToken(token), UserID: user.ID, IssuedAt: now})
+	switch {
+	case err == nil:
+		return Registration{Token: token, Created: true}, nil
+	case errors.Is(err, ErrChecksumTaken):
+		// Also the loser of two concurrent first Registers: the winner's
+		// user is committed by now, and users are never deleted.
+		token, err := s.issueToken(ctx, user.ChecksumHash)
+		return Registration{Token: token}, err
+	default:
+		return Registration{}, fmt.Errorf("register: %w", err)
 	}
-	return token, nil
 }
 
 // Connect issues a new token to the user with that checksum; the user's
@@ -57,9 +69,15 @@ func (s *Service) Connect(ctx context.Context, checksum string) (string, error) 
 	if err := checkLength("checksum", checksum, 1, MaxChecksumLength); err != nil {
 		return "", err
 	}
-	userID, err := s.store.UserIDByChecksum(ctx, HashChecksum(checksum))
+	return s.issueToken(ctx, HashChecksum(checksum))
+}
+
+// issueToken gives the user with that checksum hash one more live token,
+// revoking its oldest beyond MaxLiveTokens.
+func (s *Service) issueToken(ctx context.Context, checksumHash string) (string, error) {
+	userID, err := s.store.UserIDByChecksum(ctx, checksumHash)
 	if err != nil {
-		return "", fmt.Errorf("connect: %w", err)
+		return "", fmt.Errorf("find user: %w", err)
 	}
 	token := newToken()
 	if err := s.store.IssueToken(ctx, IssuedToken{Hash: HashToken(token), UserID: userID, IssuedAt: s.now()}, MaxLiveTokens); err != nil {

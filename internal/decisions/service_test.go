@@ -22,13 +22,14 @@ func newService(t *testing.T) (*decisions.Service, *database.DB) {
 	return decisions.NewService(store.New(db), auth.NewKeySet([]string{apiKey, "second-key"})), db
 }
 
+// register creates the user with that checksum and returns its first token.
 func register(t *testing.T, svc *decisions.Service, checksum string) string {
 	t.Helper()
-	token, err := svc.Register(context.Background(), apiKey, decisions.NewUser{Checksum: checksum, Name: "tom", Prompt: "juste le boss"})
-	if err != nil {
-		t.Fatalf("register %q: %v", checksum, err)
+	reg, err := svc.Register(context.Background(), apiKey, decisions.NewUser{Checksum: checksum, Name: "tom", Prompt: "juste le boss"})
+	if err != nil || !reg.Created {
+		t.Fatalf("register %q: %+v, %v; want a new user", checksum, reg, err)
 	}
-	return token
+	return reg.Token
 }
 
 func authenticate(t *testing.T, svc *decisions.Service, token string) decisions.Principal {
@@ -83,24 +84,82 @@ func assertNotStored(t *testing.T, db *database.DB, secrets ...string) {
 	}
 }
 
-func TestRegisterChecksAPIKeyAndRefusesADuplicate(t *testing.T) {
-	svc, _ := newService(t)
+func TestRegisterChecksTheAPIKeyFirst(t *testing.T) {
+	svc, db := newService(t)
 	ctx := context.Background()
+	register(t, svc, "known")
+	// The key is refused before the checksum or the other fields are looked
+	// at, so a wrong key tells nothing about whether a checksum is taken.
 	for _, key := range []string{"", "wrong", apiKey + " ", strings.ToUpper(apiKey)} {
-		if _, err := svc.Register(ctx, key, decisions.NewUser{Checksum: "c", Name: "n"}); !errors.Is(err, decisions.ErrInvalidAPIKey) {
-			t.Errorf("Register with key %q: err = %v, want ErrInvalidAPIKey", key, err)
+		for _, user := range []decisions.NewUser{{Checksum: "new", Name: "n"}, {Checksum: "known", Name: "n"}, {Checksum: "known"}} {
+			if _, err := svc.Register(ctx, key, user); !errors.Is(err, decisions.ErrInvalidAPIKey) {
+				t.Errorf("Register %+v with key %q: err = %v, want ErrInvalidAPIKey", user, key, err)
+			}
 		}
 	}
-	if _, err := svc.Register(ctx, "second-key", decisions.NewUser{Checksum: "c", Name: "n"}); err != nil {
-		t.Fatalf("Register with the second configured key: %v", err)
+	if n := countRows(t, db, "decision_tokens"); n != 1 {
+		t.Fatalf("%d tokens stored after refused Registers, want only the first user's one", n)
 	}
-	_, err := svc.Register(ctx, apiKey, decisions.NewUser{Checksum: "c", Name: "someone else"})
-	if !errors.Is(err, decisions.ErrAlreadyRegistered) {
-		t.Fatalf("second Register of a checksum: err = %v, want ErrAlreadyRegistered", err)
+	reg, err := svc.Register(ctx, "second-key", decisions.NewUser{Checksum: "c", Name: "n"})
+	if err != nil || !reg.Created {
+		t.Fatalf("Register with the second configured key: %+v, %v", reg, err)
 	}
-	if _, err := svc.Register(ctx, apiKey, decisions.NewUser{Checksum: "C", Name: "n"}); err != nil {
-		t.Fatalf("checksums are compared exactly, but C was refused: %v", err)
+	if reg, err := svc.Register(ctx, apiKey, decisions.NewUser{Checksum: "C", Name: "n"}); err != nil || !reg.Created {
+		t.Fatalf("checksums are compared exactly, but C was not a new user: %+v, %v", reg, err)
 	}
+}
+
+// The seed's client registers on every start: from the second run on, its
+// Register must work like a Connection.
+func TestRegisterOfARegisteredChecksumIssuesANewToken(t *testing.T) {
+	svc, db := newService(t)
+	ctx := context.Background()
+	first := register(t, svc, "azerty")
+	owner := authenticate(t, svc, first)
+	if _, err := svc.TakeDecision(ctx, owner, "before the restart"); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := svc.Register(ctx, "second-key", decisions.NewUser{Checksum: "azerty", Name: "someone else", Prompt: "another prompt"})
+	if err != nil {
+		t.Fatalf("second Register of a checksum: %v, want a new token", err)
+	}
+	if again.Created || again.Token == first || len(again.Token) != decisions.TokenLength {
+		t.Fatalf("second Register = %+v, want Created false and a new %d-character token", again, decisions.TokenLength)
+	}
+	if p := authenticate(t, svc, again.Token); p.UserID() != owner.UserID() {
+		t.Fatalf("the new token is user %s's, want the registered user %s", p.UserID(), owner.UserID())
+	}
+	authenticate(t, svc, first) // earlier tokens stay valid, as with Connect
+	page, err := svc.Decisions(ctx, authenticate(t, svc, again.Token), decisions.PageQuery{})
+	if err != nil || len(page.Decisions) != 1 || page.Decisions[0].Message != "before the restart" {
+		t.Fatalf("decisions through the new token = %+v, %v; want the user's earlier decision", page, err)
+	}
+
+	// Fields sent again are checked as in any Register, and never stored.
+	var fe *decisions.FieldError
+	if _, err := svc.Register(ctx, apiKey, decisions.NewUser{Checksum: "azerty", Name: strings.Repeat("n", decisions.MaxNameLength+1)}); !errors.As(err, &fe) || fe.Field != "name" {
+		t.Fatalf("Register again with a too long name: err = %v, want a FieldError on name", err)
+	}
+	var users []struct{ Name, Prompt string }
+	if err := db.Raw("SELECT name, prompt FROM decision_users").Scan(&users).Error; err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(users) != "[{tom juste le boss}]" {
+		t.Fatalf("stored users = %v, want only the first Register's name and prompt", users)
+	}
+	if n := countRows(t, db, "decision_tokens"); n != 2 {
+		t.Fatalf("%d tokens stored, want 2 (the refused Register issues none)", n)
+	}
+}
+
+func countRows(t *testing.T, db *database.DB, table string) int64 {
+	t.Helper()
+	var n int64
+	if err := db.Table(table).Count(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestRegisterValidatesFields(t *testing.T) {
@@ -178,8 +237,17 @@ func TestALiveTokenCapRevokesTheOldest(t *testing.T) {
 	svc, _ := newService(t)
 	ctx := context.Background()
 	tokens := []string{register(t, svc, "many")}
+	// Connect and a Register of the registered checksum issue alike.
 	for len(tokens) < decisions.MaxLiveTokens+2 {
-		tok, err := svc.Connect(ctx, "many")
+		var tok string
+		var err error
+		if len(tokens)%2 == 0 {
+			var reg decisions.Registration
+			reg, err = svc.Register(ctx, apiKey, decisions.NewUser{Checksum: "many", Name: "tom"})
+			tok = reg.Token
+		} else {
+			tok, err = svc.Connect(ctx, "many")
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

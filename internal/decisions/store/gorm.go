@@ -75,7 +75,7 @@ func (s *Store) CreateUser(ctx context.Context, u decisions.User, first decision
 			return fmt.Errorf("insert user: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return decisions.ErrAlreadyRegistered
+			return decisions.ErrChecksumTaken
 		}
 		if err := tx.Create(toTokenRow(first)).Error; err != nil {
 			return fmt.Errorf("insert token: %w", err)

@@ -19,8 +19,6 @@ func replyFor(action string, err error) gen.ErrorReply {
 	switch {
 	case errors.Is(err, decisions.ErrInvalidAPIKey):
 		return errorReply(&action, gen.ErrorCodeInvalidAPIKey, "Invalid API key")
-	case errors.Is(err, decisions.ErrAlreadyRegistered):
-		return errorReply(&action, gen.ErrorCodeAlreadyRegistered, "Checksum already registered")
 	case errors.Is(err, decisions.ErrNotRegistered):
 		return errorReply(&action, gen.ErrorCodeNotRegistered, "Unknown checksum")
 	case errors.Is(err, decisions.ErrInvalidToken):

@@ -112,8 +112,8 @@ func (c *connection) dispatch(ctx context.Context, action, message string, obj m
 		if req.Prompt != nil {
 			prompt = *req.Prompt
 		}
-		token, err := svc.Register(ctx, req.APIKey, decisions.NewUser{Checksum: req.Checksum, Name: req.Name, Prompt: prompt})
-		return gen.RegisterSuccess{Action: action, Status: success, Token: token, Data: token}, err
+		reg, err := svc.Register(ctx, req.APIKey, decisions.NewUser{Checksum: req.Checksum, Name: req.Name, Prompt: prompt})
+		return gen.RegisterSuccess{Action: action, Status: success, Token: reg.Token, Data: reg.Token, Created: reg.Created}, err
 	case gen.ConnectionRequestActionValue:
 		var req gen.ConnectionRequest
 		if err := c.decode(message, frame, data, &req); err != nil {

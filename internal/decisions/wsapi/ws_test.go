@@ -95,7 +95,7 @@ func TestRateLimitCountsOnlyCredentialFailures(t *testing.T) {
 	conn := dial(t, decisions.Limits{MaxFailures: 1, Window: time.Minute})
 	for _, frame := range []string{
 		`{"action":"Register","API_KEY":"k","checksum":"azerty","name":"tom"}`,
-		`{"action":"Register","API_KEY":"k","checksum":"azerty","name":"tom"}`, // ALREADY_REGISTERED
+		`{"action":"Register","API_KEY":"k","checksum":"azerty","name":"tom"}`, // registered again: a new token
 		`{"action":"Register","API_KEY":"k","checksum":""}`,                    // VALIDATION_ERROR
 		`not json`, `{}`, `{"action":"Nope"}`,
 	} {
