@@ -17,9 +17,11 @@ func TestDecisionsRateLimitPerConnection(t *testing.T) {
 
 	attacker := dialDecisions(t, ts)
 	// Non-credential errors are not counted.
-	for i := 0; i < 12; i++ {
-		attacker.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": "victim", "name": "x"})
-		expectDecisionError(t, attacker, "ALREADY_REGISTERED", "", "Register")
+	for i := 0; i < 6; i++ {
+		attacker.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": "victim"})
+		expectDecisionError(t, attacker, "VALIDATION_ERROR", "Missing required field: name", "Register")
+		attacker.send(map[string]any{"action": "Connection", "checksum": ""})
+		expectDecisionError(t, attacker, "VALIDATION_ERROR", "", "Connection")
 	}
 	// Ten failed credential checks, of every kind, are answered as such...
 	for i := 0; i < 10; i++ {

@@ -24,33 +24,38 @@ func TestDecisionsTokensWorkAcrossProcesses(t *testing.T) {
 		t.Fatalf("decisions read on A = %v, want both, newest first", got)
 	}
 
+	// Registering again on the other process is a new token for the same user.
 	onB.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": "shared", "name": "again"})
-	expectDecisionError(t, onB, "ALREADY_REGISTERED", "Checksum already registered", "Register")
+	again := onB.expect(decisionsgen.MsgRegisterSuccess)
+	if got, _ := decisionPage(t, onA, tokenOf(t, again), nil); again["created"] != false || len(got) != 2 {
+		t.Fatalf("Register again on B: %v, decisions read with its token on A = %v; want created false and the user's two decisions", again, got)
+	}
 
 	onB.send(map[string]any{"action": "Disconnect", "token": tokenA})
 	onB.expect(decisionsgen.MsgDisconnectSuccess)
 	onA.send(map[string]any{"action": "TakeDecision", "token": tokenA, "message": "revoked on B"})
 	expectDecisionError(t, onA, "INVALID_TOKEN", "Invalid or revoked token", "TakeDecision")
 
-	// Both processes register the same new checksum at once: exactly one wins.
+	// Both processes register the same new checksum at once: both get a
+	// token for one user, and exactly one reply says it created the user.
 	var wg sync.WaitGroup
-	replies := make([]string, 2)
+	names := make([]string, 2)
+	replies := make([]map[string]any, 2)
 	for i, c := range []*wsClient{onA, onB} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": "race", "name": "n"})
-			name, body := c.recv()
-			replies[i] = name + fmt.Sprint(body["code"])
+			names[i], replies[i] = c.recv()
 		}()
 	}
 	wg.Wait()
-	won := map[string]int{}
-	for _, r := range replies {
-		won[r]++
+	if names[0] != decisionsgen.MsgRegisterSuccess || names[1] != decisionsgen.MsgRegisterSuccess || replies[0]["created"] == replies[1]["created"] {
+		t.Fatalf("concurrent Register on two processes: %v %v, want two successes, exactly one with created true", names, replies)
 	}
-	if won[decisionsgen.MsgRegisterSuccess+"<nil>"] != 1 || won[decisionsgen.MsgError+"ALREADY_REGISTERED"] != 1 {
-		t.Fatalf("concurrent Register on two processes: %v, want one success and one ALREADY_REGISTERED", replies)
+	takeDecision(t, onA, tokenOf(t, replies[0]), "raced")
+	if got, _ := decisionPage(t, onB, tokenOf(t, replies[1]), nil); fmt.Sprint(got) != "[raced]" {
+		t.Fatalf("decisions read with the other racer's token = %v, want the same user's [raced]", got)
 	}
 
 	// And after a restart of both (closing the clients first, so shutdown

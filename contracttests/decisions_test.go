@@ -137,6 +137,70 @@ func TestDecisionsLifecycle(t *testing.T) {
 	takeDecision(t, again, connected, "From a new socket")
 }
 
+// The seed's client registers on every start (the seed shows it nothing
+// else), so from its second run on a Register of its checksum must answer a
+// new token for the same user instead of an error.
+func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
+	ts := newServer(t)
+	register := func(c *wsClient, key, name string) {
+		c.send(map[string]any{"action": "Register", "API_KEY": key, "checksum": "azerty", "name": name, "prompt": name + "'s prompt"})
+	}
+
+	firstRun := dialDecisions(t, ts)
+	register(firstRun, testDecisionKey, "tom")
+	first := firstRun.expect(decisionsgen.MsgRegisterSuccess)
+	firstToken := tokenOf(t, first)
+	takeDecision(t, firstRun, firstToken, "Hello World")
+	_ = firstRun.conn.Close()
+
+	secondRun := dialDecisions(t, ts)
+	register(secondRun, testDecisionKey, "someone else")
+	second := secondRun.expect(decisionsgen.MsgRegisterSuccess)
+	secondToken := tokenOf(t, second)
+	if secondToken == firstToken || first["created"] != true || second["created"] != false {
+		t.Fatalf("Register replies %v then %v: want created true, then created false with a new token", first, second)
+	}
+	// The same user, as after a Connection: the new token reads the first
+	// run's decision and the first token still works.
+	if got, _ := decisionPage(t, secondRun, secondToken, nil); fmt.Sprint(got) != "[Hello World]" {
+		t.Fatalf("decisions through the new token = %v, want the first run's", got)
+	}
+	takeDecision(t, secondRun, firstToken, "Still mine")
+
+	// Fields sent again are checked as in any Register, and never stored.
+	register(secondRun, testDecisionKey, "")
+	expectDecisionError(t, secondRun, "VALIDATION_ERROR", "Invalid value for field: name (must not be empty)", "Register")
+	var users []struct{ Name, Prompt string }
+	if err := ts.srv.DB().Raw("SELECT name, prompt FROM decision_users").Scan(&users).Error; err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(users) != "[{tom tom's prompt}]" {
+		t.Fatalf("stored users = %v, want the first Register's name and prompt only", users)
+	}
+
+	// A missing or wrong key is refused before the checksum is looked at,
+	// and counts toward the rate limit as before.
+	guesser := dialDecisions(t, ts)
+	for i := 0; i < 10; i++ {
+		if i%2 == 0 {
+			guesser.send(map[string]any{"action": "Register", "checksum": "azerty", "name": "tom"})
+		} else {
+			register(guesser, "API_KEY1234", "tom")
+		}
+		expectDecisionError(t, guesser, "INVALID_API_KEY", "Invalid API key", "Register")
+	}
+	register(guesser, testDecisionKey, "tom")
+	expectDecisionError(t, guesser, "RATE_LIMITED", "Too many failed attempts; retry later", "Register")
+
+	var tokens int64
+	if err := ts.srv.DB().Table("decision_tokens").Count(&tokens).Error; err != nil {
+		t.Fatal(err)
+	}
+	if tokens != 2 {
+		t.Fatalf("%d tokens stored, want 2: refused Registers issue none", tokens)
+	}
+}
+
 func TestDecisionsSecretsAreStoredOnlyAsHashes(t *testing.T) {
 	ts := newServer(t)
 	c := dialDecisions(t, ts)
@@ -182,7 +246,6 @@ func TestDecisionsErrors(t *testing.T) {
 		{"Register without checksum", `{"action": "Register", "API_KEY": "` + testDecisionKey + `", "name": "n"}`, "VALIDATION_ERROR", "Missing required field: checksum", "Register"},
 		{"Register with a 201-character name", `{"action": "Register", "API_KEY": "` + testDecisionKey + `", "checksum": "c", "name": "` + long(201) + `"}`, "VALIDATION_ERROR", "Invalid value for field: name (must be at most 200 characters)", "Register"},
 		{"Register with a numeric prompt", `{"action": "Register", "API_KEY": "` + testDecisionKey + `", "checksum": "c", "name": "n", "prompt": 5}`, "VALIDATION_ERROR", "Invalid value for field: prompt (must be a string)", "Register"},
-		{"Register of a registered checksum", `{"action": "Register", "API_KEY": "` + testDecisionKey + `", "checksum": "taken", "name": "other"}`, "ALREADY_REGISTERED", "Checksum already registered", "Register"},
 		{"Connection of an unknown checksum", `{"action": "Connection", "checksum": "Taken"}`, "NOT_REGISTERED", "Unknown checksum", "Connection"},
 		{"Connection with an empty checksum", `{"action": "Connection", "checksum": ""}`, "VALIDATION_ERROR", "Invalid value for field: checksum (must not be empty)", "Connection"},
 		{"TakeDecision without a token", `{"action": "TakeDecision", "message": "Hello World"}`, "INVALID_TOKEN", "Invalid or revoked token", "TakeDecision"},
