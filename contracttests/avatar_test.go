@@ -100,7 +100,7 @@ func TestAvatarStart200(t *testing.T) {
 
 	// Vendor fields and the optional fields beyond the seed are accepted;
 	// without activity_idle_timeout the default 120 applies.
-	body := `{"avatar_id":"a1","quality":"low","version":"v1","video_encoding":"VP8","area":"EUROPE","video_width":1280,"video_height":720,"aspect_ratio":"16:9","vendor_flag":true,
+	body := `{"avatar_id":"a1","quality":"low","version":"v1","video_encoding":"VP8","area":"EUROPE","video_width":1280.0,"video_height":720,"aspect_ratio":"16:9","vendor_flag":true,
 	  "agora_settings":{"app_id":"app","token":"","channel":"c","uid":"alice","enable_string_uid":true,"future_setting":1}}`
 	status, resp := c.raw(http.MethodPost, "/session/start", testAvatarKey, body)
 	if status != http.StatusOK {
@@ -201,6 +201,18 @@ func TestAvatarStart429(t *testing.T) {
 	c.start(testAvatarKey2) // another key has its own quota
 	stop(t, c, testAvatarKey, first.SessionId.String(), first.SessionToken)
 	c.start(testAvatarKey) // a stopped session frees its slot
+}
+
+// TestAvatarNoSessionCapByDefault: one customer key serves all of its
+// agents at once; only an operator's AVATAR_MAX_SESSIONS_PER_KEY caps it
+// (issue 9, item 3).
+func TestAvatarNoSessionCapByDefault(t *testing.T) {
+	c := newAvatarClient(t, newServer(t))
+	for i := 0; i < 25; i++ {
+		if status, body := c.raw(http.MethodPost, "/session/start", testAvatarKey, seedStartBody); status != http.StatusOK {
+			t.Fatalf("start %d of one key with the default configuration: %d %v", i+1, status, body)
+		}
+	}
 }
 
 func stop(t *testing.T, c *avatarClient, key, sid, token string) {

@@ -257,9 +257,11 @@ func TestAvatarWSErrors(t *testing.T) {
 	c.send(initFrame(other.id))
 	expectError("SESSION_MISMATCH", "session_id does not match the session token")
 	bad := initFrame(sess.id)
-	delete(bad["agora_settings"].(map[string]any), "uid")
+	bad["agora_settings"].(map[string]any)["uid"] = "alice"
 	c.send(bad)
-	expectError("VALIDATION_ERROR", "Missing required field: agora_settings.uid")
+	expectError("VALIDATION_ERROR", "Invalid value for field: agora_settings.uid (must be a decimal integer 0 to 4294967295 when enable_string_uid is false)")
+	c.send(map[string]any{"command": "init", "session_id": sess.id, "quality": "ultra"})
+	expectError("VALIDATION_ERROR", "")
 	c.send(initFrame(sess.id))
 	c.expect(gen.MsgInitAck)
 
@@ -281,8 +283,8 @@ func TestAvatarWSErrors(t *testing.T) {
 	expectError("VALIDATION_ERROR", "")
 	c.send(map[string]any{"command": "voice", "audio": "AAEC", "sampleRate": 48000, "encoding": "OPUS", "event_id": "v"})
 	expectError("UNSUPPORTED_ENCODING", "Encoding OPUS is not supported; send PCM16 or PCM8")
-	c.send(map[string]any{"command": "voice", "audio": "AAEC", "sampleRate": 24000, "encoding": "PCM16", "event_id": "v"})
-	expectError("INVALID_AUDIO", "PCM16 audio must have an even number of bytes")
+	c.send(map[string]any{"command": "voice", "audio": "AAAA", "sampleRate": 24000.5, "encoding": "PCM16", "event_id": "v"})
+	expectError("VALIDATION_ERROR", "")
 	c.send(map[string]any{"command": "voice", "audio": "*not base64*", "sampleRate": 24000, "encoding": "PCM16", "event_id": "v"})
 	expectError("INVALID_AUDIO", "Audio is not valid base64")
 	c.send(map[string]any{"command": "voice", "audio": "AAAA", "sample_rate": 16000, "encoding": "PCM8", "event_id": "v"})
@@ -317,7 +319,7 @@ func TestAvatarWSReconnectReplacesAndReinitializes(t *testing.T) {
 	first.expect(gen.MsgHeartbeatAck) // the voice frame was handled
 
 	second := s.dial(t, sess.token)
-	if reason := first.expectClose(4001); reason != "replaced by a newer connection" {
+	if reason := first.expectClose(4009); reason != "replaced by a newer connection" {
 		t.Fatalf("close reason %q", reason)
 	}
 	second.send(voiceFrame(frame20ms(2)))
@@ -335,5 +337,60 @@ func TestAvatarWSReconnectReplacesAndReinitializes(t *testing.T) {
 	}
 	if st := s.status(t, sess.id); !st.Connected {
 		t.Fatal("status: not connected after the reconnect")
+	}
+}
+
+// TestAvatarWSInitLikeConvoAISendsIt: init needs only session_id; every
+// configuration field it leaves out keeps the start's (issue 9, item 4).
+func TestAvatarWSInitLikeConvoAISendsIt(t *testing.T) {
+	s := newAvatarServer(t, createDatabase(t))
+	sess := s.startAvatar(t, nil)
+	c := s.dial(t, sess.token)
+	c.send(map[string]any{"command": "init", "session_id": sess.id})
+	if ack := c.expect(gen.MsgInitAck); ack["resumed"] != false || ack["activity_idle_timeout"] != float64(120) {
+		t.Fatalf("init_ack %v, want the start's timeout", ack)
+	}
+	c.send(map[string]any{"command": "init", "session_id": sess.id, "avatar_id": "other-avatar", "video_width": 720.0, "agora_settings": map[string]any{"token": "renewed"}})
+	c.expect(gen.MsgInitAck)
+	if st := s.status(t, sess.id); st.AvatarId != "other-avatar" || !st.Initialized {
+		t.Fatalf("status after a partial init: %+v", st)
+	}
+	c.send(voiceFrame(frame20ms(1)))
+	c.send(map[string]any{"command": "voice_end", "event_id": "end"})
+	if ack := c.expect(gen.MsgVoiceEndAck); ack["recorded"] != true {
+		t.Fatalf("voice_end_ack %v", ack)
+	}
+}
+
+// kitVoiceAudio is the audio of the voice example in Agora's reference kit
+// README (websocket-receive-audio): 285 bytes, an odd count for PCM16.
+const kitVoiceAudio = "UklGRnoGAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQoGAACBhYqFbF1fdJivrJBhNjVgodDbq2EcBj+a2/LDciUFLIHO8tiJNwgZaLvt559NEAxQp+PwtmMcBjiR1/LMeSwFJHfH8N2QQAoUXrTp66hVFApGn+LyvmASBjqT2fPNeSsFJHfH8N2QQAoUXrTp66hVFApGn+LyvmASBjqT2fPNeSsFJHfH8N2QQAoUXrTp66hVFApGn+LyvmASBjqT2fPNeSsFJHfH8N2QQAoUXrTp66hVFApGn+LyvmASBjqT2fPNeSsFJHfH8N2QQAoUXrTp66hVFApGn+LyvmASBjqT2fPNeSsFJHfH8N2QQAoUXrTp"
+
+// TestAvatarWSOddChunksAndFloatNumbers: PCM16 chunks with an odd byte
+// count are reassembled byte for byte, and integral floats (24000.0) and
+// float timestamps are accepted (issue 9, item 5).
+func TestAvatarWSOddChunksAndFloatNumbers(t *testing.T) {
+	s := newAvatarServer(t, createDatabase(t))
+	sess := s.startAvatar(t, nil)
+	c := s.connect(t, sess)
+	chunk, err := base64.StdEncoding.DecodeString(kitVoiceAudio)
+	if err != nil || len(chunk) != 285 {
+		t.Fatalf("the kit's audio decodes to %d bytes (%v), want 285", len(chunk), err)
+	}
+	for i := 0; i < 2; i++ {
+		c.sendRaw([]byte(`{"command":"voice","audio":"` + kitVoiceAudio + `","sampleRate":24000.0,"encoding":"PCM16","event_id":"550e8400-e29b-41d4-a716-44665544000` + strconv.Itoa(i) + `"}`))
+	}
+	c.sendRaw([]byte(`{"command":"heartbeat","event_id":"hb","timestamp":1673456789000.25}`))
+	if ack := c.expect(gen.MsgHeartbeatAck); ack["timestamp"] != 1673456789000.25 {
+		t.Fatalf("heartbeat_ack %v, want the float timestamp echoed", ack)
+	}
+	c.send(map[string]any{"command": "voice_end", "event_id": "end"})
+	ack := c.expect(gen.MsgVoiceEndAck)
+	if ack["recorded"] != true || ack["frames"] != float64(2) || ack["utterance_seconds"] != 570.0/48000 {
+		t.Fatalf("voice_end_ack %v, want 2 frames, 570 bytes = %.6f s", ack, 570.0/48000)
+	}
+	info, data := s.readWAV(t, sess.id, 1)
+	if want := append(append([]byte{}, chunk...), chunk...); !bytes.Equal(data, want) || info.Format.SampleRate != 24000 {
+		t.Fatalf("recorded %d bytes at %d Hz, want the 570 sent bytes at 24000 Hz", len(data), info.Format.SampleRate)
 	}
 }

@@ -453,9 +453,11 @@ type BadRequestErrorCode string
 // Example: Invalid request
 type BadRequestErrorError string
 
-// EndedReason Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
-// (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
-// connected to a server process that stopped).
+// EndedReason Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
+// (`activity_idle_timeout` seconds without a frame from its client). `server_restart` was
+// written by earlier versions of this server, which ended a session whose WebSocket was
+// connected to a process that stopped; it is kept so that such stored sessions still read
+// back, and is never written now.
 //
 // Example: stopped
 type EndedReason string
@@ -616,9 +618,11 @@ type SessionStatus struct {
 	// Example: 2026-11-03T10:18:02.510Z
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 
-	// EndedReason Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
-	// (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
-	// connected to a server process that stopped).
+	// EndedReason Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
+	// (`activity_idle_timeout` seconds without a frame from its client). `server_restart` was
+	// written by earlier versions of this server, which ended a session whose WebSocket was
+	// connected to a process that stopped; it is kept so that such stored sessions still read
+	// back, and is never written now.
 	//
 	//
 	// Example: stopped
@@ -691,15 +695,15 @@ type StartSessionRequest struct {
 	// Example: H264
 	VideoEncoding VideoEncoding `json:"video_encoding"`
 
-	// VideoHeight Video height in pixels (optional, even; beyond the seed).
+	// VideoHeight Video height in pixels (optional, even; beyond the seed). A whole number, written as an integer or an integral float (`720.0`).
 	//
 	// Example: 720
-	VideoHeight *int `json:"video_height,omitempty"`
+	VideoHeight *float32 `json:"video_height,omitempty"`
 
-	// VideoWidth Video width in pixels (optional, even; beyond the seed).
+	// VideoWidth Video width in pixels (optional, even; beyond the seed). A whole number, written as an integer or an integral float (`1280.0`).
 	//
 	// Example: 1280
-	VideoWidth           *int                   `json:"video_width,omitempty"`
+	VideoWidth           *float32               `json:"video_width,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -812,7 +816,7 @@ type TooManySessionsError struct {
 
 	// Message Human-readable reason, naming the limit.
 	//
-	// Example: Too many concurrent sessions for this API key (limit 10)
+	// Example: Too many concurrent sessions for this API key (limit 50)
 	Message string `json:"message"`
 }
 

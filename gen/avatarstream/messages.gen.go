@@ -2,18 +2,19 @@
 
 package avatarstream
 
-// AgoraSettings: Agora RTC settings, as in POST /session/start. Unknown keys are accepted and stored.
+// AgoraSettings: Agora RTC settings, as in POST /session/start, but every field is optional: a field left
+// out keeps the session's value. Unknown keys are accepted and stored.
 type AgoraSettings struct {
 	// Agora application identifier.
-	AppID string `json:"app_id"`
+	AppID *string `json:"app_id,omitempty"`
 	// Name of the Agora channel to join.
-	Channel string `json:"channel"`
+	Channel *string `json:"channel,omitempty"`
 	// Whether uid is a string user account (true) or numeric (false).
-	EnableStringUid bool `json:"enable_string_uid"`
+	EnableStringUid *bool `json:"enable_string_uid,omitempty"`
 	// Agora token for channel access; may be empty.
-	Token string `json:"token"`
+	Token *string `json:"token,omitempty"`
 	// User ID of the avatar in the channel; a decimal 0–4294967295 when enable_string_uid is false.
-	Uid string `json:"uid"`
+	Uid *string `json:"uid,omitempty"`
 }
 
 // APIVersion: API version identifier; only `v1` is supported.
@@ -93,7 +94,7 @@ type HeartbeatAck struct {
 	// Client-chosen identifier of the frame (usually a UUID, with or without hyphens); not format-checked.
 	EventID EventID `json:"event_id"`
 	// The heartbeat's timestamp, unchanged.
-	Timestamp int64 `json:"timestamp"`
+	Timestamp float64 `json:"timestamp"`
 }
 
 // Fixed values of the const fields of HeartbeatAck.
@@ -107,8 +108,8 @@ type HeartbeatCommand struct {
 	Command string `json:"command"`
 	// Client-chosen identifier of the frame (usually a UUID, with or without hyphens); not format-checked.
 	EventID EventID `json:"event_id"`
-	// Unix time in milliseconds when the heartbeat was sent.
-	Timestamp int64 `json:"timestamp"`
+	// Unix time in milliseconds when the heartbeat was sent (an integer or a float).
+	Timestamp float64 `json:"timestamp"`
 }
 
 // Fixed values of the const fields of HeartbeatCommand.
@@ -133,32 +134,35 @@ const (
 	InitAckCommandValue = "init_ack"
 )
 
-// InitCommand: The init command. Unknown top-level keys are vendor fields, accepted and stored.
+// InitCommand: The init command. Only `command` and `session_id` are required; every configuration field
+// left out keeps the session's value. Unknown top-level keys are vendor fields, accepted and
+// stored.
 type InitCommand struct {
 	// Seconds without activity before the session ends (0 disables); replaces the session's value when present.
 	ActivityIdleTimeout *float64 `json:"activity_idle_timeout,omitempty"`
-	// Agora RTC settings, as in POST /session/start. Unknown keys are accepted and stored.
-	AgoraSettings AgoraSettings `json:"agora_settings"`
+	// Agora RTC settings, as in POST /session/start, but every field is optional: a field left
+	// out keeps the session's value. Unknown keys are accepted and stored.
+	AgoraSettings *AgoraSettings `json:"agora_settings,omitempty"`
 	// Agora region the avatar publishes in (optional).
 	Area *Area `json:"area,omitempty"`
 	// Aspect ratio `W:H` (optional), e.g. `16:9`.
 	AspectRatio *string `json:"aspect_ratio,omitempty"`
 	// Which virtual avatar is rendered.
-	AvatarID string `json:"avatar_id"`
+	AvatarID *string `json:"avatar_id,omitempty"`
 	// Always `init`.
 	Command string `json:"command"`
 	// Video quality of the avatar stream.
-	Quality Quality `json:"quality"`
+	Quality *Quality `json:"quality,omitempty"`
 	// The session_id from POST /session/start; must be the token's session.
 	SessionID string `json:"session_id"`
 	// API version identifier; only `v1` is supported.
-	Version APIVersion `json:"version"`
+	Version *APIVersion `json:"version,omitempty"`
 	// Video codec of the avatar stream.
-	VideoEncoding VideoEncoding `json:"video_encoding"`
-	// Video height in pixels (optional, even).
-	VideoHeight *int64 `json:"video_height,omitempty"`
-	// Video width in pixels (optional, even).
-	VideoWidth *int64 `json:"video_width,omitempty"`
+	VideoEncoding *VideoEncoding `json:"video_encoding,omitempty"`
+	// Video height in pixels (optional, even; `1280.0` is accepted).
+	VideoHeight *float64 `json:"video_height,omitempty"`
+	// Video width in pixels (optional, even; `720.0` is accepted).
+	VideoWidth *float64 `json:"video_width,omitempty"`
 }
 
 // Fixed values of the const fields of InitCommand.
@@ -176,8 +180,9 @@ const (
 	QualityHigh   Quality = "high"
 )
 
-// SampleRate: Sample rate in Hz, 8000–48000 (common values 16000, 24000, 44100, 48000).
-type SampleRate = int64
+// SampleRate: Sample rate in Hz, a whole number 8000–48000 (common values 16000, 24000, 44100, 48000),
+// written as an integer or an integral float (`24000.0`).
+type SampleRate = float64
 
 // SpecialCommand: The special command. Unknown fields are ignored.
 type SpecialCommand struct {
@@ -246,9 +251,11 @@ type VoiceCommand struct {
 	Encoding AudioEncoding `json:"encoding"`
 	// Client-chosen identifier of the frame (usually a UUID, with or without hyphens); not format-checked.
 	EventID EventID `json:"event_id"`
-	// Sample rate in Hz, 8000–48000 (common values 16000, 24000, 44100, 48000).
+	// Sample rate in Hz, a whole number 8000–48000 (common values 16000, 24000, 44100, 48000),
+	// written as an integer or an integral float (`24000.0`).
 	SampleRate *SampleRate `json:"sampleRate,omitempty"`
-	// Sample rate in Hz, 8000–48000 (common values 16000, 24000, 44100, 48000).
+	// Sample rate in Hz, a whole number 8000–48000 (common values 16000, 24000, 44100, 48000),
+	// written as an integer or an integral float (`24000.0`).
 	SampleRate2 *SampleRate `json:"sample_rate,omitempty"`
 }
 

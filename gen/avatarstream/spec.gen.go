@@ -15,7 +15,7 @@ const (
 	// malformed, forged or expired token, a token of an ended session, and (with the optional
 	// `session_id` query parameter) a token of another session are refused with HTTP 401 and the
 	// seed's error body before the upgrade. A new connection for the same session replaces the
-	// older one (closed with 4001). Send `init` first, then stream `voice` frames.
+	// older one (closed with 4009). Send `init` first, then stream `voice` frames.
 	ChannelV1Websocket = "/v1/websocket"
 )
 
@@ -90,11 +90,11 @@ var Channels = []ChannelInfo{
 		Path:      ChannelV1Websocket,
 		ReadLimit: 1572864,
 		CloseCodes: map[int]string{
-			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop), `idle timeout` (activity_idle_timeout) or `server restart` (the process holding the connection lost its lease, see the restart decision); also the answer to a client-initiated close.",
-			1001: "Server shutting down (graceful shutdown), reason `server shutting down`.",
+			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop) or `idle timeout` (activity_idle_timeout); also the answer to a client-initiated close.",
+			1001: "Server shutting down (graceful shutdown, deploy), reason `server shutting down`. The session stays active: reconnect with the same token and send `init` again.",
 			1009: "Frame larger than the read limit (1572864 bytes).",
 			1011: "Internal server error on the connection, reason `internal error`.",
-			4001: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",
+			4009: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",
 		},
 		UpgradeResponses: map[int]string{
 			401: "Upgrade refused: `MISSING_SESSION_TOKEN`, `INVALID_SESSION_TOKEN`,\n`SESSION_TOKEN_EXPIRED`, `SESSION_ENDED` or `SESSION_MISMATCH` (checked in that order).\n",

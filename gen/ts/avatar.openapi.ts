@@ -186,12 +186,12 @@ export interface components {
             agora_settings: components["schemas"]["AgoraSettings"];
             area?: components["schemas"]["Area"];
             /**
-             * @description Video width in pixels (optional, even; beyond the seed).
+             * @description Video width in pixels (optional, even; beyond the seed). A whole number, written as an integer or an integral float (`1280.0`).
              * @example 1280
              */
             video_width?: number;
             /**
-             * @description Video height in pixels (optional, even; beyond the seed).
+             * @description Video height in pixels (optional, even; beyond the seed). A whole number, written as an integer or an integral float (`720.0`).
              * @example 720
              */
             video_height?: number;
@@ -272,9 +272,11 @@ export interface components {
          */
         SessionState: "active" | "ended";
         /**
-         * @description Why the session ended: `stopped` (DELETE /session/stop), `idle_timeout`
-         *     (`activity_idle_timeout` seconds without activity) or `server_restart` (its WebSocket was
-         *     connected to a server process that stopped).
+         * @description Why the session ended: `stopped` (DELETE /session/stop) or `idle_timeout`
+         *     (`activity_idle_timeout` seconds without a frame from its client). `server_restart` was
+         *     written by earlier versions of this server, which ended a session whose WebSocket was
+         *     connected to a process that stopped; it is kept so that such stored sessions still read
+         *     back, and is never written now.
          * @example stopped
          * @enum {string}
          */
@@ -471,7 +473,7 @@ export interface components {
             error: "Too Many Requests";
             /**
              * @description Human-readable reason, naming the limit.
-             * @example Too many concurrent sessions for this API key (limit 10)
+             * @example Too many concurrent sessions for this API key (limit 50)
              */
             message: string;
             /**
@@ -572,8 +574,8 @@ export interface components {
             };
         };
         /**
-         * @description The API key already has `AVATAR_MAX_SESSIONS_PER_KEY` (default 10) active sessions. Stop
-         *     one (or let it idle out) and retry.
+         * @description The operator set `AVATAR_MAX_SESSIONS_PER_KEY` (by default there is no limit) and the API
+         *     key already has that many active sessions. Stop one (or let it idle out) and retry.
          */
         TooManySessions: {
             headers: {

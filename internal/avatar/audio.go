@@ -3,6 +3,7 @@ package avatar
 import (
 	"context"
 	"encoding/base64"
+	"math"
 	"strings"
 	"time"
 )
@@ -73,16 +74,18 @@ func (f AudioFormat) Seconds(n int64) float64 {
 }
 
 // Voice is one voice frame as sent: base64 audio, the encoding and the
-// sample rate under either of its names.
+// sample rate under either of its names. JSON encoders may write a whole
+// number as 24000.0, so rates arrive as floats and must be whole.
 type Voice struct {
 	Audio           string
 	Encoding        string
-	SampleRate      *int64 // sampleRate
-	SampleRateAlias *int64 // sample_rate
+	SampleRate      *float64 // sampleRate
+	SampleRateAlias *float64 // sample_rate
 }
 
 // decode applies the protocol's rules to a voice frame and returns its
-// format and PCM.
+// format and PCM. The PCM need not hold whole samples: the utterance
+// carries a partial sample over to its next chunk.
 func (v Voice) decode() (AudioFormat, []byte, error) {
 	if v.Encoding == EncodingOpus {
 		return AudioFormat{}, nil, ErrUnsupportedEncoding
@@ -90,7 +93,7 @@ func (v Voice) decode() (AudioFormat, []byte, error) {
 	if v.Encoding != EncodingPCM16 && v.Encoding != EncodingPCM8 {
 		return AudioFormat{}, nil, &InvalidFieldError{Field: "encoding", Reason: "must be one of PCM16, PCM8, OPUS"}
 	}
-	var rate int64
+	var rate float64
 	switch {
 	case v.SampleRate != nil && v.SampleRateAlias != nil && *v.SampleRate != *v.SampleRateAlias:
 		return AudioFormat{}, nil, &InvalidFieldError{Field: "sample_rate", Reason: "must equal sampleRate"}
@@ -101,8 +104,8 @@ func (v Voice) decode() (AudioFormat, []byte, error) {
 	default:
 		return AudioFormat{}, nil, &InvalidFieldError{Field: "sampleRate", Reason: "missing"}
 	}
-	if rate < 8000 || rate > 48000 {
-		return AudioFormat{}, nil, &InvalidFieldError{Field: "sampleRate", Reason: "must be 8000 to 48000"}
+	if rate < 8000 || rate > 48000 || rate != math.Trunc(rate) {
+		return AudioFormat{}, nil, &InvalidFieldError{Field: "sampleRate", Reason: "must be a whole number from 8000 to 48000"}
 	}
 	pcm, err := decodeBase64(v.Audio)
 	if err != nil {
@@ -111,11 +114,7 @@ func (v Voice) decode() (AudioFormat, []byte, error) {
 	if len(pcm) == 0 || len(pcm) > MaxAudioBytes {
 		return AudioFormat{}, nil, &InvalidFieldError{Field: "audio", Reason: "must decode to 1 to 1048576 bytes"}
 	}
-	format := AudioFormat{Encoding: v.Encoding, SampleRate: int(rate)}
-	if len(pcm)%format.BytesPerSample() != 0 {
-		return AudioFormat{}, nil, &InvalidAudioError{Reason: "PCM16 audio must have an even number of bytes"}
-	}
-	return format, pcm, nil
+	return AudioFormat{Encoding: v.Encoding, SampleRate: int(rate)}, pcm, nil
 }
 
 // decodeBase64 accepts standard base64 with or without padding and

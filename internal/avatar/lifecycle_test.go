@@ -3,12 +3,14 @@ package avatar_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
 	"github.com/sessionhub/server/internal/avatar/recording"
+	"github.com/sessionhub/server/internal/platform/pubsub"
 )
 
 func TestStopClosesTheConnectionAndRecordsTheOpenUtterance(t *testing.T) {
@@ -43,7 +45,8 @@ func TestIdleSessionsEndByThemselves(t *testing.T) {
 	conn, _ := f.connect(f.svc, id, l)
 
 	f.clock.Advance(5 * time.Second)
-	if err := conn.Special(ctx, "e", "x"); err != nil { // activity: the deadline moves to +15 s
+	conn.Received() // a frame: the deadline moves to +15 s
+	if err := conn.Special(ctx, "e", "x"); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(9 * time.Second)
@@ -72,46 +75,98 @@ func TestIdleSessionsEndByThemselves(t *testing.T) {
 	}
 }
 
-func TestInitIsNotActivity(t *testing.T) {
+// Every frame from the connected client is activity, heartbeats included:
+// a silent agent keeps its avatar; only a gone one idles out (issue 9,
+// item 1).
+func TestEveryFrameIsActivity(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	id := f.start(10 * time.Second).Session.ID
 	conn, _ := f.connect(f.svc, id, newLink())
-	f.clock.Advance(6 * time.Second)
-	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: cfg}); err != nil {
-		t.Fatal(err)
+	for i := 0; i < 5; i++ { // 50 s of heartbeats only, one every 10 s minus a little
+		f.clock.Advance(9 * time.Second)
+		conn.Received()
+		f.waitActivity(id, f.clock.Now())
+		if err := f.svc.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if st := f.status(id); st.State != avatar.StateActive {
+			t.Fatalf("ended after %d heartbeats: %+v", i+1, st)
+		}
 	}
-	f.clock.Advance(4 * time.Second)
+	if st := f.status(id); st.LastActivityAt == nil || !st.LastActivityAt.Equal(f.clock.Now()) {
+		t.Fatalf("last_activity_at = %v, want the last heartbeat's time %v", st.LastActivityAt, f.clock.Now())
+	}
+	f.clock.Advance(10 * time.Second) // the agent is gone: no frame at all
 	_ = f.svc.Sweep(ctx)
-	if st := f.status(id); st.State != avatar.StateEnded || st.LastActivityAt != nil {
-		t.Fatalf("init extended the idle clock: %+v", st)
+	if st := f.status(id); st.State != avatar.StateEnded || st.EndedReason != avatar.EndedByIdleTimeout {
+		t.Fatalf("no frame for the idle timeout: %+v", st)
 	}
 }
 
-func TestSessionsOfAStoppedProcessEnd(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	id := f.start(0).Session.ID
-	other, _ := f.service("instance-b")
-	if err := f.svc.Sweep(ctx); err != nil { // instance-a holds a lease
-		t.Fatal(err)
-	}
-	conn, _ := f.connect(f.svc, id, newLink())
-	if err := other.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if f.status(id).State != avatar.StateActive {
-		t.Fatal("a live process's session was ended")
-	}
-	conn.Detach(ctx, true) // instance-a stops: sockets closed with 1001
-	if err := f.svc.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := other.Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if st := f.status(id); st.State != avatar.StateEnded || st.EndedReason != avatar.EndedByRestart {
-		t.Fatalf("after its process stopped: %+v", st)
+// A deploy does not end live sessions: after the process holding the
+// socket stops (gracefully or not), a reconnect with the same token to
+// another process resumes the session (issue 9, item 2).
+func TestSessionsSurviveTheirProcess(t *testing.T) {
+	for _, graceful := range []bool{true, false} {
+		name := map[bool]string{true: "graceful shutdown", false: "crash"}[graceful]
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			ctx := context.Background()
+			s := f.start(60 * time.Second)
+			id := s.Session.ID
+			// A crashed process hears nothing more: the other process gets a bus of its own.
+			bus := f.bus
+			if !graceful {
+				bus = pubsub.NewLocal()
+			}
+			other, otherRec := f.serviceOn("instance-b", bus)
+			if err := f.svc.Sweep(ctx); err != nil { // instance-a holds a lease
+				t.Fatal(err)
+			}
+			conn, _ := f.connect(f.svc, id, newLink())
+			if err := conn.Voice(ctx, voice(pcm16(2400), avatar.EncodingPCM16, 24000)); err != nil {
+				t.Fatal(err)
+			}
+			if graceful {
+				conn.Detach(ctx, true) // instance-a stops: sockets closed with 1001
+				if err := f.svc.Shutdown(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if st := f.status(id); st.Connected() || st.Counts.Utterances != 1 {
+					t.Fatalf("after a graceful stop: %+v; want not connected, the open utterance recorded", st)
+				}
+			} else {
+				f.clock.Advance(avatar.LeaseTTL + time.Second) // instance-a's lease runs out
+			}
+			if err := other.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st := f.status(id)
+			if st.State != avatar.StateActive || st.Connected() {
+				t.Fatalf("after its process stopped: %+v; want active, not connected", st)
+			}
+			if _, err := other.Authorize(ctx, s.Token, ""); err != nil {
+				t.Fatalf("the token no longer opens a connection: %v", err)
+			}
+			again, res := f.connect(other, id, newLink())
+			if !res.Resumed {
+				t.Fatal("init on the new process: resumed = false")
+			}
+			if err := again.Voice(ctx, voice(pcm16(240), avatar.EncodingPCM16, 24000)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := again.VoiceEnd(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wantFile := recording.UtteranceName(map[bool]int{true: 2, false: 1}[graceful])
+			if _, err := os.Stat(filepath.Join(otherRec.Dir(id), wantFile)); err != nil {
+				t.Fatalf("the resumed stream was not recorded as %s: %v", wantFile, err)
+			}
+			if st := f.status(id); st.State != avatar.StateActive || !st.Connected() {
+				t.Fatalf("after the reconnect: %+v", st)
+			}
+		})
 	}
 }
 

@@ -42,7 +42,8 @@ type openUtterance struct {
 	open   bool
 	format AudioFormat
 	frames int64
-	bytes  int64
+	bytes  int64  // whole samples passed to the sink
+	carry  []byte // a partial sample waiting for the next frame
 }
 
 // Connection is one WebSocket of a session, as the domain sees it.
@@ -100,11 +101,24 @@ func (s *Service) liveSession(sess Session) *liveSession {
 	return ls
 }
 
-// Detach ends the connection's part: the session stays active and its
-// open utterance waits for the next connection. When the server process
-// is stopping, the open utterance is recorded, the sink is closed and the
-// session stays marked as connected here, so the next check after this
-// process is gone ends it (EndedByRestart).
+// Received notes a frame from the connection's client. Every frame is
+// activity, heartbeats and refused frames included: it shows the agent is
+// still there, so only a session whose client is gone idles out.
+func (c *Connection) Received() {
+	ls := c.ls
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if c.usableLocked() == nil {
+		c.svc.activityLocked(ls)
+	}
+}
+
+// Detach ends the connection's part: the session stays active, whatever
+// the reason, and waits for its client to reconnect (only the idle timeout
+// ends a session whose client never comes back). The open utterance waits
+// for the next connection to this process; when the process is stopping,
+// it is recorded as it stands and the sink is closed instead, since the
+// reconnect will reach another process (or this one restarted).
 func (c *Connection) Detach(ctx context.Context, serverStopping bool) {
 	s, ls := c.svc, c.ls
 	ls.mu.Lock()
@@ -113,15 +127,15 @@ func (c *Connection) Detach(ctx context.Context, serverStopping bool) {
 		return // ended, or a newer connection took over
 	}
 	ls.link = nil
+	// Under the lock, so a reconnect to this process cannot slip between.
+	if err := s.store.Disconnect(ctx, ls.id, s.instance); err != nil {
+		s.log.Error("avatar: clear connection", "session", ls.id, "err", err)
+	}
 	if serverStopping {
 		s.finishLocked(ctx, ls)
 		ls.mu.Unlock()
 		s.forget(ls.id)
 		return
-	}
-	// Under the lock, so a reconnect to this process cannot slip between.
-	if err := s.store.Disconnect(ctx, ls.id, s.instance); err != nil {
-		s.log.Error("avatar: clear connection", "session", ls.id, "err", err)
 	}
 	ls.mu.Unlock()
 	s.flush(ctx, ls)

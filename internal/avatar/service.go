@@ -43,9 +43,9 @@ type Store interface {
 	Lease(ctx context.Context, instance string, now time.Time) error
 	// DropLease forgets instance (it is stopping).
 	DropLease(ctx context.Context, instance string) error
-	// EndOrphaned ends the active sessions held by an instance with no
-	// lease since staleBefore (reason EndedByRestart) and returns their ids.
-	EndOrphaned(ctx context.Context, staleBefore, now time.Time) ([]string, error)
+	// ReleaseOrphaned marks as not connected the sessions held by an
+	// instance with no lease since staleBefore (it died); they stay active.
+	ReleaseOrphaned(ctx context.Context, staleBefore time.Time) error
 }
 
 // Delta is what a live session adds to its stored state.

@@ -18,10 +18,11 @@ const (
 // EndReason says why a session ended.
 type EndReason string
 
+// Earlier versions also ended a session whose process stopped
+// ("server_restart"); such stored sessions read back as they were.
 const (
 	EndedByStop        EndReason = "stopped"
 	EndedByIdleTimeout EndReason = "idle_timeout"
-	EndedByRestart     EndReason = "server_restart"
 )
 
 // AgoraSettings is where the avatar publishes its stream.

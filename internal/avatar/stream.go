@@ -6,13 +6,11 @@ import (
 	"time"
 )
 
-// InitRequest is an init command: the session it names and its
-// configuration. IdleTimeoutSet says whether init carried
-// activity_idle_timeout (absent: the session's value is kept).
+// InitRequest is an init command: the session it names and the
+// configuration fields it carries (the others keep the session's values).
 type InitRequest struct {
-	SessionID      string
-	Config         Config
-	IdleTimeoutSet bool
+	SessionID string
+	Patch     ConfigPatch
 }
 
 // InitResult is what an accepted init settled.
@@ -23,14 +21,11 @@ type InitResult struct {
 }
 
 // Init binds the connection to its session's configuration. It may be
-// repeated; the latest accepted init's configuration is stored.
+// repeated; each accepted init's fields replace the stored ones.
 func (c *Connection) Init(ctx context.Context, req InitRequest) (InitResult, error) {
 	s, ls := c.svc, c.ls
 	if req.SessionID != ls.id {
 		return InitResult{}, ErrSessionMismatch
-	}
-	if err := req.Config.validate(); err != nil {
-		return InitResult{}, err
 	}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
@@ -41,9 +36,9 @@ func (c *Connection) Init(ctx context.Context, req InitRequest) (InitResult, err
 	if err != nil {
 		return InitResult{}, err
 	}
-	cfg := req.Config
-	if !req.IdleTimeoutSet {
-		cfg.ActivityIdleTimeout = sess.Config.ActivityIdleTimeout
+	cfg, err := req.Patch.apply(sess.Config)
+	if err != nil {
+		return InitResult{}, err
 	}
 	base := sess.CreatedAt
 	if sess.LastActivityAt != nil {
@@ -65,7 +60,9 @@ func (c *Connection) Init(ctx context.Context, req InitRequest) (InitResult, err
 }
 
 // Voice appends one voice frame to the open utterance, opening one when
-// none is open.
+// none is open. A partial sample at the end of the frame (an odd byte of
+// PCM16) is carried over to the front of the utterance's next frame, so
+// the sink only ever sees whole samples.
 func (c *Connection) Voice(ctx context.Context, v Voice) error {
 	if !c.initialized {
 		return ErrNotInitialized
@@ -84,16 +81,22 @@ func (c *Connection) Voice(ctx context.Context, v Voice) error {
 	if u.open && u.format != format {
 		return &FormatChangedError{Want: u.format}
 	}
-	if err := s.sink.Audio(ctx, ls.id, format, pcm); err != nil {
-		return fmt.Errorf("audio sink: %w", err)
+	if u.open && len(u.carry) > 0 {
+		pcm = append(u.carry[:len(u.carry):len(u.carry)], pcm...)
+	}
+	whole := len(pcm) - len(pcm)%format.BytesPerSample()
+	if whole > 0 {
+		if err := s.sink.Audio(ctx, ls.id, format, pcm[:whole]); err != nil {
+			return fmt.Errorf("audio sink: %w", err)
+		}
 	}
 	if !u.open {
 		*u = openUtterance{open: true, format: format}
 	}
+	u.carry = append(u.carry[:0], pcm[whole:]...)
 	u.frames++
-	u.bytes += int64(len(pcm))
+	u.bytes += int64(whole)
 	ls.pending.Frames++
-	s.activityLocked(ls)
 	return nil
 }
 
@@ -139,9 +142,9 @@ func (c *Connection) Special(ctx context.Context, eventID, content string) error
 	})
 }
 
-// command runs an activity command other than voice: under the session's
-// lock, then its counts are written before the reply, so the status call
-// agrees with what the client was told.
+// command runs a stream command other than voice: under the session's
+// lock, then its counts (and the frame's activity) are written before the
+// reply, so the status call agrees with what the client was told.
 func (c *Connection) command(ctx context.Context, fn func(*Service, *liveSession) error) error {
 	if !c.initialized {
 		return ErrNotInitialized
@@ -151,9 +154,6 @@ func (c *Connection) command(ctx context.Context, fn func(*Service, *liveSession
 	err := c.usableLocked()
 	if err == nil {
 		err = fn(s, ls)
-	}
-	if err == nil {
-		s.activityLocked(ls)
 	}
 	ls.mu.Unlock()
 	if err != nil {
@@ -172,9 +172,15 @@ func (c *Connection) usableLocked() error {
 	return nil
 }
 
-// commitLocked completes the open utterance in the sink and counts it.
+// commitLocked completes the open utterance in the sink and counts it. An
+// utterance whose frames held less than one sample reached the sink with
+// nothing: it is closed without being recorded.
 func (s *Service) commitLocked(ctx context.Context, ls *liveSession) (Utterance, error) {
 	u := ls.utterance
+	if u.bytes == 0 {
+		ls.utterance = openUtterance{}
+		return Utterance{Frames: u.frames}, nil
+	}
 	if err := s.sink.EndUtterance(ctx, ls.id); err != nil {
 		return Utterance{}, fmt.Errorf("audio sink: %w", err)
 	}
@@ -199,10 +205,11 @@ func flushEvery(timeout time.Duration) time.Duration {
 	return maxFlushDelay
 }
 
-// activityLocked notes an activity. Voice frames never wait for the
-// database: their counts are written by a timer at most flushEvery later.
-// The caller of a command that needs its counts written before the reply
-// calls flush after releasing ls.mu.
+// activityLocked notes an activity (a frame from the session's client).
+// Frames never wait for the database: their counts and activity are
+// written by a timer at most flushEvery later. The caller of a command
+// that needs its counts written before the reply calls flush after
+// releasing ls.mu.
 func (s *Service) activityLocked(ls *liveSession) {
 	at := s.now()
 	ls.activity = &at

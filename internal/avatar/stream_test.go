@@ -52,8 +52,31 @@ func newFixture(t *testing.T) *fixture {
 
 // service is another server process on the same database and data dir.
 func (f *fixture) service(instance string) (*avatar.Service, *recording.Recorder) {
+	return f.serviceOn(instance, f.bus)
+}
+
+// serviceOn is a server process that hears the session events of bus.
+func (f *fixture) serviceOn(instance string, bus avatar.Bus) (*avatar.Service, *recording.Recorder) {
 	rec := recording.New(f.dataDir)
-	return avatar.NewService(store.New(f.db), signer, avatar.Options{Sink: rec, Bus: f.bus, Instance: instance, Now: f.clock.Now}), rec
+	return avatar.NewService(store.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
+}
+
+// waitActivity waits until the session's stored last activity is at (the
+// counts and activity of frames are written by a timer, not before the
+// reply).
+func (f *fixture) waitActivity(id string, at time.Time) {
+	f.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st := f.status(id)
+		if st.LastActivityAt != nil && st.LastActivityAt.Equal(at) {
+			return
+		}
+		if time.Now().After(deadline) {
+			f.t.Fatalf("last_activity_at = %v, never became %v", st.LastActivityAt, at)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // link records what the domain asked of the connection.
@@ -94,11 +117,19 @@ func (f *fixture) connect(svc *avatar.Service, id string, l *link) (*avatar.Conn
 	if err != nil {
 		f.t.Fatalf("attach: %v", err)
 	}
-	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: cfg})
+	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: patchOf(cfg)})
 	if err != nil {
 		f.t.Fatalf("init: %v", err)
 	}
 	return conn, res
+}
+
+// patchOf is an init that repeats every field of c, as ConvoAI sends it.
+func patchOf(c avatar.Config) avatar.ConfigPatch {
+	return avatar.ConfigPatch{
+		AvatarID: &c.AvatarID, Quality: &c.Quality, Version: &c.Version, VideoEncoding: &c.VideoEncoding,
+		Agora: avatar.AgoraPatch{AppID: &c.Agora.AppID, Token: &c.Agora.Token, Channel: &c.Agora.Channel, UID: &c.Agora.UID, EnableStringUID: &c.Agora.EnableStringUID},
+	}
 }
 
 func (f *fixture) status(id string) avatar.Session {
@@ -110,9 +141,9 @@ func (f *fixture) status(id string) avatar.Session {
 	return s
 }
 
-func rate(n int64) *int64 { return &n }
+func rate(n float64) *float64 { return &n }
 
-func voice(pcm []byte, encoding string, sampleRate int64) avatar.Voice {
+func voice(pcm []byte, encoding string, sampleRate float64) avatar.Voice {
 	return avatar.Voice{Audio: base64.StdEncoding.EncodeToString(pcm), Encoding: encoding, SampleRate: rate(sampleRate)}
 }
 
@@ -179,6 +210,7 @@ func TestUtterancesAreRecordedAsWAV(t *testing.T) {
 	if u, _ := conn.VoiceEnd(ctx); u.Recorded || u.Frames != 0 {
 		t.Fatalf("voice_end with nothing open = %+v, want recorded false", u)
 	}
+	conn.Received() // the special frame arrives
 	if err := conn.Special(ctx, "e1", `{"type":"action","action":"wave"}`); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +279,7 @@ func TestVoiceRules(t *testing.T) {
 			t.Fatalf("command before init: %v", err)
 		}
 	}
-	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: cfg}); err != nil {
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: patchOf(cfg)}); err != nil {
 		t.Fatal(err)
 	}
 	var audioErr *avatar.InvalidAudioError
@@ -259,7 +291,7 @@ func TestVoiceRules(t *testing.T) {
 		check func(error) bool
 	}{
 		{"opus", voice([]byte{1, 2}, avatar.EncodingOpus, 48000), func(e error) bool { return errors.Is(e, avatar.ErrUnsupportedEncoding) }},
-		{"odd PCM16", voice([]byte{1, 2, 3}, avatar.EncodingPCM16, 24000), func(e error) bool { return errors.As(e, &audioErr) }},
+		{"fractional rate", voice([]byte{1, 2}, avatar.EncodingPCM16, 24000.5), func(e error) bool { return errors.As(e, &fieldErr) }},
 		{"not base64", avatar.Voice{Audio: "!!!!", Encoding: avatar.EncodingPCM16, SampleRate: rate(24000)}, func(e error) bool { return errors.As(e, &audioErr) }},
 		{"whitespace", avatar.Voice{Audio: "AAAA\nAAAA", Encoding: avatar.EncodingPCM16, SampleRate: rate(24000)}, func(e error) bool { return errors.As(e, &audioErr) }},
 		{"rates differ", avatar.Voice{Audio: "AAAA", Encoding: avatar.EncodingPCM16, SampleRate: rate(24000), SampleRateAlias: rate(16000)}, func(e error) bool { return errors.As(e, &fieldErr) }},
@@ -292,28 +324,107 @@ func TestInitRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: f.start(0).Session.ID, Config: cfg}); !errors.Is(err, avatar.ErrSessionMismatch) {
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: f.start(0).Session.ID, Patch: patchOf(cfg)}); !errors.Is(err, avatar.ErrSessionMismatch) {
 		t.Fatalf("init for another session: %v", err)
 	}
-	bad := cfg
-	bad.Agora.UID = "alice"
+	bad := patchOf(cfg)
+	alice := "alice"
+	bad.Agora.UID = &alice
 	var fieldErr *avatar.InvalidFieldError
-	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: bad}); !errors.As(err, &fieldErr) || fieldErr.Field != "agora_settings.uid" {
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: bad}); !errors.As(err, &fieldErr) || fieldErr.Field != "agora_settings.uid" {
 		t.Fatalf("init with a string uid but enable_string_uid false: %v", err)
 	}
-	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: cfg})
+	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: patchOf(cfg)})
 	if err != nil || res.Resumed || res.IdleTimeout != 30*time.Second {
 		t.Fatalf("init without a timeout keeps the session's: %+v %v", res, err)
 	}
-	changed := cfg
-	changed.AvatarID = "other"
-	changed.ActivityIdleTimeout = 5 * time.Second
-	res, err = conn.Init(ctx, avatar.InitRequest{SessionID: id, Config: changed, IdleTimeoutSet: true})
+	changed := patchOf(cfg)
+	other, five := "other", 5*time.Second
+	changed.AvatarID, changed.ActivityIdleTimeout = &other, &five
+	res, err = conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: changed})
 	if err != nil || !res.Resumed || res.IdleTimeout != 5*time.Second {
 		t.Fatalf("repeated init: %+v %v", res, err)
 	}
 	if st := f.status(id); st.Config.AvatarID != "other" || st.Config.ActivityIdleTimeout != 5*time.Second {
 		t.Fatalf("stored config after init: %+v", st.Config)
+	}
+}
+
+// ConvoAI's init repeats the start configuration, but a field it leaves
+// out keeps the session's value (issue 9, item 4).
+func TestInitFieldsAreOptional(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.start(30 * time.Second).Session.ID
+	conn, err := f.svc.Attach(ctx, id, newLink())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id}); err != nil {
+		t.Fatalf("init with only session_id: %v", err)
+	}
+	if st := f.status(id); st.Config.AvatarID != cfg.AvatarID || st.Config.Agora != cfg.Agora || !st.Initialized {
+		t.Fatalf("a bare init changed the stored config: %+v", st.Config)
+	}
+	token, quality := "fresh-token", "low"
+	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: avatar.ConfigPatch{
+		Quality: &quality, Agora: avatar.AgoraPatch{Token: &token}, Vendor: []byte(`{"area":"JAPAN","agora_settings":{"region":"eu"}}`),
+	}})
+	if err != nil || !res.Resumed || res.IdleTimeout != 30*time.Second {
+		t.Fatalf("partial init: %+v %v", res, err)
+	}
+	st := f.status(id)
+	want := cfg.Agora
+	want.Token = token
+	if st.Config.Quality != "low" || st.Config.AvatarID != cfg.AvatarID || st.Config.Agora != want {
+		t.Fatalf("after a partial init: %+v, want quality low, agora %+v", st.Config, want)
+	}
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: avatar.ConfigPatch{Vendor: []byte(`{"video_width":720,"agora_settings":{"zone":1}}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(f.status(id).Config.Vendor), `{"agora_settings":{"region":"eu","zone":1},"area":"JAPAN","video_width":720}`; got != want {
+		t.Fatalf("vendor fields = %s, want %s (merged key by key)", got, want)
+	}
+	// The numeric uid rule judges the merged settings.
+	yes, name := true, "avatar-1"
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: avatar.ConfigPatch{Agora: avatar.AgoraPatch{UID: &name}}}); err == nil {
+		t.Fatal("a string uid was accepted while the stored enable_string_uid is false")
+	}
+	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: avatar.ConfigPatch{Agora: avatar.AgoraPatch{UID: &name, EnableStringUID: &yes}}}); err != nil {
+		t.Fatalf("a string uid with enable_string_uid true: %v", err)
+	}
+}
+
+// A PCM16 chunk with an odd byte count is accepted; its last byte goes to
+// the front of the utterance's next chunk (issue 9, item 5).
+func TestOddPCM16ChunksCarryTheirLastByte(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	id := f.start(avatar.DefaultIdleTimeout).Session.ID
+	conn, _ := f.connect(f.svc, id, newLink())
+	sent := pcm16(300) // 600 bytes, sent as 285 + 285 + 30 + 1 (the last byte is half a sample)
+	for _, chunk := range [][]byte{sent[:285], sent[285:570], sent[570:600], {0x7f}} {
+		if err := conn.Voice(ctx, voice(chunk, avatar.EncodingPCM16, 24000)); err != nil {
+			t.Fatalf("voice with %d bytes: %v", len(chunk), err)
+		}
+	}
+	u, err := conn.VoiceEnd(ctx)
+	if err != nil || !u.Recorded || u.Frames != 4 || u.Seconds != 0.0125 {
+		t.Fatalf("voice_end = %+v, %v; want 4 frames, 0.0125 s (300 samples)", u, err)
+	}
+	_, data := readWAV(t, filepath.Join(f.rec.Dir(id), recording.UtteranceName(1)))
+	if !bytes.Equal(data, sent) {
+		t.Fatalf("recorded %d bytes, want the 600 sent bytes in order (the dangling byte dropped)", len(data))
+	}
+	// An utterance of less than one sample records nothing.
+	if err := conn.Voice(ctx, voice([]byte{1}, avatar.EncodingPCM16, 24000)); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := conn.VoiceEnd(ctx); u.Recorded || u.Frames != 1 {
+		t.Fatalf("voice_end of one byte = %+v, want recorded false, 1 frame", u)
+	}
+	if st := f.status(id); st.Counts.Utterances != 1 || st.Counts.Frames != 5 {
+		t.Fatalf("counts = %+v", st.Counts)
 	}
 }
 

@@ -6,14 +6,15 @@ import (
 )
 
 // LeaseTTL is how long a server process's lease lasts without renewal;
-// after that its connected sessions count as orphaned (the process died).
+// after that it counts as gone (it died) and its sessions as not connected.
 const LeaseTTL = 15 * time.Second
 
 // Sweep is one idle check, run by every server process at least once per
 // second: it renews this process's lease, ends the sessions past their
-// idle deadline and the sessions whose WebSocket was held by a process
-// that is gone, and announces each ending so the process holding the
-// socket closes it. Each session is ended by exactly one process.
+// idle deadline and announces each ending so the process holding the
+// socket closes it (each session is ended by exactly one process), and
+// marks the sessions of a process that is gone as not connected. Those
+// stay active: their client reconnects to another process, or idles out.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.now()
 	if err := s.store.Lease(ctx, s.instance, now); err != nil {
@@ -26,18 +27,11 @@ func (s *Service) Sweep(ctx context.Context) error {
 	for _, id := range idle {
 		s.announceEnded(ctx, id, EndedByIdleTimeout)
 	}
-	orphaned, err := s.store.EndOrphaned(ctx, now.Add(-LeaseTTL), now)
-	if err != nil {
-		return err
-	}
-	for _, id := range orphaned {
-		s.announceEnded(ctx, id, EndedByRestart)
-	}
-	return nil
+	return s.store.ReleaseOrphaned(ctx, now.Add(-LeaseTTL))
 }
 
-// RunSweeper sweeps every interval until ctx ends, starting at once (so a
-// restarted server ends the sessions its previous run left connected).
+// RunSweeper sweeps every interval until ctx ends, starting at once (so
+// this process's lease exists before its first connection).
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	if interval <= 0 || interval > time.Second {
 		interval = time.Second
@@ -56,9 +50,8 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Shutdown gives up this process's lease, so the sessions it held
-// connected are ended by the next check of any process (or of this server
-// when it starts again), and stops listening for session events.
+// Shutdown gives up this process's lease (its connections were closed and
+// detached before) and stops listening for session events.
 func (s *Service) Shutdown(ctx context.Context) error {
 	s.unsubscribe()
 	s.writer.stop()
@@ -66,10 +59,9 @@ func (s *Service) Shutdown(ctx context.Context) error {
 }
 
 // ShutdownQuietly is Shutdown for a server that must stop anyway: a
-// failure (the database is gone) only delays the ending of the sessions
-// this process held until its lease expires.
+// failure (the database is gone) leaves the lease to expire by itself.
 func (s *Service) ShutdownQuietly(ctx context.Context) {
 	if err := s.Shutdown(ctx); err != nil {
-		s.log.Warn("avatar: give up the instance lease; its sessions end when the lease expires", "err", err, "lease_ttl", LeaseTTL)
+		s.log.Warn("avatar: give up the instance lease; it expires by itself", "err", err, "lease_ttl", LeaseTTL)
 	}
 }

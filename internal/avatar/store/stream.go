@@ -107,24 +107,17 @@ func (s *Sessions) EndIdle(ctx context.Context, now time.Time) ([]string, error)
 	return s.endEach(ctx, ids, avatar.EndedByIdleTimeout, now, "idle_deadline <= ?", now)
 }
 
-func (s *Sessions) EndOrphaned(ctx context.Context, staleBefore, now time.Time) ([]string, error) {
-	type orphan struct{ ID, ConnectedInstance string }
-	var orphans []orphan
+// ReleaseOrphaned is one UPDATE: a session connected to an instance whose
+// lease is stale (or gone) is no longer connected.
+func (s *Sessions) ReleaseOrphaned(ctx context.Context, staleBefore time.Time) error {
 	live := s.db.WithContext(ctx).Model(&instanceRow{}).Select("id").Where("seen_at >= ?", staleBefore)
-	err := s.db.WithContext(ctx).Model(&sessionRow{}).Select("id, connected_instance").
-		Where("state = ? AND connected_instance <> '' AND connected_instance NOT IN (?)", active, live).Scan(&orphans).Error
+	err := s.db.WithContext(ctx).Model(&sessionRow{}).
+		Where("state = ? AND connected_instance <> '' AND connected_instance NOT IN (?)", active, live).
+		Update("connected_instance", "").Error
 	if err != nil {
-		return nil, fmt.Errorf("find orphaned avatar sessions: %w", err)
+		return fmt.Errorf("release orphaned avatar sessions: %w", err)
 	}
-	var ended []string
-	for _, o := range orphans {
-		ids, err := s.endEach(ctx, []string{o.ID}, avatar.EndedByRestart, now, "connected_instance = ?", o.ConnectedInstance)
-		if err != nil {
-			return ended, err
-		}
-		ended = append(ended, ids...)
-	}
-	return ended, nil
+	return nil
 }
 
 // endEach ends every session of ids that is still active and still meets

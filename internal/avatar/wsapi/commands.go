@@ -160,18 +160,19 @@ var knownInitFields = map[string]bool{
 var knownAgoraFields = map[string]bool{"app_id": true, "token": true, "channel": true, "uid": true, "enable_string_uid": true}
 
 func toInitRequest(req gen.InitCommand, frame map[string]any) avatar.InitRequest {
-	cfg := avatar.Config{
-		AvatarID: req.AvatarID, Quality: string(req.Quality), Version: string(req.Version), VideoEncoding: string(req.VideoEncoding),
-		Agora: avatar.AgoraSettings{
-			AppID: req.AgoraSettings.AppID, Token: req.AgoraSettings.Token, Channel: req.AgoraSettings.Channel,
-			UID: req.AgoraSettings.Uid, EnableStringUID: req.AgoraSettings.EnableStringUid,
-		},
+	p := avatar.ConfigPatch{
+		AvatarID: req.AvatarID, Quality: (*string)(req.Quality), Version: (*string)(req.Version),
+		VideoEncoding: (*string)(req.VideoEncoding),
+	}
+	if a := req.AgoraSettings; a != nil {
+		p.Agora = avatar.AgoraPatch{AppID: a.AppID, Token: a.Token, Channel: a.Channel, UID: a.Uid, EnableStringUID: a.EnableStringUid}
 	}
 	if req.ActivityIdleTimeout != nil {
-		cfg.ActivityIdleTimeout = time.Duration(*req.ActivityIdleTimeout * float64(time.Second))
+		d := time.Duration(*req.ActivityIdleTimeout * float64(time.Second))
+		p.ActivityIdleTimeout = &d
 	}
-	cfg.Vendor, _ = json.Marshal(vendorFields(frame))
-	return avatar.InitRequest{SessionID: req.SessionID, Config: cfg, IdleTimeoutSet: req.ActivityIdleTimeout != nil}
+	p.Vendor, _ = json.Marshal(vendorFields(frame))
+	return avatar.InitRequest{SessionID: req.SessionID, Patch: p}
 }
 
 // vendorFields keeps the optional and unknown settings as sent, in the

@@ -79,7 +79,7 @@ func refuseUpgrade(w http.ResponseWriter, err error) {
 
 // Close codes and reasons of this channel beyond the shared layer's.
 const (
-	closeReplaced      = 4001
+	closeReplaced      = 4009 // 4000 + 409 Conflict, the servers' shared convention
 	reasonReplaced     = "replaced by a newer connection"
 	reasonShuttingDown = "server shutting down" // the shared layer's documented 1001 reason
 )
@@ -88,7 +88,6 @@ const (
 var endReasons = map[avatar.EndReason]string{
 	avatar.EndedByStop:        "session stopped",
 	avatar.EndedByIdleTimeout: "idle timeout",
-	avatar.EndedByRestart:     "server restart",
 }
 
 // connection is one WebSocket; it is the domain's Link to it.
@@ -134,6 +133,7 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	if c.stream == nil {
 		return
 	}
+	c.stream.Received()
 	if reply := c.handle(conn.Context(), data); reply != nil {
 		_ = conn.SendJSON(reply)
 	}

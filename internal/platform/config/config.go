@@ -84,7 +84,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	cfg.ShutdownTimeout = timeout
 
-	if cfg.AvatarMaxSessionsPerKey, err = intOr(getenv("AVATAR_MAX_SESSIONS_PER_KEY"), 10); err != nil {
+	if cfg.AvatarMaxSessionsPerKey, err = intOr(getenv("AVATAR_MAX_SESSIONS_PER_KEY"), 0); err != nil {
 		return Config{}, fmt.Errorf("AVATAR_MAX_SESSIONS_PER_KEY: %w", err)
 	}
 

@@ -13,7 +13,7 @@ func TestDefaultsGenerateDevSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTPAddr != ":8080" || cfg.DataDir != "./data" || cfg.DatabaseURL != "" || cfg.AvatarMaxSessionsPerKey != 10 || cfg.ShutdownTimeout != 15*time.Second {
+	if cfg.HTTPAddr != ":8080" || cfg.DataDir != "./data" || cfg.DatabaseURL != "" || cfg.AvatarMaxSessionsPerKey != 0 || cfg.ShutdownTimeout != 15*time.Second {
 		t.Fatalf("defaults = %+v", cfg)
 	}
 	if len(cfg.Generated) != 3 || len(cfg.AuthJWTSecret) < 32 || len(cfg.AvatarAPIKeys) != 1 || len(cfg.DecisionAPIKeys) != 1 {
@@ -28,12 +28,12 @@ func TestExplicitValues(t *testing.T) {
 	cfg, err := Load(env(map[string]string{
 		"HTTP_ADDR": "127.0.0.1:9000", "PUBLIC_BASE_URL": "https://api.example.com/base/", "DATABASE_URL": "postgres://u:p@db/x",
 		"AUTH_JWT_SECRET": strings.Repeat("s", 32), "AVATAR_API_KEYS": " k1, k2 ,", "DECISION_API_KEYS": "d1",
-		"AVATAR_MAX_SESSIONS_PER_KEY": "0", "SHUTDOWN_TIMEOUT": "3",
+		"AVATAR_MAX_SESSIONS_PER_KEY": "7", "SHUTDOWN_TIMEOUT": "3",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Generated) != 0 || len(cfg.AvatarAPIKeys) != 2 || cfg.AvatarAPIKeys[1] != "k2" || cfg.AvatarMaxSessionsPerKey != 0 || cfg.ShutdownTimeout != 3*time.Second {
+	if len(cfg.Generated) != 0 || len(cfg.AvatarAPIKeys) != 2 || cfg.AvatarAPIKeys[1] != "k2" || cfg.AvatarMaxSessionsPerKey != 7 || cfg.ShutdownTimeout != 3*time.Second {
 		t.Fatalf("cfg = %+v", cfg)
 	}
 	if got := cfg.WebSocketURL("/v1/websocket"); got != "wss://api.example.com/base/v1/websocket" {
