@@ -254,7 +254,10 @@ func TestAvatarStop(t *testing.T) {
 		status, body := c.raw(http.MethodDelete, "/session/stop", testAvatarKey2, stopBody(aID, a.SessionToken))
 		requireError(t, status, body, http.StatusNotFound, "SESSION_NOT_FOUND", "Session not found or already terminated")
 		status, body = c.raw(http.MethodDelete, "/session/stop", testAvatarKey, stopBody("not-a-uuid", a.SessionToken))
-		requireError(t, status, body, http.StatusUnauthorized, "INVALID_SESSION_TOKEN", "")
+		requireError(t, status, body, http.StatusNotFound, "SESSION_NOT_FOUND", "Session not found or already terminated")
+		// Agora's reference test: an unknown session with a token that is no JWT is 404, not 401.
+		status, body = c.raw(http.MethodDelete, "/session/stop", testAvatarKey, stopBody("invalid_session_id_that_does_not_exist", "test_session_token"))
+		requireError(t, status, body, http.StatusNotFound, "SESSION_NOT_FOUND", "Session not found or already terminated")
 	})
 	t.Run("200 then 404 when stopped twice", func(t *testing.T) {
 		stop(t, c, testAvatarKey, aID, a.SessionToken)

@@ -145,18 +145,29 @@ func (s *Service) Start(ctx context.Context, apiKey string, cfg Config) (Started
 	return Started{Session: sess, Token: token}, nil
 }
 
-// Stop ends the session id if token is that session's token. The token's
-// expiry is not checked: it still proves whose session it is. The
+// Stop ends the session id if token is that session's token. The session
+// is looked up first, among the API key's active sessions (ErrNotFound),
+// then the token is checked (ErrInvalidToken): Agora's reference tests
+// expect 404 for an unknown session whatever token comes with it. The
+// token's expiry is not checked: it still proves whose session it is. The
 // session's live WebSocket, wherever it is, is closed.
 func (s *Service) Stop(ctx context.Context, apiKey, id, token string) error {
 	if token == "" {
 		return ErrMissingToken
 	}
+	fingerprint := auth.Fingerprint(apiKey)
+	sess, err := s.store.Get(ctx, fingerprint, id)
+	if err != nil {
+		return err
+	}
+	if sess.State != StateActive {
+		return ErrNotFound
+	}
 	claims, err := s.tokens.VerifyAllowExpired(token)
 	if err != nil || claims.SessionID != id {
 		return fmt.Errorf("%w: not a token of session %s", ErrInvalidToken, id)
 	}
-	if err := s.store.End(ctx, auth.Fingerprint(apiKey), id, EndedByStop, s.now()); err != nil {
+	if err := s.store.End(ctx, fingerprint, id, EndedByStop, s.now()); err != nil {
 		return err
 	}
 	s.announceEnded(ctx, id, EndedByStop)

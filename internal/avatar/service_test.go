@@ -66,19 +66,38 @@ func TestStopRefusesOtherTokens(t *testing.T) {
 	a, _ := svc.Start(ctx, "key-1", cfg)
 	b, _ := svc.Start(ctx, "key-1", cfg)
 	expired, _, _ := signer.Mint(a.Session.ID, a.Session.ID, -time.Minute)
-	for name, tc := range map[string]struct {
+	for _, tc := range []struct { // in order: the last one stops the session
+		name  string
 		token string
 		want  error
 	}{
-		"missing":            {"", avatar.ErrMissingToken},
-		"other session":      {b.Token, avatar.ErrInvalidToken},
-		"forged":             {a.Token + "x", avatar.ErrInvalidToken},
-		"expired but theirs": {expired, nil},
+		{"missing", "", avatar.ErrMissingToken},
+		{"other session", b.Token, avatar.ErrInvalidToken},
+		{"forged", a.Token + "x", avatar.ErrInvalidToken},
+		{"expired but theirs", expired, nil},
 	} {
 		err := svc.Stop(ctx, "key-1", a.Session.ID, tc.token)
 		if !errors.Is(err, tc.want) && !(tc.want == nil && err == nil) {
-			t.Errorf("%s: err = %v, want %v", name, err, tc.want)
+			t.Errorf("%s: err = %v, want %v", tc.name, err, tc.want)
 		}
+	}
+}
+
+// The session is looked up before the token is checked: an unknown
+// session is ErrNotFound whatever token comes with it (issue 10, item 10).
+func TestStopOfAnUnknownSessionIsNotFoundWhateverTheToken(t *testing.T) {
+	svc := newService(t, 0)
+	ctx := context.Background()
+	a, _ := svc.Start(ctx, "key-1", cfg)
+	for _, id := range []string{"invalid_session_id_that_does_not_exist", "550e8400-e29b-41d4-a716-446655440000"} {
+		for _, token := range []string{"test_session_token", a.Token} {
+			if err := svc.Stop(ctx, "key-1", id, token); !errors.Is(err, avatar.ErrNotFound) {
+				t.Errorf("stop %q with token %.12s…: err = %v, want ErrNotFound", id, token, err)
+			}
+		}
+	}
+	if err := svc.Stop(ctx, "key-2", a.Session.ID, "test_session_token"); !errors.Is(err, avatar.ErrNotFound) {
+		t.Errorf("stop of another key's session: err = %v, want ErrNotFound", err)
 	}
 }
 
