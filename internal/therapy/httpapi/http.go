@@ -48,7 +48,7 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 		return err
 	}
 	h := &Handlers{svc: svc}
-	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictGinServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{unpooledContext}, gen.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
 			if strings.HasPrefix(c.ContentType(), "multipart/") {
 				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "file is required (the body is not a valid multipart form)", "file")
@@ -76,6 +76,18 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 		},
 	})
 	return nil
+}
+
+// unpooledContext hands the handlers a copy of gin's Context. They pass it
+// on to the database, and database/sql may read it after the request ended
+// (Rows.awaitDone calls ctx.Err() once rows are closed), while gin already
+// reuses the pooled original for the next request: a data race. The copy
+// still reaches the request's context (cancellation, the caller) and is
+// never reused.
+func unpooledContext(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(c *gin.Context, request any) (any, error) {
+		return f(c.Copy(), request)
+	}
 }
 
 // ownerKey carries the caller (the token's sub) to the handlers.

@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,6 +98,53 @@ func TestErrorsNameTheirField(t *testing.T) {
 		field, _ := body["field"].(string)
 		if status != tc.status || body["code"] != tc.code || field != tc.field || body["status"] != "error" {
 			t.Errorf("%s %s %s: %d %v; want %d %s field %q", tc.method, tc.path, tc.body, status, body, tc.status, tc.code, tc.field)
+		}
+	}
+}
+
+// upload posts a multipart form with the given parts (name, then content;
+// a part named file gets a file name) and returns status and JSON body.
+func upload(t *testing.T, engine http.Handler, tok, sessionID string, parts ...string) (int, map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(parts); i += 2 {
+		var pw io.Writer
+		var err error
+		if parts[i] == "file" {
+			pw, err = w.CreateFormFile("file", "notes")
+		} else {
+			pw, err = w.CreateFormField(parts[i])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(pw, parts[i+1])
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/api/v1/sessions/"+sessionID+"/content", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	engine.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// Requests that run transactions one after the other: database/sql watches
+// a query's context from its own goroutine, which must never see gin's
+// pooled Context being reset for the next request (go test -race).
+func TestConsecutiveUploads(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"uploads"}`)
+	id, _ := created["sessionId"].(string)
+	for i := 0; i < 10; i++ {
+		if status, body := upload(t, engine, alice, id, "type", "text", "file", "some notes"); status != 201 {
+			t.Fatalf("upload %d: %d %v", i, status, body)
 		}
 	}
 }
