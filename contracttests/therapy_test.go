@@ -274,7 +274,8 @@ func TestTherapyUpload(t *testing.T) {
 		field string
 	}{
 		{"no file", []therapyPart{{name: "type", content: []byte("text")}}, "file"},
-		{"no type", []therapyPart{{name: "file", filename: "a.txt", content: []byte("hi")}}, "type"},
+		{"no type, bytes not audio, video or text", []therapyPart{{name: "file", filename: "a.png", content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}}, "type"},
+		{"two types", []therapyPart{{name: "type", content: []byte("text")}, {name: "type", content: []byte("text")}, {name: "file", filename: "a", content: []byte("a")}}, "type"},
 		{"empty file", []therapyPart{{name: "type", content: []byte("text")}, {name: "file", filename: "a.txt"}}, "file"},
 		{"two files", []therapyPart{{name: "type", content: []byte("text")}, {name: "file", filename: "a", content: []byte("a")}, {name: "file", filename: "b", content: []byte("b")}}, "file"},
 		{"extra part", []therapyPart{{name: "type", content: []byte("text")}, {name: "note", content: []byte("x")}, {name: "file", filename: "a", content: []byte("a")}}, "note"},
@@ -299,4 +300,55 @@ func TestTherapyUpload(t *testing.T) {
 	ct, body = therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "a", content: []byte("a")})
 	status, resp = c.raw("POST", "/sessions/"+uuid.NewString()+"/content", ct, body)
 	requireTherapyError(t, status, resp, 404, "SESSION_NOT_FOUND", "session_id")
+}
+
+// TestTherapyUploadWithoutType sends what the seed's clients send: the
+// Python client's form has only a file part, the TypeScript client's an
+// empty type for a file whose MIME type the browser does not know. The
+// server infers the type from the bytes, and refuses bytes it cannot place
+// with a message that tells the client what to send.
+func TestTherapyUploadWithoutType(t *testing.T) {
+	ts := newServer(t)
+	c := newTherapyClient(t, ts, "alice")
+	s := c.create(`{"title": "uploaded by the seed's clients"}`)
+	path := "/sessions/" + s.SessionId.String() + "/content"
+
+	for _, tc := range []struct {
+		name  string
+		parts []therapyPart
+		want  therapygen.UploadType
+	}{
+		{"Python: file only, a transcript", []therapyPart{{name: "file", filename: "notes.txt", content: []byte(therapyWorkTranscript)}}, therapygen.UploadTypeText},
+		{"Python: file only, a recording", []therapyPart{{name: "file", filename: "session.wav", content: therapyWAV()}}, therapygen.UploadTypeAudio},
+		{"TypeScript: empty type, a recording", []therapyPart{{name: "file", filename: "session.rec", content: therapyWAV()}, {name: "type"}}, therapygen.UploadTypeAudio},
+	} {
+		ct, body := therapyMultipart(t, tc.parts...)
+		resp, err := c.gen.UploadContentWithBodyWithResponse(context.Background(), s.SessionId, ct, bytes.NewReader(body), c.auth())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.JSON201 == nil || resp.JSON201.Data.Upload.Type != tc.want {
+			t.Errorf("%s: HTTP %d %s, want 201 with upload.type %s", tc.name, resp.StatusCode(), resp.Body, tc.want)
+		}
+	}
+	// The inferred text is analysed like a declared one (the recordings
+	// after it fail without a transcriber, so look at the results).
+	deadline := time.Now().Add(30 * time.Second)
+	for len(c.get(s.SessionId).Emotions) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := c.get(s.SessionId); len(got.Emotions) == 0 || len(got.Topics) == 0 {
+		t.Errorf("the transcript uploaded without a type was not analysed: %d emotions, %d topics", len(got.Emotions), len(got.Topics))
+	}
+
+	ct, body := therapyMultipart(t, therapyPart{name: "file", filename: "scan.png", content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")})
+	status, resp := c.raw("POST", path, ct, body)
+	requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", "type")
+	if want := "type is required: the file is not recognisable as audio, video or text (send type: audio, video or text)"; resp["message"] != want {
+		t.Errorf("message = %q, want %q", resp["message"], want)
+	}
+	// A given type is still checked against the bytes, never replaced.
+	ct, body = therapyMultipart(t, therapyPart{name: "type", content: []byte("video")}, therapyPart{name: "file", filename: "session.wav", content: therapyWAV()})
+	status, resp = c.raw("POST", path, ct, body)
+	requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", "type")
 }

@@ -149,6 +149,37 @@ func TestConsecutiveUploads(t *testing.T) {
 	}
 }
 
+// The type part may be left out (the seed's Python client) or empty (its
+// TypeScript client, for a file the browser has no MIME type for).
+func TestUploadTypeIsOptional(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"uploads"}`)
+	id, _ := created["sessionId"].(string)
+	for _, tc := range []struct {
+		name     string
+		parts    []string
+		status   int
+		wantType string // upload.type when 201, else the error's field
+	}{
+		{"no type part", []string{"file", "some notes"}, 201, "text"},
+		{"empty type part", []string{"type", "", "file", "some notes"}, 201, "text"},
+		{"declared type", []string{"file", "some notes", "type", "text"}, 201, "text"},
+		{"no type, bytes not placeable", []string{"file", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, 400, "type"},
+		{"declared type the bytes contradict", []string{"type", "audio", "file", "some notes"}, 400, "type"},
+		{"no file", []string{"type", "text"}, 400, "file"},
+	} {
+		status, body := upload(t, engine, alice, id, tc.parts...)
+		var got any = body["field"]
+		if status == 201 {
+			got = body["data"].(map[string]any)["upload"].(map[string]any)["type"]
+		}
+		if status != tc.status || got != tc.wantType {
+			t.Errorf("%s: %d %v, want %d with %s", tc.name, status, body, tc.status, tc.wantType)
+		}
+	}
+}
+
 // BenchmarkListSessions measures GET /api/v1/sessions through the whole
 // REST stack (auth, validation, handler, SQLite) for one user who has
 // 10,000 sessions.
