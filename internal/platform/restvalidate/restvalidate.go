@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,6 +58,8 @@ type Writer func(c *gin.Context, p Problem)
 type Options struct {
 	// SkipBodyFor lists media types whose bodies the handler validates
 	// itself while streaming (multipart uploads must never be buffered).
+	// Only operations that take the media type skip: elsewhere it is
+	// refused like any other undeclared one.
 	SkipBodyFor []string
 }
 
@@ -77,7 +80,7 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 			return
 		}
 		o := *filterOpts
-		if skipsBody(c.Request, opts.SkipBodyFor) {
+		if skipsBody(c.Request, route.Operation, opts.SkipBodyFor) {
 			o.ExcludeRequestBody = true
 		}
 		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: &o}
@@ -107,14 +110,16 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 	return gorillamux.NewRouter(&clone)
 }
 
-func skipsBody(r *http.Request, mediaTypes []string) bool {
-	ct := strings.ToLower(r.Header.Get("Content-Type"))
-	for _, mt := range mediaTypes {
-		if strings.HasPrefix(ct, mt) {
-			return true
-		}
+// skipsBody goes by the media type alone, parameters unparsed: a body with a
+// malformed boundary is still the streaming handler's to refuse, never
+// buffered here.
+func skipsBody(r *http.Request, op *openapi3.Operation, mediaTypes []string) bool {
+	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
+	if op.RequestBody == nil || op.RequestBody.Value == nil || op.RequestBody.Value.Content[mediaType] == nil {
+		return false
 	}
-	return false
+	return slices.Contains(mediaTypes, mediaType)
 }
 
 // Describe turns a kin-openapi validation error into a Problem.
