@@ -672,7 +672,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `UNSUPPORTED_MEDIA_TYPE`: the body's `Content-Type` is missing or is not the one the operation takes (`application/json`, or `multipart/form-data` for uploads). */
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: the body's `Content-Type` is not one the operation takes: create and update take `application/json`, `text/plain` (both read as JSON) or none; uploads take `multipart/form-data` only. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -768,9 +768,15 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /**
+         * @description A JSON document, sent as `application/json`, as `text/plain` (what `fetch` sends for a
+         *     string body), or with no `Content-Type`; all three are read, validated and answered
+         *     alike. Any other `Content-Type` is 415.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateSessionRequest"];
+                "text/plain": components["schemas"]["CreateSessionRequest"];
             };
         };
         responses: {
@@ -835,9 +841,15 @@ export interface operations {
             };
             cookie?: never;
         };
+        /**
+         * @description A JSON document, sent as `application/json`, as `text/plain` (what `fetch` sends for a
+         *     string body), or with no `Content-Type`; all three are read, validated and answered
+         *     alike. Any other `Content-Type` is 415.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateSessionRequest"];
+                "text/plain": components["schemas"]["UpdateSessionRequest"];
             };
         };
         responses: {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,6 +62,13 @@ type Options struct {
 	// Only operations that take the media type skip: elsewhere it is
 	// refused like any other undeclared one.
 	SkipBodyFor []string
+	// PlainTextJSON makes operations that take application/json read a
+	// body sent with no Content-Type, or as text/plain (any parameters), as
+	// JSON: what fetch sends for a string body when the caller sets no
+	// header. Such a request is relabelled application/json before it is
+	// validated, so it is validated, bound and refused exactly like one
+	// that said application/json.
+	PlainTextJSON bool
 }
 
 // Middleware validates requests that match an operation of doc; requests that
@@ -78,6 +86,9 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 		if err != nil {
 			c.Next()
 			return
+		}
+		if opts.PlainTextJSON && takesJSON(route.Operation) && unlabelledOrPlainText(c.Request) {
+			c.Request.Header.Set("Content-Type", "application/json")
 		}
 		o := *filterOpts
 		if skipsBody(c.Request, route.Operation, opts.SkipBodyFor) {
@@ -108,6 +119,21 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 		return nil, fmt.Errorf("invalid OpenAPI document: %w", err)
 	}
 	return gorillamux.NewRouter(&clone)
+}
+
+func takesJSON(op *openapi3.Operation) bool {
+	return op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content["application/json"] != nil
+}
+
+// unlabelledOrPlainText: no Content-Type, or text/plain with any parameters.
+// A header that does not parse is left for the validator to refuse.
+func unlabelledOrPlainText(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
+	}
+	mediaType, _, err := mime.ParseMediaType(ct)
+	return err == nil && mediaType == "text/plain"
 }
 
 // skipsBody goes by the media type alone, parameters unparsed: a body with a

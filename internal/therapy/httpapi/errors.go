@@ -55,7 +55,7 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 	case restvalidate.MissingBody:
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is empty (a JSON object is required)", "")
 	case restvalidate.UnsupportedMediaType:
-		want := "application/json"
+		want := "application/json (or text/plain, or none)"
 		if strings.HasSuffix(c.Request.URL.Path, "/content") {
 			want = "multipart/form-data"
 		}

@@ -43,7 +43,9 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 	if err != nil {
 		return fmt.Errorf("load therapy spec: %w", err)
 	}
-	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{SkipBodyFor: []string{"multipart/form-data"}})
+	// The seed's TypeScript client may send its JSON with no Content-Type or
+	// as fetch's text/plain default; the contract reads both as JSON.
+	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{SkipBodyFor: []string{"multipart/form-data"}, PlainTextJSON: true})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -59,9 +60,18 @@ func token(t testing.TB, sub string, ttl time.Duration) string {
 }
 
 func call(engine http.Handler, method, path, tok, body string) (int, map[string]any) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	contentType := ""
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		contentType = "application/json"
+	}
+	return callAs(engine, method, path, tok, contentType, body)
+}
+
+// callAs sends body labelled contentType ("": no Content-Type header).
+func callAs(engine http.Handler, method, path, tok, contentType, body string) (int, map[string]any) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -132,6 +142,54 @@ func upload(t *testing.T, engine http.Handler, tok, sessionID string, parts ...s
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
 	return rec.Code, out
+}
+
+// The seed's TypeScript client sends JSON.stringify(...) with no
+// Content-Type, which fetch labels text/plain;charset=UTF-8. Create and
+// update answer such a body exactly as they answer it labelled
+// application/json, errors included; other media types stay 415.
+func TestJSONBodiesWhateverTheirLabel(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"to update"}`)
+	session := "/api/v1/sessions/" + created["sessionId"].(string)
+	// comparable drops what differs between two successful creates.
+	comparable := func(body map[string]any) map[string]any {
+		for _, k := range []string{"sessionId", "session_id", "graphId", "created_at"} {
+			delete(body, k)
+		}
+		return body
+	}
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/sessions", `{"title":"Therapy Session 2","description":"Intake session"}`},
+		{"POST", "/api/v1/sessions", `{}`},
+		{"POST", "/api/v1/sessions", `{"title":"x","status":"done"}`},
+		{"POST", "/api/v1/sessions", `{"title":"x","inputMethod":"audio","text":"hi"}`},
+		{"POST", "/api/v1/sessions", `{"title":`},
+		{"POST", "/api/v1/sessions", ``},
+		{"POST", "/api/v1/sessions", `{"title":"x","description":"` + strings.Repeat("d", 1<<20) + `"}`},
+		{"PUT", session, `{"title":"renamed"}`},
+		{"PUT", session, `{"duration":-1}`},
+		{"PUT", session, `{"title":null}`},
+		{"PUT", session, `[]`},
+	} {
+		wantStatus, want := callAs(engine, tc.method, tc.path, alice, "application/json", tc.body)
+		for _, ct := range []string{"", "text/plain;charset=UTF-8", "text/plain"} {
+			status, got := callAs(engine, tc.method, tc.path, alice, ct, tc.body)
+			if status != wantStatus || !reflect.DeepEqual(comparable(got), comparable(want)) {
+				t.Errorf("%s %.40s as %q: %d %v; want %d %v as for application/json", tc.method, tc.body, ct, status, got, wantStatus, want)
+			}
+		}
+	}
+	for _, path := range []string{"/api/v1/sessions", session} {
+		method := map[bool]string{true: "POST", false: "PUT"}[path == "/api/v1/sessions"]
+		for _, ct := range []string{"application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+			status, body := callAs(engine, method, path, alice, ct, `{"title":"x"}`)
+			if status != 415 || body["code"] != "UNSUPPORTED_MEDIA_TYPE" || body["message"] != "Content-Type must be application/json (or text/plain, or none)" {
+				t.Errorf("%s %s as %q: %d %v, want 415", method, path, ct, status, body)
+			}
+		}
+	}
 }
 
 // Requests that run transactions one after the other: database/sql watches
