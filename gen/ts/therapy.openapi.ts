@@ -643,7 +643,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `UNAUTHORIZED`: the bearer token is missing, malformed, wrongly signed, lacks `sub`, or has expired. */
+        /** @description `UNAUTHORIZED`: the `Authorization` header is missing or not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past. */
         Unauthorized: {
             headers: {
                 /** @description Always `Bearer`, with `error="invalid_token"` when a token was presented but refused. */

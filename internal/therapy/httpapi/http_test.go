@@ -109,6 +109,10 @@ func TestErrorsNameTheirField(t *testing.T) {
 		if status != tc.status || body["code"] != tc.code || field != tc.field || body["status"] != "error" {
 			t.Errorf("%s %s %s: %d %v; want %d %s field %q", tc.method, tc.path, tc.body, status, body, tc.status, tc.code, tc.field)
 		}
+		// The documented rule: a message starts with the field it names.
+		if message, _ := body["message"].(string); field != "" && !strings.HasPrefix(message, field+" ") {
+			t.Errorf("%s %s %s: message %q does not start with its field %q", tc.method, tc.path, tc.body, message, field)
+		}
 	}
 }
 
