@@ -115,8 +115,17 @@ func TestTherapyEventsRefusals(t *testing.T) {
 	if body["field"] != "session_id" {
 		t.Errorf("bad id: %v", body)
 	}
-	therapyWS.dialRefused(t, therapyEventsChannel, url, therapyBearer(bob.token), 404)
-	therapyWS.dialRefused(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(uuid.NewString())), therapyBearer(alice.token), 404)
+	// Another user's session and one that never existed: the REST API's 404.
+	for _, refusal := range []map[string]any{
+		therapyWS.dialRefused(t, therapyEventsChannel, url, therapyBearer(bob.token), 404),
+		therapyWS.dialRefused(t, therapyEventsChannel, ts.wsURL(therapyEventsPath(uuid.NewString())), therapyBearer(alice.token), 404),
+	} {
+		status, rest := bob.raw("GET", "/sessions/"+id, "", nil)
+		requireTherapyError(t, status, rest, 404, "SESSION_NOT_FOUND", "session_id")
+		if refusal["code"] != rest["code"] || refusal["message"] != rest["message"] || refusal["field"] != rest["field"] {
+			t.Errorf("events socket refused with %v, the REST API with %v: want the same body", refusal, rest)
+		}
+	}
 
 	// A plain GET (no upgrade) is refused with the same body shape.
 	req, _ := http.NewRequest(http.MethodGet, ts.baseURL+therapyEventsPath(id), nil)

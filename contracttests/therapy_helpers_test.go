@@ -163,6 +163,18 @@ func requireTherapyError(t *testing.T, status int, body map[string]any, wantStat
 	if status != wantStatus || body["code"] != wantCode || field != wantField || body["status"] != "error" {
 		t.Fatalf("got %d %v, want %d code=%s field=%q", status, body, wantStatus, wantCode, wantField)
 	}
+	requireTherapyMessageRule(t, body)
+}
+
+// requireTherapyMessageRule checks the spec's rule for error bodies: a
+// message starts with the name of the field it names.
+func requireTherapyMessageRule(t *testing.T, body map[string]any) {
+	t.Helper()
+	field, _ := body["field"].(string)
+	message, _ := body["message"].(string)
+	if field != "" && !strings.HasPrefix(message, field+" ") {
+		t.Fatalf("error %v: message %q does not start with its field %q", body, message, field)
+	}
 }
 
 func therapyJSON(v any) []byte {

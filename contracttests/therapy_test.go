@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestTherapyCreateErrors(t *testing.T) {
 			t.Errorf("create %.60s: %d %v, want 400 %s field %q", tc.body, status, body, tc.code, tc.field)
 		}
 	}
-	status, body := c.raw(http.MethodPost, "/sessions", "text/plain", []byte(`{"title":"x"}`))
+	status, body := c.raw(http.MethodPost, "/sessions", "application/xml", []byte(`{"title":"x"}`))
 	requireTherapyError(t, status, body, 415, "UNSUPPORTED_MEDIA_TYPE", "")
 	big := `{"title": "x", "description": "` + strings.Repeat("d", 1<<20) + `"}`
 	status, body = c.raw(http.MethodPost, "/sessions", "application/json", []byte(big))
@@ -222,7 +223,7 @@ func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
 	}
 	status, body = alice.raw("PUT", "/sessions/"+id, "application/json", []byte(`{"title": `))
 	requireTherapyError(t, status, body, 400, "INVALID_JSON", "")
-	status, body = alice.raw("PUT", "/sessions/"+id, "text/plain", []byte(`{}`))
+	status, body = alice.raw("PUT", "/sessions/"+id, "application/xml", []byte(`{}`))
 	requireTherapyError(t, status, body, 415, "UNSUPPORTED_MEDIA_TYPE", "")
 	status, body = alice.raw("PUT", "/sessions/"+id, "application/json", []byte(`{"description": "`+strings.Repeat("d", 1<<20)+`"}`))
 	requireTherapyError(t, status, body, 413, "PAYLOAD_TOO_LARGE", "")
@@ -274,7 +275,8 @@ func TestTherapyUpload(t *testing.T) {
 		field string
 	}{
 		{"no file", []therapyPart{{name: "type", content: []byte("text")}}, "file"},
-		{"no type", []therapyPart{{name: "file", filename: "a.txt", content: []byte("hi")}}, "type"},
+		{"no type, bytes not audio, video or text", []therapyPart{{name: "file", filename: "a.png", content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")}}, "type"},
+		{"two types", []therapyPart{{name: "type", content: []byte("text")}, {name: "type", content: []byte("text")}, {name: "file", filename: "a", content: []byte("a")}}, "type"},
 		{"empty file", []therapyPart{{name: "type", content: []byte("text")}, {name: "file", filename: "a.txt"}}, "file"},
 		{"two files", []therapyPart{{name: "type", content: []byte("text")}, {name: "file", filename: "a", content: []byte("a")}, {name: "file", filename: "b", content: []byte("b")}}, "file"},
 		{"extra part", []therapyPart{{name: "type", content: []byte("text")}, {name: "note", content: []byte("x")}, {name: "file", filename: "a", content: []byte("a")}}, "note"},
@@ -299,4 +301,117 @@ func TestTherapyUpload(t *testing.T) {
 	ct, body = therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "a", content: []byte("a")})
 	status, resp = c.raw("POST", "/sessions/"+uuid.NewString()+"/content", ct, body)
 	requireTherapyError(t, status, resp, 404, "SESSION_NOT_FOUND", "session_id")
+}
+
+// TestTherapyUploadWithoutType sends what the seed's clients send: the
+// Python client's form has only a file part, the TypeScript client's an
+// empty type for a file whose MIME type the browser does not know. The
+// server infers the type from the bytes, and refuses bytes it cannot place
+// with a message that tells the client what to send.
+func TestTherapyUploadWithoutType(t *testing.T) {
+	ts := newServer(t)
+	c := newTherapyClient(t, ts, "alice")
+	s := c.create(`{"title": "uploaded by the seed's clients"}`)
+	path := "/sessions/" + s.SessionId.String() + "/content"
+
+	for _, tc := range []struct {
+		name  string
+		parts []therapyPart
+		want  therapygen.UploadType
+	}{
+		{"Python: file only, a transcript", []therapyPart{{name: "file", filename: "notes.txt", content: []byte(therapyWorkTranscript)}}, therapygen.UploadTypeText},
+		{"Python: file only, a recording", []therapyPart{{name: "file", filename: "session.wav", content: therapyWAV()}}, therapygen.UploadTypeAudio},
+		{"TypeScript: empty type, a recording", []therapyPart{{name: "file", filename: "session.rec", content: therapyWAV()}, {name: "type"}}, therapygen.UploadTypeAudio},
+	} {
+		ct, body := therapyMultipart(t, tc.parts...)
+		resp, err := c.gen.UploadContentWithBodyWithResponse(context.Background(), s.SessionId, ct, bytes.NewReader(body), c.auth())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.JSON201 == nil || resp.JSON201.Data.Upload.Type != tc.want {
+			t.Errorf("%s: HTTP %d %s, want 201 with upload.type %s", tc.name, resp.StatusCode(), resp.Body, tc.want)
+		}
+	}
+	// The inferred text is analysed like a declared one (the recordings
+	// after it fail without a transcriber, so look at the results).
+	deadline := time.Now().Add(30 * time.Second)
+	for len(c.get(s.SessionId).Emotions) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := c.get(s.SessionId); len(got.Emotions) == 0 || len(got.Topics) == 0 {
+		t.Errorf("the transcript uploaded without a type was not analysed: %d emotions, %d topics", len(got.Emotions), len(got.Topics))
+	}
+
+	ct, body := therapyMultipart(t, therapyPart{name: "file", filename: "scan.png", content: []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")})
+	status, resp := c.raw("POST", path, ct, body)
+	requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", "type")
+	if want := "type is required: the file is not recognisable as audio, video or text (send type: audio, video or text)"; resp["message"] != want {
+		t.Errorf("message = %q, want %q", resp["message"], want)
+	}
+	// A given type is still checked against the bytes, never replaced.
+	ct, body = therapyMultipart(t, therapyPart{name: "type", content: []byte("video")}, therapyPart{name: "file", filename: "session.wav", content: therapyWAV()})
+	status, resp = c.raw("POST", path, ct, body)
+	requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", "type")
+}
+
+// TestTherapyJSONWhateverItsLabel sends what the seed's TypeScript client
+// sends: JSON.stringify(...) through a helper that may set no Content-Type,
+// which fetch then labels text/plain;charset=UTF-8. Create and update read
+// it as JSON and answer every body exactly as they answer it labelled
+// application/json, errors included; other media types stay 415.
+func TestTherapyJSONWhateverItsLabel(t *testing.T) {
+	ts := newServer(t)
+	c := newTherapyClient(t, ts, "alice")
+	const fetchLabel = "text/plain;charset=UTF-8"
+
+	status, created := c.raw("POST", "/sessions", fetchLabel, []byte(`{"title":"Therapy Session 2","description":"Intake session"}`))
+	id, _ := created["sessionId"].(string)
+	sessionID, err := uuid.Parse(id)
+	if status != 201 || err != nil {
+		t.Fatalf("create as %s: %d %v, want 201", fetchLabel, status, created)
+	}
+	if got := c.get(sessionID); got.Title != "Therapy Session 2" || got.Description != "Intake session" {
+		t.Errorf("created as %s: %+v", fetchLabel, got)
+	}
+	status, body := c.raw("PUT", "/sessions/"+id, "", []byte(`{"status":"in_progress","duration":1800}`))
+	if status != 200 || body["message"] != "Session updated" {
+		t.Fatalf("update without Content-Type: %d %v, want 200", status, body)
+	}
+	if got := c.get(sessionID); got.Status != therapygen.SessionStatusInProgress || got.Duration != 1800 || got.Description != "Intake session" {
+		t.Errorf("updated without Content-Type: %+v", got)
+	}
+
+	// Every answer, errors included, is the one application/json gets.
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/sessions", `{}`},
+		{"POST", "/sessions", `{"title": 5}`},
+		{"POST", "/sessions", `{"title": "x", "duration": 86401}`},
+		{"POST", "/sessions", `{"title": "x", "inputMethod": "audio", "text": "words"}`},
+		{"POST", "/sessions", `{"title": `},
+		{"POST", "/sessions", ``},
+		{"POST", "/sessions", `{"title": "x", "description": "` + strings.Repeat("d", 1<<20) + `"}`},
+		{"PUT", "/sessions/" + id, `{"title": null}`},
+		{"PUT", "/sessions/" + id, `{"status": "x"}`},
+		{"PUT", "/sessions/" + id, `{"settings": []}`},
+		{"PUT", "/sessions/" + id, `{}`},
+		{"PUT", "/sessions/" + uuid.NewString(), `{}`},
+		{"PUT", "/sessions/nope", `{}`},
+	} {
+		wantStatus, want := c.raw(tc.method, tc.path, "application/json", []byte(tc.body))
+		for _, ct := range []string{fetchLabel, "text/plain", ""} {
+			status, got := c.raw(tc.method, tc.path, ct, []byte(tc.body))
+			if status != wantStatus || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s %.40s as %q: %d %v; want %d %v as for application/json", tc.method, tc.path, tc.body, ct, status, got, wantStatus, want)
+			}
+		}
+	}
+	for _, op := range []struct{ method, path string }{{"POST", "/sessions"}, {"PUT", "/sessions/" + id}} {
+		for _, ct := range []string{"application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+			status, body := c.raw(op.method, op.path, ct, []byte(`{"title": "x"}`))
+			requireTherapyError(t, status, body, 415, "UNSUPPORTED_MEDIA_TYPE", "")
+			if body["message"] != "Content-Type must be application/json (or text/plain, or none)" {
+				t.Errorf("%s %s as %q: message %q", op.method, op.path, ct, body["message"])
+			}
+		}
+	}
 }

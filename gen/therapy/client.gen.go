@@ -171,9 +171,10 @@ type ClientInterface interface {
 
 	// UploadContentWithBody Upload content for analysis
 	//
-	// Streams one file (`file` part) of the given `type` (`type` part) to the server's data
-	// directory and queues its analysis job. Size limit `CONTENT_MAX_BYTES` (default 50 MiB,
-	// 413 above). The bytes must match `type` (400 otherwise). Audio and video are stored; their
+	// Streams one file (`file` part) of the given `type` (`type` part; inferred from the bytes
+	// when absent or empty) to the server's data directory and queues its analysis job. Size
+	// limit `CONTENT_MAX_BYTES` (default 50 MiB, 413 above). The bytes must match `type` (400
+	// otherwise), and without `type` they must be recognisable as audio, video or text. Audio and video are stored; their
 	// analysis ends `failed` unless a transcriber is configured.
 	//
 	// Takes any type of body and a specified content type.
@@ -370,9 +371,10 @@ func (c *Client) GetAnalysisStatus(ctx context.Context, sessionId SessionId, req
 
 // UploadContentWithBody Upload content for analysis
 //
-// Streams one file (`file` part) of the given `type` (`type` part) to the server's data
-// directory and queues its analysis job. Size limit `CONTENT_MAX_BYTES` (default 50 MiB,
-// 413 above). The bytes must match `type` (400 otherwise). Audio and video are stored; their
+// Streams one file (`file` part) of the given `type` (`type` part; inferred from the bytes
+// when absent or empty) to the server's data directory and queues its analysis job. Size
+// limit `CONTENT_MAX_BYTES` (default 50 MiB, 413 above). The bytes must match `type` (400
+// otherwise), and without `type` they must be recognisable as audio, video or text. Audio and video are stored; their
 // analysis ends `failed` unless a transcriber is configured.
 //
 // Takes any type of body and a specified content type.
@@ -1150,9 +1152,10 @@ type ClientWithResponsesInterface interface {
 
 	// UploadContentWithBodyWithResponse Upload content for analysis
 	//
-	// Streams one file (`file` part) of the given `type` (`type` part) to the server's data
-	// directory and queues its analysis job. Size limit `CONTENT_MAX_BYTES` (default 50 MiB,
-	// 413 above). The bytes must match `type` (400 otherwise). Audio and video are stored; their
+	// Streams one file (`file` part) of the given `type` (`type` part; inferred from the bytes
+	// when absent or empty) to the server's data directory and queues its analysis job. Size
+	// limit `CONTENT_MAX_BYTES` (default 50 MiB, 413 above). The bytes must match `type` (400
+	// otherwise), and without `type` they must be recognisable as audio, video or text. Audio and video are stored; their
 	// analysis ends `failed` unless a transcriber is configured.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2126,9 +2129,10 @@ func (c *ClientWithResponses) GetAnalysisStatusWithResponse(ctx context.Context,
 
 // UploadContentWithBodyWithResponse Upload content for analysis
 //
-// Streams one file (`file` part) of the given `type` (`type` part) to the server's data
-// directory and queues its analysis job. Size limit `CONTENT_MAX_BYTES` (default 50 MiB,
-// 413 above). The bytes must match `type` (400 otherwise). Audio and video are stored; their
+// Streams one file (`file` part) of the given `type` (`type` part; inferred from the bytes
+// when absent or empty) to the server's data directory and queues its analysis job. Size
+// limit `CONTENT_MAX_BYTES` (default 50 MiB, 413 above). The bytes must match `type` (400
+// otherwise), and without `type` they must be recognisable as audio, video or text. Audio and video are stored; their
 // analysis ends `failed` unless a transcriber is configured.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).

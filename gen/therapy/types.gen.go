@@ -674,14 +674,16 @@ type Upload struct {
 	Type UploadType `json:"type"`
 }
 
-// UploadContentRequest The two multipart parts, in any order. Any other part, a second `file`, or a missing part
-// is 400.
+// UploadContentRequest The multipart parts, in any order: `file`, required, and `type`, optional. Without
+// `type` (or with an empty one) the type is inferred from the file's bytes; bytes that are
+// not recognisable as audio, video or text are then 400 (`field: type`). Any other part, a
+// second `file` or `type`, or a missing `file` is 400.
 type UploadContentRequest struct {
 	// File The content (at most `CONTENT_MAX_BYTES`, default 50 MiB; not empty). Its bytes must match `type`.
 	File openapi_types.File `json:"file"`
 
 	// Type Kind of uploaded content; the file's bytes must match it.
-	Type UploadType `json:"type"`
+	Type *UploadType `json:"type,omitempty"`
 }
 
 // UploadData The documented upload block plus the session's analysis state.

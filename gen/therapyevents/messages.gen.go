@@ -61,7 +61,7 @@ type ErrorBody struct {
 	Code ErrorBodyCode `json:"code"`
 	// The parameter at fault (`session_id`), when there is one.
 	Field *string `json:"field,omitempty"`
-	// Human-readable explanation, e.g. `Missing bearer token`, `Session not found`.
+	// Human-readable explanation, starting with the name of the parameter at fault when there is one, e.g. `Missing bearer token`, `session_id does not name a session of yours`.
 	Message string `json:"message"`
 	// Always `error`.
 	Status string `json:"status"`

@@ -12,7 +12,7 @@ const (
 	// Live analysis events of one session. Open it with a WebSocket upgrade (`GET`) carrying
 	// `Authorization: Bearer <JWT>`, or `?access_token=<JWT>` from a browser. The upgrade is
 	// refused with an HTTP error and the REST error body (`{"status":"error","code":...,
-	// "message":...}`) for a bad `session_id` (400), a missing/invalid/expired token (401), or a
+	// "message":...}`) for a bad `session_id` (400), a token refused as by the REST API (401), or a
 	// session that does not exist or belongs to another user (404). Once open, the server pushes
 	// `analysis_progress`, `new_emotion`, `new_topic` and `new_insight` while the session's content
 	// is analysed; the client sends nothing (any client frame is answered with `error`).
@@ -81,7 +81,7 @@ var Channels = []ChannelInfo{
 		},
 		UpgradeResponses: map[int]string{
 			400: "`VALIDATION_ERROR`: `session_id` is not a UUID, or the request is not a WebSocket upgrade.",
-			401: "`UNAUTHORIZED`: the bearer token (header or `access_token`) is missing, malformed, wrongly signed, lacks `sub`, or has expired. Sent with `WWW-Authenticate: Bearer`.",
+			401: "`UNAUTHORIZED`: the token (header or `access_token`) is missing, the `Authorization` header is not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past. Sent with `WWW-Authenticate: Bearer`.",
 			404: "`SESSION_NOT_FOUND`: no session with this id belongs to the caller (never existed, deleted, or another user's).",
 			500: "`INTERNAL_ERROR`: unexpected failure while checking the session.",
 		},

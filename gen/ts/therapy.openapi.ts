@@ -90,9 +90,10 @@ export interface paths {
         put?: never;
         /**
          * Upload content for analysis
-         * @description Streams one file (`file` part) of the given `type` (`type` part) to the server's data
-         *     directory and queues its analysis job. Size limit `CONTENT_MAX_BYTES` (default 50 MiB,
-         *     413 above). The bytes must match `type` (400 otherwise). Audio and video are stored; their
+         * @description Streams one file (`file` part) of the given `type` (`type` part; inferred from the bytes
+         *     when absent or empty) to the server's data directory and queues its analysis job. Size
+         *     limit `CONTENT_MAX_BYTES` (default 50 MiB, 413 above). The bytes must match `type` (400
+         *     otherwise), and without `type` they must be recognisable as audio, video or text. Audio and video are stored; their
          *     analysis ends `failed` unless a transcriber is configured.
          */
         post: operations["uploadContent"];
@@ -531,8 +532,10 @@ export interface components {
             action_items: components["schemas"]["Insight"][];
         };
         /**
-         * @description The two multipart parts, in any order. Any other part, a second `file`, or a missing part
-         *     is 400.
+         * @description The multipart parts, in any order: `file`, required, and `type`, optional. Without
+         *     `type` (or with an empty one) the type is inferred from the file's bytes; bytes that are
+         *     not recognisable as audio, video or text are then 400 (`field: type`). Any other part, a
+         *     second `file` or `type`, or a missing `file` is 400.
          */
         UploadContentRequest: {
             /**
@@ -540,7 +543,7 @@ export interface components {
              * @description The content (at most `CONTENT_MAX_BYTES`, default 50 MiB; not empty). Its bytes must match `type`.
              */
             file: string;
-            type: components["schemas"]["UploadType"];
+            type?: components["schemas"]["UploadType"];
         };
         /** @description A stored piece of content. */
         Upload: {
@@ -629,8 +632,8 @@ export interface components {
     responses: {
         /**
          * @description `VALIDATION_ERROR` (a parameter, body field or multipart part is missing, of the wrong
-         *     type, out of bounds, not in its enum, or uploaded content does not match its `type`;
-         *     `field` names it) or `INVALID_JSON` (the JSON body is empty or not valid JSON).
+         *     type, out of bounds, not in its enum, or uploaded content does not match its `type` or,
+         *     without `type`, is not recognisable as audio, video or text; `field` names it) or `INVALID_JSON` (the JSON body is empty or not valid JSON).
          */
         BadRequest: {
             headers: {
@@ -640,7 +643,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `UNAUTHORIZED`: the bearer token is missing, malformed, wrongly signed, lacks `sub`, or has expired. */
+        /** @description `UNAUTHORIZED`: the `Authorization` header is missing or not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past. */
         Unauthorized: {
             headers: {
                 /** @description Always `Bearer`, with `error="invalid_token"` when a token was presented but refused. */
@@ -669,7 +672,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `UNSUPPORTED_MEDIA_TYPE`: the body's `Content-Type` is missing or is not the one the operation takes (`application/json`, or `multipart/form-data` for uploads). */
+        /** @description `UNSUPPORTED_MEDIA_TYPE`: the body's `Content-Type` is not one the operation takes: create and update take `application/json`, `text/plain` (both read as JSON) or none; uploads take `multipart/form-data` only. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -765,9 +768,15 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /**
+         * @description A JSON document, sent as `application/json`, as `text/plain` (what `fetch` sends for a
+         *     string body), or with no `Content-Type`; all three are read, validated and answered
+         *     alike. Any other `Content-Type` is 415.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CreateSessionRequest"];
+                "text/plain": components["schemas"]["CreateSessionRequest"];
             };
         };
         responses: {
@@ -832,9 +841,15 @@ export interface operations {
             };
             cookie?: never;
         };
+        /**
+         * @description A JSON document, sent as `application/json`, as `text/plain` (what `fetch` sends for a
+         *     string body), or with no `Content-Type`; all three are read, validated and answered
+         *     alike. Any other `Content-Type` is 415.
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["UpdateSessionRequest"];
+                "text/plain": components["schemas"]["UpdateSessionRequest"];
             };
         };
         responses: {

@@ -54,7 +54,7 @@ export interface ErrorBody {
   code: ErrorBodyCode;
   /** The parameter at fault (`session_id`), when there is one. */
   field?: string;
-  /** Human-readable explanation, e.g. `Missing bearer token`, `Session not found`. */
+  /** Human-readable explanation, starting with the name of the parameter at fault when there is one, e.g. `Missing bearer token`, `session_id does not name a session of yours`. */
   message: string;
   /** Always `error`. */
   status: "error";

@@ -118,13 +118,14 @@ func (s *Service) StageUpload(sessionID string, r io.Reader) (StagedFile, error)
 
 // NewUpload is an upload whose parts were all read.
 type NewUpload struct {
-	Type     string
+	Type     string // empty: not given, inferred from the bytes
 	Filename string
 	File     StagedFile
 }
 
-// AddUpload accepts a staged file: its bytes must match its type. The
-// content is stored and its analysis job queued.
+// AddUpload accepts a staged file: its bytes must match its type, or,
+// without a type, tell it. The content is stored and its analysis job
+// queued.
 func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up NewUpload) (Content, AnalysisState, error) {
 	keep := false
 	defer func() {
@@ -138,11 +139,12 @@ func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up New
 	if up.File.size == 0 {
 		return Content{}, AnalysisState{}, invalid("file", "must not be empty")
 	}
-	if err := checkKind(up.Type, up.File); err != nil {
+	kind, err := uploadKind(up.Type, up.File)
+	if err != nil {
 		return Content{}, AnalysisState{}, err
 	}
 	c := Content{
-		ID: uuid.NewString(), SessionID: sessionID, Owner: owner, Type: up.Type,
+		ID: uuid.NewString(), SessionID: sessionID, Owner: owner, Type: kind,
 		Filename: cleanFilename(up.Filename), Size: up.File.size, CreatedAt: time.Now().UTC().Truncate(time.Microsecond),
 	}
 	c.Path = filepath.Join(s.files.sessionDir(sessionID), c.ID)
@@ -159,12 +161,51 @@ func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up New
 	return c, state, nil
 }
 
+// uploadKind is the content's type: the declared one when the bytes match
+// it, else the one the bytes tell. A declared type is never overridden: a
+// client that says audio and sends text made a mistake worth reporting.
+func uploadKind(declared string, f StagedFile) (string, error) {
+	if declared != "" {
+		return declared, checkKind(declared, f)
+	}
+	if kind, ok := inferKind(f); ok {
+		return kind, nil
+	}
+	return "", invalid("type", "is required: the file is not recognisable as audio, video or text (send type: audio, video or text)")
+}
+
+// inferKind tells the type from the bytes. Text comes first: real audio and
+// video always hold NUL bytes or invalid UTF-8, while notes that happen to
+// start like a media signature are still notes. Otherwise the recognised
+// format's own family decides, so a container that may hold either (MP4,
+// WebM, Matroska) goes by what the detector names it; an Ogg stream whose
+// codec it does not name is audio, as Ogg video (Theora) is named.
+// Every answer passes checkKind.
+func inferKind(f StagedFile) (string, bool) {
+	if f.isText() {
+		return ContentText, true
+	}
+	detected := mimetype.Detect(f.head).String()
+	switch {
+	case strings.HasPrefix(detected, "audio/"), detected == "application/ogg":
+		return ContentAudio, true
+	case strings.HasPrefix(detected, "video/"):
+		return ContentVideo, true
+	}
+	return "", false
+}
+
+// isText: the whole file is UTF-8 without NUL, its last rune complete.
+func (f StagedFile) isText() bool {
+	return f.text.valid && len(f.text.pending) == 0
+}
+
 // checkKind compares the declared type with what the bytes are.
 func checkKind(kind string, f StagedFile) error {
 	detected := mimetype.Detect(f.head)
 	switch kind {
 	case ContentText:
-		if f.text.valid && len(f.text.pending) == 0 {
+		if f.isText() {
 			return nil
 		}
 	case ContentAudio:
@@ -183,7 +224,7 @@ func checkKind(kind string, f StagedFile) error {
 		return invalid("type", "must be one of audio, video, text")
 	}
 	what := detected.String()
-	if kind != ContentText && f.text.valid && len(f.text.pending) == 0 {
+	if kind != ContentText && f.isText() {
 		what = "text/plain"
 	}
 	return invalid("type", "is %s but file content is %s", kind, strings.SplitN(what, ";", 2)[0])

@@ -89,3 +89,95 @@ func TestUploadLimitsAndTypes(t *testing.T) {
 		t.Errorf("UTF-8 text: %v", err)
 	}
 }
+
+// Minimal file heads with the signatures real recorders write.
+var (
+	mp4Video = append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 64)...)
+	m4aAudio = append([]byte("\x00\x00\x00\x18ftypM4A \x00\x00\x00\x00M4A mp42"), make([]byte, 64)...)
+	webm     = append([]byte("\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02"), make([]byte, 64)...)
+	oggOpus  = append([]byte("OggS\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00"), make([]byte, 64)...)
+	png      = append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+)
+
+// The seed's Python client uploads a file with no type part; its
+// TypeScript client sends an empty one when the browser does not know the
+// file's MIME type. Both leave the type to the bytes.
+func TestUploadInfersAMissingType(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	ctx := context.Background()
+	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "inferred"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"UTF-8 notes", []byte("I have been anxious about work. caf\xc3\xa9"), "text"},
+		{"notes that start like a WAV", []byte("RIFF1234WAVE and then plain words"), "text"},
+		{"WAV", wav(), "audio"},
+		{"M4A", m4aAudio, "audio"},
+		{"Ogg Opus", oggOpus, "audio"},
+		{"MP4", mp4Video, "video"},
+		{"WebM", webm, "video"},
+	} {
+		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Filename: "upload", File: staged})
+		if err != nil || c.Type != tc.want {
+			t.Errorf("%s without a type: stored as %q (%v), want %q", tc.name, c.Type, err, tc.want)
+		}
+	}
+
+	// Bytes that are none of the three: the client is told to send type,
+	// and nothing is kept.
+	for _, tc := range []struct {
+		name string
+		body []byte
+	}{
+		{"PNG", png},
+		{"text with NUL", []byte("abc\x00def")},
+		{"Latin-1 text", []byte("caf\xe9 cr\xe8me")},
+	} {
+		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Filename: "upload", File: staged})
+		var v *therapy.ValidationError
+		if !errors.As(err, &v) || v.Field != "type" || !strings.HasPrefix(v.Message, "type is required: ") || !strings.Contains(v.Message, "send type: audio, video or text") {
+			t.Errorf("%s without a type: %v, want a validation error on type telling the client to send it", tc.name, err)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(f.dir, s.ID))
+	if len(entries) != 7 {
+		t.Errorf("files in the session folder: %d, want only the 7 accepted uploads", len(entries))
+	}
+
+	// A given type still wins over inference and is still checked.
+	for _, tc := range []struct {
+		kind  string
+		body  []byte
+		field string // the field refused, "" when accepted as kind
+	}{
+		{"audio", webm, ""},     // inferred as video, but may hold audio only
+		{"video", m4aAudio, ""}, // inferred as audio, but an MP4 container
+		{"audio", []byte("plain words"), "type"},
+	} {
+		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: tc.kind, Filename: "upload", File: staged})
+		var v *therapy.ValidationError
+		switch {
+		case tc.field != "" && (!errors.As(err, &v) || v.Field != tc.field):
+			t.Errorf("%s declared for %.12q: %v, want a validation error on %s", tc.kind, tc.body, err, tc.field)
+		case tc.field == "" && (err != nil || c.Type != tc.kind):
+			t.Errorf("%s declared for %.12q: stored as %q (%v), want %q", tc.kind, tc.body, c.Type, err, tc.kind)
+		}
+	}
+}

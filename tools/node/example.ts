@@ -83,7 +83,7 @@ export async function therapyExample(baseUrl: string, bearerToken: string): Prom
     body: { file: "notes.txt", type: "text" },
     bodySerializer: (body) => {
       const form = new FormData();
-      form.append("type", body.type);
+      if (body.type) form.append("type", body.type); // optional: the server can infer it
       form.append("file", notes, body.file);
       return form;
     },

@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,7 +59,16 @@ type Writer func(c *gin.Context, p Problem)
 type Options struct {
 	// SkipBodyFor lists media types whose bodies the handler validates
 	// itself while streaming (multipart uploads must never be buffered).
+	// Only operations that take the media type skip: elsewhere it is
+	// refused like any other undeclared one.
 	SkipBodyFor []string
+	// PlainTextJSON makes operations that take application/json read a
+	// body sent with no Content-Type, or as text/plain (any parameters), as
+	// JSON: what fetch sends for a string body when the caller sets no
+	// header. Such a request is relabelled application/json before it is
+	// validated, so it is validated, bound and refused exactly like one
+	// that said application/json.
+	PlainTextJSON bool
 }
 
 // Middleware validates requests that match an operation of doc; requests that
@@ -76,8 +87,11 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 			c.Next()
 			return
 		}
+		if opts.PlainTextJSON && takesJSON(route.Operation) && unlabelledOrPlainText(c.Request) {
+			c.Request.Header.Set("Content-Type", "application/json")
+		}
 		o := *filterOpts
-		if skipsBody(c.Request, opts.SkipBodyFor) {
+		if skipsBody(c.Request, route.Operation, opts.SkipBodyFor) {
 			o.ExcludeRequestBody = true
 		}
 		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: &o}
@@ -107,14 +121,31 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 	return gorillamux.NewRouter(&clone)
 }
 
-func skipsBody(r *http.Request, mediaTypes []string) bool {
-	ct := strings.ToLower(r.Header.Get("Content-Type"))
-	for _, mt := range mediaTypes {
-		if strings.HasPrefix(ct, mt) {
-			return true
-		}
+func takesJSON(op *openapi3.Operation) bool {
+	return op.RequestBody != nil && op.RequestBody.Value != nil && op.RequestBody.Value.Content["application/json"] != nil
+}
+
+// unlabelledOrPlainText: no Content-Type, or text/plain with any parameters.
+// A header that does not parse is left for the validator to refuse.
+func unlabelledOrPlainText(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return true
 	}
-	return false
+	mediaType, _, err := mime.ParseMediaType(ct)
+	return err == nil && mediaType == "text/plain"
+}
+
+// skipsBody goes by the media type alone, parameters unparsed: a body with a
+// malformed boundary is still the streaming handler's to refuse, never
+// buffered here.
+func skipsBody(r *http.Request, op *openapi3.Operation, mediaTypes []string) bool {
+	mediaType, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mediaType = strings.ToLower(strings.TrimSpace(mediaType))
+	if op.RequestBody == nil || op.RequestBody.Value == nil || op.RequestBody.Value.Content[mediaType] == nil {
+		return false
+	}
+	return slices.Contains(mediaTypes, mediaType)
 }
 
 // Describe turns a kin-openapi validation error into a Problem.

@@ -14,6 +14,11 @@ import (
 	"github.com/sessionhub/server/internal/therapy"
 )
 
+// NotFoundMessage answers for a session_id that names none of the caller's
+// sessions, on the REST API and the events socket alike. Like every message
+// with a field, it starts with the field's name.
+const NotFoundMessage = "session_id does not name a session of yours"
+
 // writeDomainError is the one place domain errors become documented bodies.
 func writeDomainError(c *gin.Context, err error) {
 	var invalid *therapy.ValidationError
@@ -23,7 +28,7 @@ func writeDomainError(c *gin.Context, err error) {
 	case errors.As(err, &invalid):
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, invalid.Message, invalid.Field)
 	case errors.Is(err, therapy.ErrNotFound):
-		writeError(c, http.StatusNotFound, gen.ErrorCodeSessionNotFound, "Session not found", "session_id")
+		writeError(c, http.StatusNotFound, gen.ErrorCodeSessionNotFound, NotFoundMessage, "session_id")
 	case errors.As(err, &tooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, tooLarge.Error(), tooLarge.Field)
 	case errors.As(err, &bodyTooLarge):
@@ -55,7 +60,7 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 	case restvalidate.MissingBody:
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is empty (a JSON object is required)", "")
 	case restvalidate.UnsupportedMediaType:
-		want := "application/json"
+		want := "application/json (or text/plain, or none)"
 		if strings.HasSuffix(c.Request.URL.Path, "/content") {
 			want = "multipart/form-data"
 		}

@@ -98,6 +98,7 @@ func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 
 // UploadContent streams the multipart body: the file part goes straight to
 // disk (never whole into memory), the type part is read as a short value.
+// Without a type part (or with an empty one) the domain infers the type.
 func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentRequestObject) (gen.UploadContentResponseObject, error) {
 	sessionID := req.SessionId.String()
 	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
@@ -162,11 +163,8 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			return fail(&therapy.ValidationError{Field: field, Message: field + " is not a part of this form (only file and type are)"})
 		}
 	}
-	switch {
-	case !haveFile:
+	if !haveFile {
 		return fail(&therapy.ValidationError{Field: "file", Message: "file is required"})
-	case !haveType:
-		return fail(&therapy.ValidationError{Field: "type", Message: "type is required (audio, video or text)"})
 	}
 	return up, nil
 }

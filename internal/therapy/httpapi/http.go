@@ -43,12 +43,14 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 	if err != nil {
 		return fmt.Errorf("load therapy spec: %w", err)
 	}
-	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{SkipBodyFor: []string{"multipart/form-data"}})
+	// The seed's TypeScript client may send its JSON with no Content-Type or
+	// as fetch's text/plain default; the contract reads both as JSON.
+	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{SkipBodyFor: []string{"multipart/form-data"}, PlainTextJSON: true})
 	if err != nil {
 		return err
 	}
 	h := &Handlers{svc: svc}
-	strict := gen.NewStrictHandlerWithOptions(h, nil, gen.StrictGinServerOptions{
+	strict := gen.NewStrictHandlerWithOptions(h, []gen.StrictMiddlewareFunc{unpooledContext}, gen.StrictGinServerOptions{
 		RequestErrorHandlerFunc: func(c *gin.Context, err error) {
 			if strings.HasPrefix(c.ContentType(), "multipart/") {
 				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "file is required (the body is not a valid multipart form)", "file")
@@ -76,6 +78,18 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 		},
 	})
 	return nil
+}
+
+// unpooledContext hands the handlers a copy of gin's Context. They pass it
+// on to the database, and database/sql may read it after the request ended
+// (Rows.awaitDone calls ctx.Err() once rows are closed), while gin already
+// reuses the pooled original for the next request: a data race. The copy
+// still reaches the request's context (cancellation, the caller) and is
+// never reused.
+func unpooledContext(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
+	return func(c *gin.Context, request any) (any, error) {
+		return f(c.Copy(), request)
+	}
 }
 
 // ownerKey carries the caller (the token's sub) to the handlers.

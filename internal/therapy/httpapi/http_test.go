@@ -1,11 +1,15 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,9 +60,18 @@ func token(t testing.TB, sub string, ttl time.Duration) string {
 }
 
 func call(engine http.Handler, method, path, tok, body string) (int, map[string]any) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	contentType := ""
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		contentType = "application/json"
+	}
+	return callAs(engine, method, path, tok, contentType, body)
+}
+
+// callAs sends body labelled contentType ("": no Content-Type header).
+func callAs(engine http.Handler, method, path, tok, contentType, body string) (int, map[string]any) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -95,6 +108,136 @@ func TestErrorsNameTheirField(t *testing.T) {
 		field, _ := body["field"].(string)
 		if status != tc.status || body["code"] != tc.code || field != tc.field || body["status"] != "error" {
 			t.Errorf("%s %s %s: %d %v; want %d %s field %q", tc.method, tc.path, tc.body, status, body, tc.status, tc.code, tc.field)
+		}
+		// The documented rule: a message starts with the field it names.
+		if message, _ := body["message"].(string); field != "" && !strings.HasPrefix(message, field+" ") {
+			t.Errorf("%s %s %s: message %q does not start with its field %q", tc.method, tc.path, tc.body, message, field)
+		}
+	}
+}
+
+// upload posts a multipart form with the given parts (name, then content;
+// a part named file gets a file name) and returns status and JSON body.
+func upload(t *testing.T, engine http.Handler, tok, sessionID string, parts ...string) (int, map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for i := 0; i+1 < len(parts); i += 2 {
+		var pw io.Writer
+		var err error
+		if parts[i] == "file" {
+			pw, err = w.CreateFormFile("file", "notes")
+		} else {
+			pw, err = w.CreateFormField(parts[i])
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.WriteString(pw, parts[i+1])
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/api/v1/sessions/"+sessionID+"/content", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	rec := httptest.NewRecorder()
+	engine.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// The seed's TypeScript client sends JSON.stringify(...) with no
+// Content-Type, which fetch labels text/plain;charset=UTF-8. Create and
+// update answer such a body exactly as they answer it labelled
+// application/json, errors included; other media types stay 415.
+func TestJSONBodiesWhateverTheirLabel(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"to update"}`)
+	session := "/api/v1/sessions/" + created["sessionId"].(string)
+	// comparable drops what differs between two successful creates.
+	comparable := func(body map[string]any) map[string]any {
+		for _, k := range []string{"sessionId", "session_id", "graphId", "created_at"} {
+			delete(body, k)
+		}
+		return body
+	}
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/sessions", `{"title":"Therapy Session 2","description":"Intake session"}`},
+		{"POST", "/api/v1/sessions", `{}`},
+		{"POST", "/api/v1/sessions", `{"title":"x","status":"done"}`},
+		{"POST", "/api/v1/sessions", `{"title":"x","inputMethod":"audio","text":"hi"}`},
+		{"POST", "/api/v1/sessions", `{"title":`},
+		{"POST", "/api/v1/sessions", ``},
+		{"POST", "/api/v1/sessions", `{"title":"x","description":"` + strings.Repeat("d", 1<<20) + `"}`},
+		{"PUT", session, `{"title":"renamed"}`},
+		{"PUT", session, `{"duration":-1}`},
+		{"PUT", session, `{"title":null}`},
+		{"PUT", session, `[]`},
+	} {
+		wantStatus, want := callAs(engine, tc.method, tc.path, alice, "application/json", tc.body)
+		for _, ct := range []string{"", "text/plain;charset=UTF-8", "text/plain"} {
+			status, got := callAs(engine, tc.method, tc.path, alice, ct, tc.body)
+			if status != wantStatus || !reflect.DeepEqual(comparable(got), comparable(want)) {
+				t.Errorf("%s %.40s as %q: %d %v; want %d %v as for application/json", tc.method, tc.body, ct, status, got, wantStatus, want)
+			}
+		}
+	}
+	for _, path := range []string{"/api/v1/sessions", session} {
+		method := map[bool]string{true: "POST", false: "PUT"}[path == "/api/v1/sessions"]
+		for _, ct := range []string{"application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"} {
+			status, body := callAs(engine, method, path, alice, ct, `{"title":"x"}`)
+			if status != 415 || body["code"] != "UNSUPPORTED_MEDIA_TYPE" || body["message"] != "Content-Type must be application/json (or text/plain, or none)" {
+				t.Errorf("%s %s as %q: %d %v, want 415", method, path, ct, status, body)
+			}
+		}
+	}
+}
+
+// Requests that run transactions one after the other: database/sql watches
+// a query's context from its own goroutine, which must never see gin's
+// pooled Context being reset for the next request (go test -race).
+func TestConsecutiveUploads(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"uploads"}`)
+	id, _ := created["sessionId"].(string)
+	for i := 0; i < 10; i++ {
+		if status, body := upload(t, engine, alice, id, "type", "text", "file", "some notes"); status != 201 {
+			t.Fatalf("upload %d: %d %v", i, status, body)
+		}
+	}
+}
+
+// The type part may be left out (the seed's Python client) or empty (its
+// TypeScript client, for a file the browser has no MIME type for).
+func TestUploadTypeIsOptional(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, "POST", "/api/v1/sessions", alice, `{"title":"uploads"}`)
+	id, _ := created["sessionId"].(string)
+	for _, tc := range []struct {
+		name     string
+		parts    []string
+		status   int
+		wantType string // upload.type when 201, else the error's field
+	}{
+		{"no type part", []string{"file", "some notes"}, 201, "text"},
+		{"empty type part", []string{"type", "", "file", "some notes"}, 201, "text"},
+		{"declared type", []string{"file", "some notes", "type", "text"}, 201, "text"},
+		{"no type, bytes not placeable", []string{"file", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"}, 400, "type"},
+		{"declared type the bytes contradict", []string{"type", "audio", "file", "some notes"}, 400, "type"},
+		{"no file", []string{"type", "text"}, 400, "file"},
+	} {
+		status, body := upload(t, engine, alice, id, tc.parts...)
+		var got any = body["field"]
+		if status == 201 {
+			got = body["data"].(map[string]any)["upload"].(map[string]any)["type"]
+		}
+		if status != tc.status || got != tc.wantType {
+			t.Errorf("%s: %d %v, want %d with %s", tc.name, status, body, tc.status, tc.wantType)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (a *API) Handle(c *gin.Context) {
 	sessionID := id.String()
 	if err := a.svc.Authorize(c.Request.Context(), claims.Subject, sessionID); err != nil {
 		if errors.Is(err, therapy.ErrNotFound) {
-			refuse(c, http.StatusNotFound, gen.ErrorBodyCodeSessionNotFound, "Session not found", "session_id")
+			refuse(c, http.StatusNotFound, gen.ErrorBodyCodeSessionNotFound, httpapi.NotFoundMessage, "session_id")
 			return
 		}
 		slog.Error("therapy events: checking the session failed", "err", err)
