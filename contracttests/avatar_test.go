@@ -71,6 +71,10 @@ func (c *avatarClient) raw(method, path, key, body string, extra ...string) (int
 		h.Set("x-api-key", key)
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i+1] == "" {
+			h.Del(extra[i]) // an empty value sends no such header
+			continue
+		}
 		h.Set(extra[i], extra[i+1])
 	}
 	var b []byte
@@ -142,8 +146,6 @@ func TestAvatarStart400(t *testing.T) {
 		{"malformed JSON", `{"avatar_id": `, "", "INVALID_JSON", "Invalid JSON in request body"},
 		{"no body", "", "", "VALIDATION_ERROR", "Missing request body"},
 		{"array body", `[]`, "", "VALIDATION_ERROR", "Request body must be a JSON object"},
-		{"text/plain", seedStartBody, "text/plain", "VALIDATION_ERROR", "Content-Type must be application/json"},
-		{"too large", `{"avatar_id":"` + strings.Repeat("a", 70<<10) + `"}`, "", "VALIDATION_ERROR", "Request body too large (limit 65536 bytes)"},
 		{"no avatar_id", without("avatar_id"), "", "VALIDATION_ERROR", "Missing required field: avatar_id"},
 		{"no quality", without("quality"), "", "VALIDATION_ERROR", "Missing required field: quality"},
 		{"no version", without("version"), "", "VALIDATION_ERROR", "Missing required field: version"},
@@ -171,6 +173,30 @@ func TestAvatarStart400(t *testing.T) {
 				t.Errorf("message %q does not name the invalid field", body["message"])
 			}
 		})
+	}
+}
+
+// TestAvatarMediaTypeAndSize: the media type and the size of a body have one
+// meaning on every REST API of the server: 415 and 413, each in the API's
+// own error body; a JSON body with no Content-Type or as text/plain is read
+// as JSON (issue 9, item 9).
+func TestAvatarMediaTypeAndSize(t *testing.T) {
+	c := newAvatarClient(t, newServer(t))
+	big := `{"avatar_id":"` + strings.Repeat("a", 70<<10) + `"}`
+	for _, path := range []string{"/session/start", "/session/stop"} {
+		method := map[string]string{"/session/start": http.MethodPost, "/session/stop": http.MethodDelete}[path]
+		status, body := c.raw(method, path, testAvatarKey, `avatar_id=a`, "Content-Type", "application/x-www-form-urlencoded")
+		requireError(t, status, body, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json")
+		status, body = c.raw(method, path, testAvatarKey, big)
+		requireError(t, status, body, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", "Request body too large (limit 65536 bytes)")
+	}
+	for _, contentType := range []string{"text/plain;charset=UTF-8", ""} {
+		status, body := c.raw(http.MethodPost, "/session/start", testAvatarKey, seedStartBody, "Content-Type", contentType)
+		if status != http.StatusOK || body["session_token"] == nil {
+			t.Fatalf("start with Content-Type %q: %d %v, want 200", contentType, status, body)
+		}
+		status, body = c.raw(http.MethodPost, "/session/start", testAvatarKey, `{"quality":"high"}`, "Content-Type", contentType)
+		requireError(t, status, body, http.StatusBadRequest, "VALIDATION_ERROR", "Missing required field: avatar_id")
 	}
 }
 

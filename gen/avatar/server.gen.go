@@ -132,6 +132,8 @@ type ForbiddenJSONResponse ForbiddenError
 
 type InternalErrorJSONResponse InternalServerError
 
+type PayloadTooLargeJSONResponse PayloadTooLargeError
+
 type SessionNotFoundJSONResponse NotFoundError
 
 type StopBadRequestJSONResponse BadRequestError
@@ -141,6 +143,8 @@ type StopUnauthorizedJSONResponse StopUnauthorizedError
 type TooManySessionsJSONResponse TooManySessionsError
 
 type UnauthorizedJSONResponse UnauthorizedError
+
+type UnsupportedMediaTypeJSONResponse UnsupportedMediaTypeError
 
 type StartSessionRequestObject struct {
 	Body *StartSessionJSONRequestBody
@@ -202,6 +206,36 @@ func (response StartSession403JSONResponse) VisitStartSessionResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartSession413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StartSession413JSONResponse) VisitStartSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StartSession415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response StartSession415JSONResponse) VisitStartSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -308,6 +342,36 @@ func (response StopSession404JSONResponse) VisitStopSessionResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopSession413JSONResponse struct{ PayloadTooLargeJSONResponse }
+
+func (response StopSession413JSONResponse) VisitStopSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type StopSession415JSONResponse struct {
+	UnsupportedMediaTypeJSONResponse
+}
+
+func (response StopSession415JSONResponse) VisitStopSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -589,173 +653,184 @@ func (sh *strictHandler) GetSessionStatus(ctx *gin.Context, sessionId SessionIdP
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"5H3ddts2uuirYGn2WpGyaEWyZTeR175QE7d1mtgZ22n27KpHhElIQk0BLAFa0bRea672A+y5OA903mSe",
-	"5KzvA0ASJGVbSaane85NG1Mkfr4/fP/4tRPJVSoFE1p1xr92UprRFdMsw78umVJcitP4HdVLeBAzFWU8",
-	"1VyKzrhztWQkVOadGY9DkjGdZ4LF5HpDwnfnl1fkmf35mdI002GfnElN5jJbUb0XLVl0w+IxoeSWJjkj",
-	"ekk1EXTF1FQISeynRM6JXjIS0SThYkFu2IZ0uYiSPIY/pbAfckWE1ISS9+9PX/Xgz9Fg1J+KTtBhH+kq",
-	"TVhn3Dk8HLDno8Fgj+2/uN4bDePRHv1qeLQ3Gh0dHR6ORoPBYNAJOhy2l8Kmgw4sqDPulPvsBJ2M/ZLz",
-	"jMWdsc5yFnRUtGQrChBa0Y9vmFgAuIb7z4POiovi76CjNymOpTMuFp27uzsYSqVSKIYA/5rGF+yXnCkN",
-	"f0VSaCbwnzRNEx5RAPyznxVA/1e3K/yQi1ua8HjmflP5akWzTWfceUsTgDeLyevL8zNyLeNNvxN0EOJm",
-	"khiWdHr2w+TN6asZvAQQyzKZwWMzLsnsqoLOiilFF6zyG47LhXsHp+jA1tyiirnKVU0symWuFY8Z4VoR",
-	"JvJV29JwYZOr0/Oz2cnFxfnFjsszE81lRuacJfGY/JLThOsN6a5yWC1DEpJzksh1QFYs5vkqIEu+WPZw",
-	"FyuuFBeLGX7t7wIYQDEWPwFaG5CufZXQW6ppNuNx7wvu560d3NGe204xmaGnkhT/LWPzzrjzp2cliz8z",
-	"v6pnJaGd4NT4aZO7AZWOsRDN3bBKKGGPyIxcZ4zeKORRMzzphvU9hsDlFjxT4W8hIJSsMykWBNgjKMRB",
-	"nTZwLpmLWME7uDSP8cVUyOufWaTLAV8aDtq7sgPjR/KWZeToMDg8OCLXG81UD6TEXdD5RmbXPI6Z2JH5",
-	"HIXQlM9u2OYeGjloo4e3p5eXp2ffzibvTmffn/ylQg7lgqqEMHl3ikJwyWjMMgfVXbBfjHsv8sOPezTl",
-	"ezdsE7q5uHLTATLYKtWbPkDuVGiWCZqY8XYVXebbGXMfl8B7L9jHlEUaSIXyJM9Yu+y6Ork4m7xpYScz",
-	"NLlkGSDdLM8XEvYNVkLicTB0X5qhtwJyIkhebkKZddi9HJOYacoTRWjGSCIXCxYHRDB4RTGhEbT2DD6T",
-	"+hug/R2B604tIfVs7r7fQpyjNthenlxeAhefnV/Nvjl/f/aqAl5zlsOgVZDaBSNP4q9AKjTJGAWGZdmK",
-	"C6rZTtLKbX4rlM8koZHmt2yb0lDwDAVBxRXhMenm4kbItSAcRJBdoNIyTQENTMSoyEwFyB8eJ4xovmIy",
-	"1wFuSEi9ZBkM+kS5WXt98o3MjCTUVOcK53dj2ZcMthEyx1MhRbIh5UIUoQAwN7R64n9lNRogCy3Tfy1t",
-	"wUnRiqJ132ELBzogqzx1yw9/j2O3ssy21Wt5w2qwPStUWvMrQEG7QxbQLiSZ5HopM/5XxJ2Vur/jZsyq",
-	"/8h6RC8ghe4/FdSQgKOlNdfL0iLBzYREMI7sVIW2kPh36IF7TL5mNGNZWGGx94LaV1j8iUz2sFYwvI/F",
-	"mlqBt6Y2FrPCztPB76FLWIshyFgyg6NrlqA+Jitkft8i3Slxdf79ydkuS3XiemfCqyPnXvJz0t9SoJm6",
-	"JEELYqAtJ72ry3Kf4blhf3mipqIcwNt+OCYrJ0UDEFN4qjvdFWDqzo7i1DD0diXlWyo29vxUO5KblnK2",
-	"omLjMK2aSE5ZBtocSfiKo9qcMRotWStmr87PZ28nZ39xe7usYPVKSgIrJZb1lYda+BUWQiIpojzLmNDl",
-	"ITZHAHNVoKRrFnM46O2C/Rqo7kW+TFlGNZwWTJNw8sPkanIxezv5j2Jns3cnF4h/0r3ekJjNaZ4AtlnG",
-	"DOoNwHooo7Uhp6mAxTulwWgVVJt9+5qI6hOgVTQyuzIjCdMEoA8KhcztqBnT2caSwf9wkfNoHD6ae9vt",
-	"EOBIa7ijoifFnC9yONPsWlS/Uy4GwTNZyIxeMq25WOADGsccJqLJuwzIRHOAo3Hp1NR4+JRcXL0EKsLv",
-	"cVZje5NcMQWM/bO0h0y0pEKwBHGb5tcJV0s0Y2kec4lPb3nMZH8q3lvVDxaMKh6NIpaCrQBvKS1hR92w",
-	"baVjAisNe8bHlVZ2gJRiFai2fVToiPCYCc3n3OgZpacsTpKby+QmXq3SVCYJTViaIKPv4uAKOhYSzZWc",
-	"0VWBPLMqBzQLSH85mZSroT/90ejB2Zmg1wmbmQezvA0iH5YMhXGY8zgEwsoVAF8R0C3gM3iQAVpkLjTp",
-	"AsxRXaFE5CuW8YjkcJrMaaJYz1s0PipWdS1lwiiyeHEItyHHnDkgKAsqiiKm1DFZ0Q25ZsbsxhfSTP7M",
-	"Iq1Q8ZG5JlQAbkkEhDAHDDMfisnNaiXTNGE3Pij3B6PnLeBrBdh7AMfpK4c7ywKwAkv8HjbBslpToG2j",
-	"+JnB++TDkompCBsIQhQg4EBKOg8dJTGL+IomhAvNFiwjg3/87e+j/RejF0df7b84JF3WX/RJOO0cHBxM",
-	"O44nyo0fHBzUdnx4+JBzturm/dFxlENeSdkGTG209lMxpvFLAUgnKf+BZYrLNvy/OyW35scKWx4TtBHD",
-	"2yHCRuVpKjNtTm0m8hUs7nYIk5XbvQVWaaBzkjG6jeoytkCFp8SolVtMgabclakRP8fkmm2kPQjhOOlV",
-	"1/Htm/OvJ286Qefs/OLqu9nk7cnF6ctJJ+icvL84f3fSCTqTy1P4+/TsFf7/9eTd5MxfezFGY/11Y2Or",
-	"BLeM5+8TjEZU/ru6PAnxgCNqSVPDu74UNediHWC+6YKMSAXJRUozxYAGcJqANI0X++7GGvi4mjST1wlb",
-	"VaHYYtx5BrcHrpaXm2LQgauGecOZYc1iDKtrqVuT3txNU7MxdaEq1Cf/Ll9RsQf6E4IsY1RJERDDxw/6",
-	"ukNfrj3sG3+IvVnNNRgY5Lex8ImIWXyB6207TjaeBYGunzEJrV8pJN1XJ29Ork6qkTGZ4oESgk44s06m",
-	"EOwL1CS53sy8X4hikRRxReqTeQan6TyTK1QzooQzoXt9sIWzW5bNMmbib2RN1VSsM641E+R6QxjNEs4y",
-	"J3aUkepo58CHAVkvebS0Dixa7Gq9lIqRD+z6UkY3TJthIymEcXOCjQOEDceWUYzt9o+JMTxuWKqJkva3",
-	"PFo6TacwFJTmSQJUEU/FNY1uAtSHQO9D96jbgpBrK+otvdqJOkGnCrNO0PEh4dNx+VGDfmuu8l1FzoFh",
-	"cuT7wnVe2D6fKYgc/9YCCB7/1oML3r6bkYddRUcBHm/SMm7hTVcNZ3ymoCDdsD0MEvoq2LZgyRcUB22B",
-	"gN3I5PBLnUyFQPcCIr4892Mlvjivx1F2P0ha4i2146QtIlM7VNqDNo+nmMZycNnhw+GW1mWw9vk/nWD8",
-	"aMauEmX0ZUmlEd/x0NWM/nioagsO7UozRRAp9PakUoaRG0+9LANO3jKqcajPlyuPjF/VBc1jw15fkJD+",
-	"bBIZmlv7gcdMFnkOvqGmdMboqk++4wvQQd1LgrFYkZXMGLmmIl7zWC+roE/kGhcV83zVCTpLvlj6SMAn",
-	"LfC3cHkJ1rPakdo/gHpQWTsoAgzdZRHjtywm1mIpnLKlStJVvcBE+uGF9VImxWtNFkG3zMyqVU1wXlp9",
-	"S86tA8cauhmLZAaKUa41y6iImCJdzCggz0hXIWRIRjUj/+d/m0wDkoKswR96YKNOcLg4Q/UDs6ZuJY/Y",
-	"DGPiWZ7q0Lm6TNCDxTXD9qv+4X7QMQlVnXEnlvl1AjSz4oKvAHODAiUiX12zDFCC2mLLPifO9WRWERq1",
-	"UlUiLvaJ1f8MMNZUkYRqllX3QQUp9uDxycGwdXHWrO9gxMJ+55zY9y6yCqpIrlZUxMqb8MH5VMoiTpN7",
-	"p7LvlFOQLk0SPEccEYCqTDWzFMczYv22vpgYPLSakpSa67lo0tu4iFM7eDCQpBgIQ/Rg5EGmTFSekfWS",
-	"IQVPhWem9MmpA6ZP1LBPIEJ0gTVocP/+PdXkW2WDQY3x6riv4KYg2jY5aEXMpaa6zVw3/viQ5ELzxDPO",
-	"wM4xqj9ACQwGRTDArwFAIQIlJN05FzTxDiIzJD6IWe00Kn7bJgovMTVgR1E4qQg5BRtFe2iN+U9abROQ",
-	"LaKuzaRsT+2s5jyAyGPzOSZXcVFYoN0B+XcScwUnaOxT+nB/0CqY6EdDKc+PRoPBA4KqNN9bF2g3XSyN",
-	"dNECtukXmXZ+iSKsB2JK6dLFHnLBdf0gHx5F118dsK9iNnjehsXCzN3uS6YV07g0qAuaQ3bM+GKpwX4F",
-	"UYKqkPF6ShExw47+ukxUoulLjoqD9d5wqXcKw2cZA3VkRnXrNrxzFUU8QpTFpHvxzUtycHDwIiDvr17W",
-	"YLc/2D/aGw73BgdXw8F4eDg+GPSH+wf/2amSAtVsD8iqVVmEjT9uUUbw1ZZzTNKMgTJvnKYo6ELkFzxJ",
-	"LUvfu+jn48F+/3A42HXRWeERug8RVecRHnZcc5q4WN8WchKWUjHQeM2YKEm4CKg6sHSlMC7GuXEFGWoF",
-	"efo4ekqo0rNCStyLCXiVuFetDwpIpVhcAzn0GnFzzeagaMIYc54pDOTdi5MjxMlgB5z4WURN2VFKU5PZ",
-	"sHOKeLGMPOethodyx9Ej+NIcXfWj0ks5N8N5jBtskeZVGeWTWFWkFqKj9UgFbreLq+SYPT5g6swhF5fF",
-	"YGOfuHCnlulewm5ZUgY+b5mIZbaHR/6cR8aFq8YFNQXWRzgVqMlUREFg/OlrrhjhC/HokGmB863HIh5i",
-	"dCEzOlPVuLGNrm4NkhZRzyJu2RKJdOFBEwz0Y3P4Akat/GOwfjr94kxAZ3/duuCSiQFhmHnGRCRBfQer",
-	"d/9oBGM+WivAbAgLiXazqHBDO0lA52ANGM9xTWIr0FS5ViyZw2lNjWQiNEnkGk68qXhl8y+G+4NjMnDK",
-	"hQm324UdE6rJSipNUIkg3f0RWco8U3W84qJ30zgauL6Pe/2EAvjcRtju/QjegXeB0vUMOaPF9sBfCf5K",
-	"qCLhh/F34X1hOBc6GR6NX4QBCV+Mh0fw/+F4GNYVnPELPxj6IuikFPRymPl//Tjce/HTj4O9Fz/9OggO",
-	"7sa1v/+tTdjdo6l9QDq45ZnOaVLobIpkcGxmNtGBCr4CsUbiHGPusC2kXeevuE9F8wLZgweTAn4p3Sb3",
-	"4cl5V+4qTPUAZsvY7l2T9e7/Fl02J+7l4vMlAzVxm4fH/AoKcMo/skSV9BEQdstES7CWTKwzxNB8UERS",
-	"4NwWRXjdxDTxr4wmZJ5Iqkk3/Gp/0B/UFOavPCY7eD6q8hjmaOSJ5mnCzudoKzZ4zuwUPU7bNoo//o77",
-	"HO4/b24UHn7OTusJBZWT2JFkSWoN+mnIpoePbVNYtrPPjWXGuFzKNdHSaZDbHG1NE/M+1eu94L/krJLd",
-	"4LyT9qNjk36jpUns5dqE/Yy+WRpVRh3+J+lt9UxZfwevP1yh0l0uhuZ6CduJbBaxAgu8PbWY/OqNfhda",
-	"D+ZU5OkiozHrk+8u9w+PgjJZtKrcB4R9THnGFHEnnj1ruVI5q+e8sM3r5fW3ET/nr0/f//V0eMZP1am4",
-	"OIxenh6d3qT/8cPL1y/6bPP6r/GHU37OTz++/fnt4OzqLwfnr27Wp3zNr1ff6P+8xJdv6bejxcW3LxJ4",
-	"Tj98Mzj9WX48uzrZf/vz28O3r0438z/3L+fJ9x/XF68v37Lvv/9m/89Xo/k6fctezw+O3p3fHG1e/zCj",
-	"8Z+VWh9GbXBfs2uFAJ3ROM6YanGAlTB/f/HGBFXRn2XOCC4WYxK+e//1m9OXs68nlyez9xdvrC8sXGqd",
-	"hv/4r/8O1yokz6YCHyj7RIUBSZNckfDZ7fBZsZCwDtG1UuNnz2jK+/ZZP5Ir7xOPwDL+oLffU/GbEKhT",
-	"YzvPy/RzNHVzPpcZz8h5gQEbWJA4c7+RVo8nuM22yEViIv3MuVymIqJZxplCFlaPZocu6HPb0j8Kd6Vb",
-	"A67R5vf3SuOiMCmsMdDQ9qsS6rFyoyYW/tDcdbeLSG5UcaMTbZfybUF4XCneJkJOxf3lWDYZ/9MLtHfM",
-	"Qn1ApnsgsLS1HQrH1czEQk57IOyOBsOp2FIfUFqrvT6m0Fd5CP0jWxkm/J8l4ytYGg1eHO2WcFmh2QfF",
-	"3idpOpWEeFQ20FUBpN0aI3ww28B5PMpYL1E5Zu7O8yTZ+HH1+9+tRdkfeHmL7ylX29dqv/fWZJ/VMqPs",
-	"wweRZSYsw9bbUNbM+t81AWJoq7it3oiYo0ny5dI6XRqV9a0ykFYB2cbMJrXLJG1j6VSbQPAzcOpVFu1V",
-	"VLXUnPZCq12zLarg91blVXh4U9dqPz4/waJWMxJi7mNrQVg9NNNeNfYFMypa64p2JND9F182Q6dRieXh",
-	"rVmn5SGvrYxrV5pplHv5C2gUg/kLaKkV++wkYYHKvolB8BWvZW59cgHaFySkLybm5s5D4fHMF8wU9GXe",
-	"fYKqVSB9euroH1EUbZE3rrrtCxKI7+/b4vaCr6Nt+Vv7RyNbeMjImsdMaRKzWx4Z5811JteKZa5cpApf",
-	"DAEEnR/ePe8EnckPtdIR+2tzo4pFecb15jJaMps+NEn592wDmmp7MYvvGTGEa2v2XCGmpZ/LsNcnb2ut",
-	"RcZkNDiYikZ+87FrmAAvDFuIGJVk7OFk0n7LLk5FKWG5RYqbqORnXMGpYvRt2NY1/usbZ9W//nDVaURC",
-	"TIFnsgmIc0yOW+qIt5sUhKqpeKSNHBgX2bqIh8PkKCuAGoSsWzIGGuhnxlCv2Vix/aXWqam85GIuXcEp",
-	"jdCLYKFmAfNdfu06mKwoF5pywTKMe7TH/lZU0AVbgfy1YszSsPHsm4AfiTN+a4oRTCXSSylu5eSUdEG8",
-	"kcHgoNcvn8lsKlC0mwoHk5WgqpUJ6O1pg3HgPJnKuNVY0a5sKsKG68X5jR6LE4XBLRumN6WbwKdqKoyL",
-	"yqYiUl1xHHZtrJOhhzM0wNmzDE7VRkQ05f0NXSVhz9Q/4CQVwrKx0LCtpgQQPxV/+hN5D7KIzBO5ribI",
-	"MBb3pmLY30KQ9RirH8itlkIbY15Uy3T7U7HfJ1cI4jTZEOcLqqrEAWkDOozbpN8DpADjhZY1VzDV5HOx",
-	"15+KUZ9cMrsni0Sb6lcmkVbKXQrg0BWrhbin4rBPLhGHLtsOl2JTKoscxak46m9BnOHtORdcLVkcoBM+",
-	"YVSQPCUZUzLPIqYcdieejJ2Kk1uWbWzRO+YjY2Kvbq2jPi5TNQqfWaWQGhYOYqkmqUkXN7GnWEozMEcx",
-	"2uLoxLSOKHjMEYitAjI5RFyPXRMEU0gfUVH06XCOfyEzrP9BJ6Rtp9PlmiyYRs9RQKgi3IsekJjHaISx",
-	"j1zpngPReRabQAO6rJSDkesawhWxviwTaOCKSPzCBCbVmjlgVDJWbAunsWGhZoW6zXRxRxn5x3/9N3n6",
-	"dDQ4ePq0pWAH+aU6yvbqdkSUG20Io7Ucfwd98jXaIAhxU2I2xkHLIkWqTEWuG2tQHQtLG49NHqStmXlm",
-	"ddCpIMQmZ/jfNsodLV/BEsbOkK71TGDExtNsnA5zrP3+CW6S/RdPn+LcbRYR9lh4ZqikaGfj1ISyuxNm",
-	"apmU2LVwmcpFtyWYCWeALY1gS83qiGNDnyaZtuE0rPaj89uFeGN7aPP9CY5m0WgoSNWo+A5kVu/HMz/8",
-	"dWrUzmlnTKadfr8/7QRk6lTQ2lNQKCuP7sI+CeFZSLiaCqUNYYiYrBi1p3aayUVGV+qYhKaMBvZXdrh6",
-	"oohaysy4fgn7SCOdbEhloRh4xTjA8VSEdlmmyhu2BIq5aXplCnFYtJTMHOhRxjSC4zfH/r9ZQPyGmjH5",
-	"jdjhyG/w0t7eHmn5L/w0GgzIb81CV3zmFfNWXmprVBU+OFyz5ve3x5SzBve85IV9+7l5+wt0t6xPWmwy",
-	"IOFF5e9KFT7CxBgx8Fa1vWL5Vq1JSWM4LSVJaLZgzvY+OixbMRYQHgLgPBuxiq3CR1dBQ+FPetQINTfe",
-	"b9tcUCBDrXbfcyMfwOtl6SOiuCbS4dmWCkU3ygjeqZQ//dYmb/DpIyuS7MD7L+CjptcGnzZEp3v3Uzwm",
-	"IZhzLs2WCr/VDnVtc3BVh45l2ioEDV68mkXvZSt4uvfX7+FMU/EN8AFJqV5i54IWjrRSw4wTS61NvmCT",
-	"z3qmTwVRMAdNpsIee/AdNhgN/BxWExQ17RkCX5kYF9W/Pn8rl9yAb01FITYTrjRK0RWsrSooLIfDP222",
-	"CP7TSxeBJ/6GQlPVMBX1jZpkRvigbyge/mUTGPHfVuL0m706erZSotAMUBoVW0LtGPdl38N9WgPZbt+d",
-	"d69YxA291VJ5pmKPPH3a0PD7T5+Sr3OeaGdV18P+XdfICSP942fPEhnRZCmVHj8fPB+EvbFJvCCm2Ryz",
-	"KQLkmkVyBbbKGkBm0wSqTy0kCQxlVcQNuaaKIc0hbWB5e5fC4DqjHEOeKqFqCQRiq6SsRVfLOCgde8S6",
-	"ZJ4oHBcbWtM0tYU6V2bpbo++cYatqzDD2li4uOwGBPyJj622Txqg/HcEQTPvIbS1/BWNJHw4QQIUHEJM",
-	"6A0lgE0GtTUQ+NCOWdp3dRhhc4GP1qigMXBkiQFEqc54CjpHz5ihlmiK5WK3BNDNUbsqco900QlPscR4",
-	"Ckrjom8o0dP4gAon5PWHK6L4QjgrAVN4QLfUxTb75BT7MlC+UuSaC7BqwEQCoVHY8oR0Q8XjkPy7Zyn3",
-	"AjSgsagOLEomIsAsDhz74rnrIlGgRlvFFp6DdkesqCxMPqAS037MZBW1JhWRbsg+piAJX6LLRREwbbVN",
-	"65Ap/SVnBTmWFrJNZyIZm2NzrKL5QdBsjodGEq4gNqs3nOFtBUb3uqiie8hYmGojIthkLKN8hRV3BlOt",
-	"Sc0GY6WxUVQyNZKRXULtoH8IKAgHIdESGQQTiUOTdtw7LpgwHO4PrO0uVxxOlWP8qi2FuU+umonRMLhl",
-	"B+vdo5pgI8aUKoBiPdO6TyYu5xqkg3BFGF6qHoxatuYwjjPrrpICjeuKR8r4PgLnrgiqVYVBs+QyQHgs",
-	"Gc30NaP4oSuVNJmZhFoSiIHUe+PCk2cWQKsfW24cDgqkTDsG4s7bWKlmcYnCKcu4NLW5QhaAAWtHSbAi",
-	"eIIJFQv47w1jKBTKYhkq0JytIIZkzHJpoQDZYlccgiuykIL1KzBLsRucK5EsUWN5IkpkdOP8lGXhJfGL",
-	"EG1t1fYOK4Z3Cw8mTZREsum5vijOhUE1DJ4wiipJxEzJMQK0TyZFJRHSVuGX29JoJmNpQiOmmgRlzQ7r",
-	"TRSkEI8nAuuEi408feoU6MwrKOwBYBQz6EjA3q+51/BnY+cNB4MBTGo6JWLoxslHUvTVcQ103ARhQLBu",
-	"k7tJTKEuiiC0cOmN/QHFDIyfixw5FWWqYOvKkiplVD7rKg3HVhFZ0stM5otlvQU0ynZTtmlL0HrGZZEi",
-	"sERdtuk1j5jpM42iWNfKMVEbsF4KZMGWNg4GHzDJGOguYy0RCdNRDmSiS4Yhaa5VM9mv7J3bN256QwZy",
-	"LciCCZbxaM/69q2A6V6dnBlptJbZTc/5x3+dVvJ6pp0x6ff7mAWbbILSxebaIxukPzp50LZLJl9Lq4e5",
-	"o25crN4suyWXsYyp2ALCalERek/bE7LspE9UqUA5R6Yu/N/ctKwOH9V+OXRNxKm21L5lySBuVjQDpi8G",
-	"dJo3VhUEhCZwYDh6BPQCNWJSpvvEoxMDeOMmdVRhKcVZ987dTLpW5UE9p+gYZeSRS4LxVs7j8LgC1Icc",
-	"YagxoV5QNO51Ms7yPZ4+Rsw7qgagyVyDQKkwN+k66R4Owh56m01/qWvmBIgHBi+Xz87tZz0aNcJ7r3kJ",
-	"DVF8Bei3V9oQUl5qMy58jF1DJnOWoV6HBcommIa7Z5FGV0EtD8DTD4uzBvXapQSrct7sQ28tCVLc8WP3",
-	"/LLF6E+t4njDNrDV9wJteYNtq++MUXmNcqXlyvpPrfZOk4TIuTlY4ZSxrzxR5hBVoNPD0YTnUeEzAFlk",
-	"/AaLnGZxcH+vXpSoheY1AJ05d4vsWce1qxIrW/MW+5NzXL1zadjOmtbzbJd3jK9gSxRTTm5krvNDt/lS",
-	"KlGzSmqGEZsn/iUAsSxbKlhE/GACotYwRrC3VksWqW+wKNM9vqV+srzKaWx1nI0nFF09ZTPUV1xB8JiK",
-	"SmPkYlGln4DNBd7eUndDbG1yWxhma7ohXduoNo6V0ZVs010TjOMrZg07U+Pj2ss7ItXSu9/FZpU3HEF4",
-	"vFzLW+YshnPnmzCgtQ6abqO4CKQWzRi15rrfQVOWHX8FQic0HS1BOfbaYsID0xcT/jW5PMUn2BkT/oGt",
-	"MdHyqBRIhU5lDav1YSHporJtq5pUQI5G//jb3w+ejwa2YsqI5bBacxiSLhYVeoWDBqxoiSBNgbChVWIx",
-	"OphxcbkYn9984tgco6ZkC+uITJUajLfgt0bVQmrU9IbBcRuxGGUfIre2Rly283g9UYWxlTElk1yXdnnN",
-	"qwXyOUnIHPi54rVzp54JHooCp30S2oPVa7JryBAW/IhWuxhqBRmPIznf4ZYWtyGmfVkDCh9u73WLavYA",
-	"oF3teGvVsLILsQKbPVa96iHL0RqwxuHwH3/7+/7hIYmWFIxdjLWabryh8/fBq/Da0ah8S5VzGY+uhbhx",
-	"tOIjZVii8FKaqQaDyiDHZIvjEd8d7j8/RlDU3rFIcZJ8fzB6ftzQhWCA0eDFEchYAAamSFtXJM2MFUYV",
-	"21NMKI4Svhsu+WIZBiiCw+/g370+CUWeJMWB77VYQNsa9mv3bho3FSaFlWNw1Dq16Trnid7joqU1i8xi",
-	"RRgtq26e2M7gxgiJgQteTa4ms1enF+F9jg6c1lTxV9r1BIX97BpWIZV5vXUCYu30sqMRdiUH+942eTom",
-	"4bcnlcSQX0uV485GWt2Nf8qwtDHYcDX1M8V1remTy+I+GyNSsVMSfkPxoJWlGmskP2iVwPhU02uqmDHs",
-	"xcb5D12bUbWk6BDAkkG1BrKt6T8gmHjCSlDbFJ3AhthxEXJe635lnf22eNTSYc2wxsb+qemmlml0LDm3",
-	"gn9xENbEoyXPbdyUZb3AOj6Mu87i40lVS/K9Ar6nzanGhYdH5dktqr/Ugcj2PCXd4iYj45SIpNBcAJcU",
-	"nWMTqlBiOIeA4/UL5jKtRExiliZyU6gwQNXFZQdPn5JKpxYPQ6CYer4BY4yVWwFVXJEuJYuMRmyeJ0Qt",
-	"cx2DRmGdBRW/MFLYcDAYuia3+DJIDQJfhMcE5XaUUbVEnzu6gwNP0THGu9H6jD5hrVdgUutp8XJ92iwx",
-	"bcixTofwSYVmvfSwBeWimiRGpDi2onpJlW1U9VD3X+uktUhznj8JBMRQ2ljlxEoNDBdYwUEU7Ns2j4Lz",
-	"T/X65FwkmwbJEuum891SFkrOJ2WtG5izT0zCgoOGk3YUPVLMHbkOMEDjhvgNWYJxdUzCgpjDqiQoOZmY",
-	"qIZpmFQkQjr6cnM3aAYdKrZR/fDQARLJ3cKSxBw0XQQqrjejAm/p6Fu/je3yEzY7K7uuxnaHeGHhXGYV",
-	"T5+yXh40R0DJfbj/Mpaa2cQIHxFCrmFoU31iF2F59bQAJdB2JpVyIGHInyc26OExp31/7tx05bVj2jgT",
-	"0d1TF3vORDt99eZk9vK7k5ffzzCO+8PkTdg7hjV7DI/NrwSmMzlLguQpKJjOlHcJJPCWWxrunOugSDqs",
-	"CxTfh91Ae2nmaqBavUnR44V5Sc4ASY0yGjaSF8C24GBC2Ew9m/hjOrybNBeDYpC8S7kGTpoIqz46u6Td",
-	"/CDd9vSL3nH1ekurv5nr2HJtr7q0SRjbBzdZv5pr0wXZ6CAukeCS6Tw1ASMv57bnNZAZ9gf9Qecu6MiU",
-	"CZryzrhz0B/0DzrYLWSJGeB+2ijeICxVS7+Kl9i1qErAzkGBJoFTkgAb/mUg9nYc5Pda4qeJ6U2FCRZh",
-	"EM5Pt7YzVGvEfectd8LfilwT0CxbApq7/7YJ4m1BmamYipfITpgDYMP/o8FBM0skaE9gDwxSvdSkYCra",
-	"MR1gxkdbUhySQJEJehpjpnrZIMLeY8yU/lrGm50vlmTb7+ezw3p3DP1/1mHpLugAYcxcuoO5Prh2KdcH",
-	"p1vUkiJs/LO1I5YP1H8S4GxzuO1ws7nqDnzY9qi85MNvbeQaDt0DZFAdFpnMRTyLZIJXTv1pMLC13iUG",
-	"ivbDD+HA1Lb4LXSwT43Xa2a4/3yw05VzzZ5od34JEMCtfqf3/mDwJXnLVuQSN4dHD//qjQ1au4Q8pi3H",
-	"J6PZVpa3XE12WRoR5jqeu6AzMrhuG76gicqdmeaT4cOfeIVv+NHBwx+V1y3AF/svHv6ifgPhXdA5fMyO",
-	"/Oufq8VinfGPfpnYjz/d/RRUKNtqYRhudRVuZZtuTUGqFb0AVOcnGNyrljC6RsLaWv+e1Mplxm3R5i6f",
-	"gwGHIVXUHa1HvAg9B0UYrhF1PvYjy5jVbIPO8XEl/oT1DRJzOZhtx1zpEdufijIW7MeyvMR1E0nHDtuY",
-	"3hW4oDp2wYyJCwybthpTcdV2kyXouaKI3NugaN2ohZGD0rKqVJcJUNXx650Ds6S7lGsXPSZXJ2e10PFU",
-	"eMkpmLz1odLhZbxTEPX318IGo9YE3m5RhVBWH3i3RxdtbXq1hdRSlLuV0LgqLhYt0qnarhgthj7eEknF",
-	"HLB2RbFor/H76on/8r153P1/My5mtjzVh8/JWZGlpTcJq6YlctW8tjgk4ba6ts+D64638f6xNaPm/fTb",
-	"26m47ilF95NPhcTDykO5iMfrD7Wr3x+rQzSus/40PWIwesRUZnfuopt/jh7RXq/94093wUMah0wx5eoj",
-	"V+gu3lntaImEwN4WTLfd2WB8F2vby1u3uh9k5k5409V/07OnLy+LJm39L8YuRTwV6wcuRxlvCwkV15bY",
-	"CyL8wNBUPBgZ6pMPMrPOQpcy4RbnpVhUW365S5OL4v2Ki9HlG2DiwJPKDxkrlJnPP8tHW9LkGmfft0z7",
-	"VzUEnTKZAimxjYzLVxz9n8bvqF52gPw+U+7ZOyU8yTcRtUpJ55ssQ0Fek87HeWK22+iVew+Me6C8eaB2",
-	"f469lMbeMnMwbNzpMqzeujLwLz3Zr11OcN+dAl73fLOoZvv6+3rJf5KyYfq6O5zcuQsAatip3VNg2l57",
-	"sZUvjBTr7PpCWBl+OlbKOxzuu1rBvzShflvj/1PMGnTucuh70mLLNeZ+JDxX/d/T+v/DnNr+Wfwt5vu1",
-	"3WxjnPaGmLcdyXfuVk8jlH2Qv5ERTUjMblkiUxP0NBEvU2HFxSJhWGQHNigJv7u6ejebvHoFllyRVmgr",
-	"xWD+PEtss5RGIRUKeLu+RhecasOT4lyrtDYpW9MUO7v76e7/BgAA//8=",
+	"5H3dcttGmuirdHG2yqQLokmJUmyq5oKxlUSOLWkkOd7ZMIdoAU2xI7AbQTdEcxJVzdU+wM7FeaDzJvMk",
+	"p76vuwE0AEqircnOzt4kFgj0z/fX33//2onkMpWCCa064187Kc3okmmW4V8XTCkuxXF8RvUCHsRMRRlP",
+	"NZeiM+5cLhgJlXlnxuOQZEznmWAxuVqT8Oz04pK8sD+/UJpmOuyTE6nJXGZLqneiBYtuWDwmlNzSJGdE",
+	"L6gmgi6Zmgohif2UyDnRC0YimiRcXJMbtiZdLqIkj+FPKeyHXBEhNaHkw4fjNz34czQY9aeiE3TYJ7pM",
+	"E9YZd/b3B+zlaDDYYbuvrnZGw3i0Q78aHuyMRgcH+/uj0WAwGHSCDoftpbDpoAML6ow75T47QSdjv+Q8",
+	"Y3FnrLOcBR0VLdiSAoSW9NM7Jq4BXMPdl0FnyUXxd9DR6xTH0hkX1527uzsYSqVSKIYA/5rG5+yXnCkN",
+	"f0VSaCbwnzRNEx5RAPyLnxVA/1e3K/yQi1ua8HjmflP5ckmzdWfceU8TgDeLyduL0xNyJeN1vxN0EOJm",
+	"khiWdHzyw+Td8ZsZvAQQyzKZwWMzLsnsqoLOkilFr1nlNxyXC/cOTtGBrblFFXOVq5pYlMtcKx4zwrUi",
+	"TOTLtqXhwiaXx6cns6Pz89PzLZdnJprLjMw5S+Ix+SWnCddr0l3msFqGJCTnJJGrgCxZzPNlQBb8etHD",
+	"XSy5Ulxcz/BrfxfAAIqx+BnQ2oB07auE3lJNsxmPe0+4n/d2cEd7bjvFZIaeSlL8t4zNO+POH16ULP7C",
+	"/KpelIR2hFPjp03uBlQ6xkI0d8MqoYQ9IjNylTF6o5BHzfCkG9b3GAKXW/BMhb+FgFCyyqS4JsAeQSEO",
+	"6rSBc8lcxArewaV5jC+mQl79zCLdA66/CzrfyOyKxzETWzKTwzhN+eyGre/B+V4bft8fX1wcn3w7m5wd",
+	"z74/+nMFveWCqoidnB2jUFswGrPMQWkbbBbj3ovM8NMOTfnODVuHbi6u3HQAXLZM9boPkDsWmmWCJma8",
+	"bUWR+XbG3Mcl8D4I9illkQbUU57kGWuXRZdH5yeTdy3sYYYmFyy7ZRkxy/OZ3r7BSkg8DobuSzP0RkBO",
+	"BMnLTSizDruXQxIzTXmiCM0YSeT1NYsDIhi8opjQCNozuk4kjS+lfEeza7YlcFPz9UxLOUvc91Wximwh",
+	"YUbgx4QvuW4D8dnkz+9OJ29ml6ens3eT82+PKlC2KySXUhKzxiqEzytSnmgpCS6DdHEqcrC/v3dArtaa",
+	"qd420K9B5VFCCXd5sB8UMyJ8rc5yIvU3ICu2hK875YXUs7n7fgPzj9oAe3F0cQFS7+T0cvbN6YeTNxXA",
+	"Gt0HBq0C1C4YZRj+CqxIk4xRADDLllxQzbaS7m7zG8F4IgmNNL9lm5SsQiZREOxcER6Tbi5uhFwJwkFk",
+	"2wUqLdMUyJyJGBW/qQB5zeOEEc2XTOY6wA0JqRcsg0GfKTdrr0++kYZSlaY6Vzi/G8u+ZLgJIXM4FVIk",
+	"a1IuRBEKAHNDq2f+V1YDBLLQMv3X0q7cKVVRTO9TTkABAmSVWkr54e+hplSW2bZ6LW9YDbYnhQlgfgUo",
+	"aMf/gHYhySTXC5nxvyDu7Kn2O27GrPqfWe/qBaSwlaaCGhJwtLTielFacLiZkAjGkZ2q0BYS/w49cI/J",
+	"14xmLAsrLPZBUPsKiz+TyR7Wuob3sVhT6/LW1MZiVth5Nss9dAlrMQQZS2ZwdMUS1F9lhczvW6Q7JS5P",
+	"vz862WapTlxvTXh15NxLfk76Wwo0U5ckaEEMtOWkd3VZ7jM8N+wvz9RUlAN42w/HZOmkaABiCrUmp+sD",
+	"TN3ZUZwaht4upXxPxdqen2pLcgMNaknF2mFaNZGcsgy0ZaNFwa4yRqMFa8UsKFLvJyd/dnu7qGAVFClY",
+	"KbGsrzzUwq+wEBJJEeVZxoQuD7E5ApirAiVWz9ofbKVe1UB1L/JlyjKq4bRgmoSTHyaXk/PZ+8m/Fzub",
+	"nR2dI/5J92pNYjaneQLYZhkzqDcA66GM1oacpgIW75QGo1VQbfbtayKqT4BW0SjvyowkTBOAPigUMrej",
+	"Zkxna0sG/8NFzqNx+GjubbfzgCOtowMVPSnm/DqHM82uxajPH4TK01RmmsXvWczpJXqstoJqXg4xW8IY",
+	"M20HqRoqwPA7TAAo441604eTiw9nZ6fnl0dvZu+P3hxPZpd/PjvyAF3MRXC9BBdcBflrs/Id+IE4l09j",
+	"D1shogmih0/zFVUkZlFCAeR48FISVtcWWjVWL6ggYX2BIelanwd+K+RU+F+jyAw1+6RfpAnlIgysxIoJ",
+	"VahEGLlZbBNxNbmWGb1gWnNxjQ9oHHOYlCZnGUgCzQGpxstZs4ThU3J++RoEBX6PhGXcUSRXTIHs/lla",
+	"PSJaUCFYguyb5lcJVwv07NA85hKf3vKYyf5UfLDaPdAkavE0ilgKGIa3lJYAwW7YttIxgZWGPeP2TSs7",
+	"QLK1OnLbPirwJjxmQvM5N6pk6TyOk+TmIrmJl8s0lUlCE5YmKMu38fkGHQuJ5kpO6LLgT7MqBzQLSH85",
+	"mZTLoT/9wejB2ZmgVwmbmQezvA0iHxcMKTHMeRwCFeWKIRWB+gifwYMM0CJzoUkXYI4aKSUiX7KMRyQH",
+	"hWFOE8V63qLxUbGqKykTRlGKF3pWG3KMWgFnYUFFUcSUOiRLugZ2Rs8VvpBm8mcWaYVsInNNqADckggI",
+	"YQ4YZj4Uk5vlUqZpwm58UO4ORi9bwNcKsA8AjuM3DneWBWAFlvg9bILxvKJA20a3N4P3yccFE1MRNhCE",
+	"KEDAwUFYSDCQJnxJE8KFZtcsI4O///Vvo91Xo1cHX+2+2idd1r/uk3Da2dvbm3YcT5Qb39vbq+14f/+h",
+	"eEU18vGj4yiHvJKyDZjaaO2nYkzjqgWQTlL+A8sUl234Pzsmt+bHClseEnQDhLdDhE0hjhGzIl/C4m6H",
+	"MFm53VtglQY6Jxmjm6guY9eo05YYtXKLKTCGujI14ueQXLG1tLoOaAy96jq+fXf69eRdJ+icnJ5ffjeb",
+	"vD86P3496QSdow/np3iWTS6O4e/jkzf4/7eTs8mJv/ZijMb66/bkRgluGc/f52gwMGdKV5fKDh6tRC1o",
+	"anjXl6LmYK4DzLdOkRGpILlIaaYY0ABOE5CmfWrfXdvDD1eTZvIqYcsqFFvsd8+n4oGr5eWmGHTgqmHe",
+	"cGZYcwqE1bXUHQbe3E1vQmPqQjWpT/5dvqRiB45sBFnGqJIiIIaPHwz/hL5cezhc9BB7s5p3PTDIb2Ph",
+	"IxGz+BzX23acrD0jEb17YxJa12FIum+O3h1dHlWDxTLFAyUEtX9m/YghmJBoLHC9nnm/EMUiKeKK1Cfz",
+	"DE7TeSaXqGZECWdC9/okND77WcZMSBoUs6lYZVxrJsjVmjCaJZxlTuwoI9XRlIUPA7Ja8GhhfZS02NVq",
+	"IRUjH9nVhYxumDbDRlIIEykAMxYIG44tY/vY7R8SY1vesFQTJe1vebRwmk5hCyrNkwQ1uqm4otFNgPoQ",
+	"qPYYYXBbEHJlRb2lVztRJ+hUYdYJOj4kfDouP2rQby3atK3I2TNMjnxfRJ8K8/YLBZHj31oMzuPfenzO",
+	"23czeLet6CjA401ahv686aoRwS8UFKQbtkcSQ18F2xRvfEJx0BZL245M9p/qZCoEuhdT9OW5H270xXk9",
+	"FLn9QdISsqwdJ21Bzdqh0h73fDzFNJaDyw4fjli2LoO1z//5BOMHrLaVKKOnJZVGCM9DVzPA56GqLf63",
+	"Lc0UccLQ25NKGQbnPPWyjCl6y6iGGr9crjwyRFkXNI+NbD4hIbXGkbekp+He09JTI9bu0VMzEu8hsi1Q",
+	"vy09NQL6/gIa4X5/AS3ZAF+s0gq6hFPfS1Eop9wixeAJSedPJi2suYcfeMxkkTXm2/hKZ4wu++Q7fg3m",
+	"i3tJMBYrspQZI1dUxCse60UV5olc4aJini87QWfBrxc+1PFJC6AtS72WuU3Y3IKwP4JmWVk76JAMnekR",
+	"47csJtbYLUI2pTbbVb2gzCpZLWRSvNbkBvTozaxG3gTnhVXV5dz6/qyPJGORzECnzrVmGRURU6SLaCYv",
+	"SFchZEhGNSP/7/8a9JMUjin8odfrT8UEh4sz1FwxB/VW8ojNMCMpy1MdOke4CYmyuOYT+aq/vxt0THpq",
+	"Z9yJZX6VoDOZC74EzA0KlIh8ecUyQAkaGi37nDivpVlFaCwSVYnH2ifWdDDAWFFFEqpZVt0HFaTYg8cq",
+	"e8PWxVmPUAfjmfY7F+K6d5FVUEVyuaQiVt6ED86nUhZxmtw7lX2nnIJ0aZKgCuKIAKwsqpmlOJ4RG3/w",
+	"T5jBQ6spSam5nvMmvY2LLBYHDwaHsPHWA3rQyS5TJirPyGrBkIKnwrNw++TYAdMnatgnECF6Txs0uHv/",
+	"nmryrbLBoMZ4ddxXcFMQbZsctCLmQlPd5ukx0bqQ5ELzxLPrwUQ2ViNACWxNRTD9RwOAQgRKSLpzLmji",
+	"6TBmSHwQs5oiU/y2SRReYOLQlqJwUhFyCjaKpvQKs0m12iQgW0RdmzeiPVG+mhEFIo/N5yzSIA0K50V3",
+	"QP5IYq7gqIx9Sh/uDloFE/1kKOXlwWgweEBQlZ6f1gXaTRdLI110ntjkrEw7l1YR9AcxpXQZnQm54Lqu",
+	"Aw4Poquv9thXMRu8bMNi4SHZHIagFa9K6YspaA7ZMePXC02EXIEoQa3HOMyliJhhR39dJqDVDENExcF6",
+	"bzKFdwrDZxkDTXZGdes2vHMVRTxClMWke/7Na7K3t/cqIB8uX9dgtzvYPdgZDncGe5fDwXi4P94b9Ie7",
+	"e//RqZIC1WwHyKpVL4SNP25RRvDVlnNI0oyBHWj87SjoQuQXPEktS9+76JfjwW5/fzjYdtFZ4Uy8DxFV",
+	"vyMedlxzmrhMgA3kJCylYhrCFWOiJOEi3cKBpSuF8U7PjRfRUCvI08fRU0KVnhVS4l5MwKvEvWrdl0Aq",
+	"xeIayKFXiJsrNgdFE8aY80xhmP9enBwgTgZb4MTPMWzKjlKamrynrQtuimXkOW+1WZU7jh7Bl+boqh+V",
+	"XgGPGc5j3GCDNK/KKJ/EqiK1EB2tRypwu11cJQP18bF2Z0m7rA2MU/eJi5Rrme4k7JYlZcz8lolYZjt4",
+	"5M95ZLz/alxQU2Ddy1OBmkxFFAQmFLPiihF+LR4dbS9wvvFYxEOMXsuMzlQ15cAG5jfG14uAeRHybgli",
+	"u8iyiSP7YV18AQOe/jFYP51+cSags79uXVzShA8xQ2GGSStAluPOd7sHIxjz0VoB5kpZSLSbRUUEw0kC",
+	"OgdrwAQdahJbgabKtWLJHE5raiQToUkiV3DiTcUbm5013B0ckoFTLkymhl3YIaGaLKXSBJUI0t0dkYXM",
+	"M1XHKy56O42jgev7uNfPRYHPbXD23o/gHXgXKF3PkDNabA/8leCvhCoSfhx/F94XwXVRt+HB+FUYkPDV",
+	"eHgA/x+Oh2FdwRm/8uPor4JOSkEvh5n/z4/DnVc//TjYefXTr4Ng725c+/vf2oTdPZraR6SDW57pnCaF",
+	"zqZIBsdmZnNkqOBLEGskzjPnZ0Hadf6K+1Q0Lwdi8GA+yS+l2+Q+PDnvyl2FqR7AbJkWcNdkvfu/RZfN",
+	"kXu5+HzBQE3c5OExv4ICnPJPLFElfQSE3TLREucnE+sMMTQfFEE4OLdFkZlhwuH4V0YTMk8k1aQbfrU7",
+	"6A9qCvNXHpPtvRxVeQzTe/JE8zRhp3O0FRs8Z3aKHqdNG8Uff8d9DndfNjcKD79kp/VclMpJ7EiyJLUG",
+	"/TRk08PHtinT3drnxjJjXC7kimjpNMhNjramiXmf6vVB8F9yVkmMcd5J+9GhydzS0qT9c20ixkbfLI0q",
+	"ow7/g/S2eh69v4O3Hy9R6S4XQ3O9gO1EtsZAgQXeXnhAfvVGvwutB3Mq8vQ6ozHrk+8udvcPgjKVvKrc",
+	"B4R9SnnGFHEnnj1ruVI5q6dLsfXbxdW3ET/lb48//OV4eMKP1bE4349eHx8c36T//sPrt6/6bP32L/HH",
+	"Y37Kjz+9//n94OTyz3unb25Wx3zFr5bf6P+4wJdv6bej6/NvXyXwnH78ZnD8s/x0cnm0+/7n9/vv3xyv",
+	"53/qX8yT7z+tzt9evGfff//N7p8uR/NV+p69ne8dnJ3eHKzf/jCj8Z+UWu1HbXBfsSuFAJ3ROM6YanGA",
+	"lTD/cP7OxOPRn2XOCC6uxyQ8+/D1u+PXs68nF0ezD+fvrC8sXGidhn//z/8KVyokL6YCHyj7RIUBSZNc",
+	"kfDF7fBFsZCwDtGVUuMXL2jK+/ZZP5JL7xOPwDL+oLffU/GbEKhTYzvPy/RLNHVzPpf1EMh5gQEbWJA4",
+	"c79RdIMnuE3UyUVikkSYc7lMRUSzjDOFLKwezQ5d0Oc2ZQ4V7kq3BpNYbKp/eqVxUZgU1hhoaPtVCfVY",
+	"uVETC//U3HW3jUhu9MRAJ9o2zTAE4XGlFQamet9frGlLdT6/3cWWCcwPyHQPBJa2NkPhsJrUWshpD4Td",
+	"0WA4FRuqh0prtdfHApsqD6F/ZCPDhP+zZHwFS6PBq4PtcnUrNPug2PssTadSLoPKBroqgLRbY4QPJqo4",
+	"j0eZJkBUjknf8zxJ1n5Kxv3v1hI0Hnh5g+8pV5vXar/31mSf1ZLq7MMHkWUmLMPWm1DWrAnaNndmaDsG",
+	"WL0RMUeT5Okygl0GnvWtMpBWAdnEzCYr0OT7Y2Flm0Dwk7fqNVjtNZa1rK72MsxtEyuq4PdW5dV/eVPX",
+	"KsO+PDenVlEWYtpsa7loPTTTXlP6hBkVrVWHWxLo7qunTcZp1Gl6eGtWcXrIayvy3JZmGsWg/gIapaL+",
+	"AloqSf/ByTifXZ76hIT0ZGJu7jwUHs88YZKpL/PuE1StAunzs47/GUXRBnnjal+flEA2lWRum/u3/7Ti",
+	"pr2A1UdQe42rj6pNdbDbk0lbvWyNYFpLamuks6Hs9guJyCeYx1XuPiEZ+W7jDd5T+DralAa4ezCy1e2M",
+	"rHjMlCYxu+WR8QFeZXKlWOYK1qpQx0hS0Pnh7GUn6Ex+qBWv2V+bG1UsyjOu1xfRgtkstEnKv2drMHja",
+	"y+l8B5uRf7Yw3FX7WzF0Efb65H2tP9iYjAZ7U9GosDh0XXnghWGLLERbCxsrmsKDsrViUa9ebpHiJipp",
+	"PpegnBizDbZ1hf/6xjmH3n687DQCaqaLQLIOiPNvj1uaVWy2TAlVU/FIV0tgPK2rIq0CJkdJAtQgZN0g",
+	"NtDAcAVmDJiNFdtfaJ2aanIu5tLV39MInVEWahYw3+VXrg3ZknKhKRcsw/BZewh5SQW9Zks4xu1paGnY",
+	"BIhM3JjEGb815VCmFvK1FLdycky6IBPJYLDX65fPZDYVqCGYGiuT3KKqtVHoNGyDceAc4sp4Z1nRQ3Qq",
+	"woYHz7kfH4sThTFSm+1hiseBT9VUGE+nzWiluuJ/7tqQOUNHeWiAs2MZnKq1iGjK+2u6TMKeqcDCSSqE",
+	"ZUPqYVtVGyB+Kv7wB/IBZBGZJ3JVzbNiLO5NxbC/gSDroXo/H6Dab8P4hES1F0R/Knb75BJBnCZr4lyK",
+	"VcsqIG1Ah3Gb9LuHFGCCGbIWUaCafCn2+lMx6pMLZvdkkWgzRstc5ErBXQEcumS1TImp2O+TC8ShS9rE",
+	"pdjM3CLVdSoO+hsQZ3h7zgVXCxYHGMtJGBUkT0nGlMyziCmH3YknY6fi6JZla9tZBSsiMD9ctzbrOCwz",
+	"fgrXa6VbBywcxFJNUpMubmJHsZRmVNugnaMT05+o4DFHILYO0aSicT12nXZMt5aIiqIZlIsfCZmZnhJc",
+	"K9ezrcs1uWYaHZABoYpwLwhFYh6jLc8+cYW9ORFEp1ls4lXo+VQORq41FVfEukRNvIorIvELE99WK1b0",
+	"0SgTn2wfxrFhoWYbFJsw5Y4y8vf//C/y/PlosPf8eUvJIPJLdZTNLVQQUW60IYzWcvzt9cnXqFsixE2R",
+	"69jU8ZuuIJvbgWCfADv+cP/586kgZKNyedjsjFh8izttFqQc4t7Kam04+Qjxph0MqtvCOu9Dk9lrCwhf",
+	"OKvKpBr53zXqvi17AyTGzi1U6w/EiI0O26gzVgz4vYLcJLuvHExa7HvsJ/TCEGvRus1pK2UnQ8w7NAne",
+	"K+Hy7ovOgjATzgBbGsGWmmVih4ZNXHOXmgu82qvWb43lje1Rj+8dc6yDlk3BMcY8cSCzNguqHuGvU6P9",
+	"TjtjMu30+/1pJyBTpwnXnoJeW3l0F/ZJCM9CwtVUKG0IQ8RkyahVHtJMXmd0qQ5JaOoJYX9lN8dniqiF",
+	"zEwgg7BPNNLJmlQWimkEGNU6nIrQLsu0u4AtgYVgGjyaikQWLSQzekWUMY3g+M1Jod8sIH5DBZ38Ruxw",
+	"5Dd4aWdnh7T8F34aDQbkt2bFPz7zuhpUXmpryhg+OFyz+cFvj6nrD+55yUti6Ofm7SfofF2ftNhkQEKv",
+	"PKtsR4IwMbZUAYoh7NBzTVTBWriGK/Aq3JiPGqHmPf5tk+cTZK61Bnpu5D14vSzWRlzUjgB4tqGm2o0y",
+	"gncqBZu/tQkGfPrIGko78BCX16zcw6cN+Q1PH181V8yxb4Db6hLAn9oPGPjpUba5m2j3FXzS9Hzi04bA",
+	"du9+jtcxBFvWpapT4Tezo64xHa5q3zFqW4G2ITKvZNx72Yq77v3l0zjTVHwD3EdSqhfYOKZFDlhZZcaJ",
+	"pdYm57bJ3T3TJogomIMmU2EPW/gOe6gHfh64SSww2A18TWpcNF/wpYpyCUL41lQUwjrhSqPsXsLaquLJ",
+	"yhX4p824wn96KVfwxN9QaCqDpqK+UZMQDB/0DfvCv2wSMP7byrl+s1VSz1YbWV1kKlAGFltC0wD3Zd/D",
+	"fVrvgN2+O2XfsIgbequlw03FDnn+vGHe9J8/J1/nPNHOpVBPnem6VomYLTN+8SKREU0WUunxy8HLQdgb",
+	"m+QlYtq5MptmQ65YJJdgqK0AZDbVpvrUQpLAUFY/XpMrqhjSHNIGdhfpUhhcZ5Rj2oBKqFoAgdhKQ2vO",
+	"1rJ2Slcosf6oZwrHxSs2aJraYrdLs3S3R98yxeaQWKVgzHtcdgMC/sSH1tQhDVD+EUHQzB0KbSuVih4U",
+	"PpxkBGoVISZ8jRLAJlTbOiJ8aMcsjds6jLC3yydrUdEYOLLEAKJUZzwFTadnbHBLNMVysVkNGCao0xX5",
+	"e7roNatYYtwkpWXVN5To6ZlAhRPy9uMlUfxaOBMJ0+BAo9XFNvvkGNviUL5U5IoLMOnAPgShUTgyCOmG",
+	"isch+aPnJugF6D3AwlQwp5mIALM4cOyL566L5oLybtVpeM7RwjCisrB3gUpMg0+TmdeamEe6IfuUgiR8",
+	"jf4mRcCu1zY1Sqb0l5wV5Fi6B2xKIMnYHHsTFr1ngmb7WbQQcQWxWb3hDG8rMLrXpxx9Y8a8VmsRwSZj",
+	"GeVLrFo1mGotDDAYK02cohqwkdDvktIH/X1AQTgIiZbIIJiMH5rU/d5hwYThcHdgHRdyyeFUOcSv2soA",
+	"+uSyWVwAg1t2sK5Nqgm2Ok6pAijWqxX6ZOLqFkA6CFfI5KW7wqhlZyTjNbS+OinQs1BxxxnHT+B8NUG1",
+	"Mjdoli0HCI8Fo5m+YhQ/dOXGJruZUEsCMZB6b1y4Mc0CaPVjy43DQYGUacdA3LlaKxVhLtk+ZRmXpr5d",
+	"yAIwYGMpCbYLTzAp6Rr+e8MYCoWy4IyKGIV0iRiSMculhQJkC8ZxCK7ItRSsX4FZis04XZlxiRrLE1Ei",
+	"oxvnpC2Ll4lfyGvrEzc3uDK8W7hvaaIkkk3PtaVy/huqYfCEUVRJImbK9hGgfTIpqvGQtgqn5IY+XxlL",
+	"Exox1SQoa+xYV6oghXg8ElhrX2zk+XNnDWReUW4PAKOYQUfCbxu+RfzZWJfDwWAAk5pexBj+dPKRFG3N",
+	"XP8yN0EYEKx95m4SU+yOIgjtanpjf0AxA+PnIkdORZkq2KqypEopos+6SsOxVQTW9CKT+fWifskCynZT",
+	"+mzLOHvGUZIisERdtukVj5i5yQFFsa6VNKM2YH0jyIItXXQMPmCSMdBdxlrCMaahJ8hEl1BG0lyrZsJs",
+	"2Z2+b2IUhgzkSpBrJljGox0b2LACpnt5dGKk0UpmNz0XHPh1WsmNm3bGpN/vYyZ5sg5K/6K7gMAg/dEJ",
+	"uPZCAvK1tHqYO+rGxerNslvygcuAki3CrRbmoeu4PanRTvpMlQqU8+LqwvnPzaUQ4aMuOAjdNR1UW2rf",
+	"sGQQN0uaAdMXAzrNGytzAkITODAcPQJ6gRoxsdl94tGJAbzxETuqsJTijE7nayddq/KgnlM07DPyyCWS",
+	"eSvncXhYAepD7jfUmFAvKFrjOxln+R5PHyPmHVUD0GSuQaBUmJt0nXQPB2EPXe2mvd8VcwLEA4OXD2vn",
+	"9jOHjRrhvde8Fo8ovgT020v2CCmv2RsXns2uIZM5y1CvwyJ/E0nE3bNIo9+jlkvj6YfFWYN67UKCVTlv",
+	"3vRiLQlS3Dpo9/y6xehPreJ4w9aw1Q8CbXmDbavvjFF5jXKl5dJ6ba32TpOEyLk5WOGUsa88U+YQVaDT",
+	"w9GE51HhMwBZZPwG1znN4uD+bvgoUQvNawA6c+4W2bOucldpWTa/L/Yn57h659KwjY2tv9su7xBfwbZC",
+	"piWDkbnO+93mS6mEDCvJLEZsHvnX7MSybEtiEfGDiQZbwxjB3lpxXKSPwqLM/SwtNcjl5ZJjq+OsPaHo",
+	"apKbcc7ikp/HVCUbIxcLk/0iBi7wPrm6G2Jjj/HCMFvRNenaPuFxrIyuZHuem0gkXzJr2Jk6OXeBiyNS",
+	"Lf14THc03Gtz5OH5ciVvmTMZTp1zwsDWemi6jQo9EFs0Y9Ta634HY1l2XBcIntB0FAbt2GtLDA9MX2L4",
+	"1+TiGJ9gZ2L4B7YmRtOjUmUYOp01rBZZhqSL2rYtDVQBORj9/a9/23s5GtiyQyOXw2rhbki6WJnrVd8a",
+	"uKIpgkQF0oZWqcUoYdaDaSOcfgeXQ3OOmrpHLMYzpZ4w3jW/NboWkqOmNwzO24jFKPwQu7U14rKdy+uZ",
+	"KqytjCmZ5Lo0zGtuLRDQSULmwNAVt5079kzoVBQ47ZPQnqxek3NDh7DgR7Q6x0AzCHkcyTkPN7QYDzEl",
+	"zlpQ+HBzr3HUswcA7WrHcauHlV3gFRjtsepVT1mO5oC1Dod//+vfdvf3SbSgYO1ipNl0Qw+dww9ehdcO",
+	"RuVbqpzLuHQtxI2nFR8pwxKFm9JMNRhUBjkkGzyP+O5w9+UhgqL2jkWKE+W7g9HLw4YyBAOMBq8OQMgC",
+	"MLDOwPoiaWbMMKrYjmJCcRTx3XDBrxdhgDI4/A7+3euTUORJUpz4Xp8SNK5hv3bvpvtZYVNYQQZnrdOb",
+	"rnKe6B0uWvobySxWhNGydO2ZvZnBWCExcMGbyeVk9ub4PLzP04HTmlYYlZ5XQWFAu65vSGVeg6qAWEO9",
+	"bAuGt0KAgW87pR2S8NujSlrMr6XOcWcDvO4SYmVY2lhsuJr6oeJaP/XJRXFlnBGp2G4Mv6F40spSjzWi",
+	"H9RKYHyq6RVVzFj2Yu0ciK7Ns1pQ9Ahg3a1aAdnWFCAQTDxhJahtglJgEwxwEXJeayFnvf22AtvSYc2y",
+	"xrtzUtOSMNPoWXJ+Bf9uPmwsgaY8t+FalvUC6/kw/jqLj2dVNcl3C/iuNqcbFy4elWe3qP9SByLbc5p0",
+	"i8sCjVcikkJzAVxSdO5OqEKJ4TwCjtfPmcszEzGJWZrIdaHDAFUX9wk9f04q7Y48DIFm6jkHjDVWbgV0",
+	"cUW6lFxnNGLzPCFqkesYVArrLag4hpHChoPB0DUZx5dBahD4IjwkKLejjKoFOt3RHxx4mo6x3o3aZxQK",
+	"a74Ck1pXi5fp1GaKaUOOdTqETyo06yXHXVMuqilyRIpDK6oXVNlubw91X7deWos05/qTQEAMpY1VTqzU",
+	"wHiBFRxEwb5tBzY4/1SvT05Fsm6QLLF+Ot8vZaHknFLWvIE5+8TkSThoOGlH0SXF3JHrAAM0bojfkCVY",
+	"V4ckLIg5rEqCkpOJCWuYrmNFGqijLzd3g2bQo2IvChnuO0AiuVtYkpiDqotAxfVmVOBFWH3ruLGtssJm",
+	"Z3vXVd7uEO9Qnsus4upT1s2D9ghouQ/3v8d6TZuP4SNCyBUMbUq47CIsrx4XoATazqRSDiQM+fPIRj08",
+	"5rTvz52frrzZUxtvIvp76mLP2WjHb94dzV5/d/T6+xkGcn+YvAt7h7Bmj+Gxg5zAZC5nSpA8BQXT2fIu",
+	"bwXeckvDnXMdFCmXdYHiO7EbaC/tXA1Uq9cpurwwHcpZIKlRRt29ohysBpuZaDOMzJ0a1XwatZAr1cOV",
+	"J/SKJQmLW66SOnTXZ2M2nL1PirRcJ0WVd6MU6QJ/osCZMx0tQitDDMbt1UDmjirHAMAaiByNWdDGNdVr",
+	"XE1FtJRge6OWbw6dIisOgGMN3eE+6HSbairAdjc6srO+RsZL2xJw77Znt/QO6zeLG/Dn2l4xbhNc7h28",
+	"RO4tEyaAAxLYOaZYqUBMzo7V8+eke340efP+KCDTTuWjaac3Lm5u5SLNjdsAxZq5+ZOSLE9YgFkyeDlS",
+	"xrATCE1UULhoUKQWF1ViDiZ6vl0imsPRM/hmuFdycHmTtHGIL4HeR8N9d3MDpoogcnRxayCGQdxcQL4B",
+	"Jn/gF0iUZpR9uyvqXaZd3KKNeqjLVZicHT9T6NatuC4we15zbe4zMNqsS7C5YDpPTezRy13vef28dvuD",
+	"/qBzF3RkygRNeWfc2esP+nsdbN60wEoKP/0ar9+WqqV90GtsIlcVhc7XhcalU7eBr/1rvexVhnhy1BKo",
+	"TXh4KkzcEeO5ftmCnaHassOPA3CnRtjD28TGyw6t5qLmTUf6pvjeVEzFaxTMmE5iM0lGg71m9lTQXggS",
+	"GM+zl1sXTAU+bPCSoZ+2rE4kgYLqjmOs+Cj79XRMERBT+msZr7e+BZxtvkzZDutdV/i/rOHdXdABwpi5",
+	"zJmZcWf4IPvotNRafo0Npbc2KPSB+g8CnO3VuRlutubDgQ+70JXXdfmd5lz/t3uADErodSZzEc8imeC1",
+	"lX8YDGzrjRIDRTf4h3BgasT8jmbYNsxr/TXcfTnY6n7gZovKO7+UDuCGD0x/CMTI7mDwlLxlGyQQN4dH",
+	"D//qfWZamzY9pkvSZ6PZNvpoubb0ojRHzcV6d0FnZHDdNnxBE5ULzs0nw4c/8eqQ8aO9hz8qL06CL4aP",
+	"+KJ2NYj5bv8xy2u5ERc+3n318Mf1O6rvgs7+Y8DoEk3dvbJlpWdn/KNf4/njT3c/BRV2skYEpgu48tTy",
+	"qgZNQZQW/WBU5ycY3Ct1MgpOwtravx/Vat3GbdkSXT4nVKwxJQBNHxvRKVIngiKM3MiaOPQzI7AWwCZN",
+	"xIeV+CkWJ0nMRWK2JX+lT3h/KspcBj8W65V7mEwQvGUB0xMDlxSCnZBj4hIbTGulqbhsu+sc9FxRZJ7Y",
+	"oH7dJwMjB6VdVCkNFWBp4tdbJxaQ7kKuXPYDuTw6qaU+TIWXXIXJhx8rXb7GWyUB/P6q32DUmk3fLWp3",
+	"ypqdSqnOM1W0NuvVFlKrF+hWUjtUcfV8kQ7Ydgl9MfThhkwAzGFs106LFku/r3L6L9+fzV0fPONiZmvL",
+	"ffgcnRRZhnqdsGpaLTcp+R7bhSTcVJT6ZXDd6qBu9CH8J1PHyhvWH26p5TpoFR2wPhcSD2ss5SIer7TA",
+	"FJ+huNQ7cH2m8jIYPWIqszt3T95/m9Lz9MpLe4eHH3+6Cx5Sc2SKeYqfuMIQy9a6Tkv0EPZ2zXTbZUHG",
+	"S7Oyl0joVkeLzJxaYa6TWffskc/LMmvbMQDj/SKeitUDt3KNN4VRi/uy7M1EfjB1Kh6MpvbJR5lZB7vL",
+	"M3KL8/KSqr0mMWxzw9ZFu4+KW94l6WC2zbPKDxkrNKgvVyBGG3JLGwfut0z7dwQFnTIDCSmxjYzLVxzT",
+	"HcdnVC86QH5fKGztZUaeuJ2IWlGz8+6X4VOvO/TjfE6bvRGVC3eMI6S88qZ2cZu9Dc1eb7Y3bFwmNqxe",
+	"9zXwb9vard2Kc99lNt61LWZRzXtT7rvE5LM0HHOhiMPJnbt5poad2gU55r4FLx75xEixbr0nwsrw87FS",
+	"Xh50350+/m099Rum/1sxa9C5jabhSYsWHeOykT2Sq/7v6ef4TFXhH+1y+BaTZNuuVDPhCUPMm47kO3cT",
+	"uRHKPsjfyYgmJGa3LJGpSRQwUWJTlsjFdcKwMhUMXxJ+d3l5Npu8eQPmY5GLa8srYf48S2x7pUb1IQp4",
+	"u75G36xqi6TiXKs0QyqbWRU7u/vp7v8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

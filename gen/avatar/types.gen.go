@@ -200,6 +200,36 @@ func (e NotFoundErrorError) Valid() bool {
 	}
 }
 
+// Defines values for PayloadTooLargeErrorCode.
+const (
+	PAYLOADTOOLARGE PayloadTooLargeErrorCode = "PAYLOAD_TOO_LARGE"
+)
+
+// Valid indicates whether the value is a known member of the PayloadTooLargeErrorCode enum.
+func (e PayloadTooLargeErrorCode) Valid() bool {
+	switch e {
+	case PAYLOADTOOLARGE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PayloadTooLargeErrorError.
+const (
+	PayloadTooLargeErrorErrorPayloadTooLarge PayloadTooLargeErrorError = "Payload Too Large"
+)
+
+// Valid indicates whether the value is a known member of the PayloadTooLargeErrorError enum.
+func (e PayloadTooLargeErrorError) Valid() bool {
+	switch e {
+	case PayloadTooLargeErrorErrorPayloadTooLarge:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Quality.
 const (
 	High   Quality = "high"
@@ -356,6 +386,36 @@ const (
 func (e UnauthorizedErrorError) Valid() bool {
 	switch e {
 	case UnauthorizedErrorErrorUnauthorized:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsupportedMediaTypeErrorCode.
+const (
+	UNSUPPORTEDMEDIATYPE UnsupportedMediaTypeErrorCode = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// Valid indicates whether the value is a known member of the UnsupportedMediaTypeErrorCode enum.
+func (e UnsupportedMediaTypeErrorCode) Valid() bool {
+	switch e {
+	case UNSUPPORTEDMEDIATYPE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsupportedMediaTypeErrorError.
+const (
+	UnsupportedMediaTypeErrorErrorUnsupportedMediaType UnsupportedMediaTypeErrorError = "Unsupported Media Type"
+)
+
+// Valid indicates whether the value is a known member of the UnsupportedMediaTypeErrorError enum.
+func (e UnsupportedMediaTypeErrorError) Valid() bool {
+	switch e {
+	case UnsupportedMediaTypeErrorErrorUnsupportedMediaType:
 		return true
 	default:
 		return false
@@ -545,6 +605,34 @@ type NotFoundErrorCode string
 //
 // Example: Not found
 type NotFoundErrorError string
+
+// PayloadTooLargeError 413 body (the seed's error shape).
+type PayloadTooLargeError struct {
+	// Code Always `PAYLOAD_TOO_LARGE`.
+	//
+	// Example: PAYLOAD_TOO_LARGE
+	Code PayloadTooLargeErrorCode `json:"code"`
+
+	// Error Always `Payload Too Large`.
+	//
+	// Example: Payload Too Large
+	Error PayloadTooLargeErrorError `json:"error"`
+
+	// Message Human-readable reason, naming the limit.
+	//
+	// Example: Request body too large (limit 65536 bytes)
+	Message string `json:"message"`
+}
+
+// PayloadTooLargeErrorCode Always `PAYLOAD_TOO_LARGE`.
+//
+// Example: PAYLOAD_TOO_LARGE
+type PayloadTooLargeErrorCode string
+
+// PayloadTooLargeErrorError Always `Payload Too Large`.
+//
+// Example: Payload Too Large
+type PayloadTooLargeErrorError string
 
 // Quality Video quality of the avatar stream. Higher quality needs more bandwidth.
 //
@@ -858,6 +946,34 @@ type UnauthorizedErrorCode string
 // Example: Unauthorized
 type UnauthorizedErrorError string
 
+// UnsupportedMediaTypeError 415 body (the seed's error shape).
+type UnsupportedMediaTypeError struct {
+	// Code Always `UNSUPPORTED_MEDIA_TYPE`.
+	//
+	// Example: UNSUPPORTED_MEDIA_TYPE
+	Code UnsupportedMediaTypeErrorCode `json:"code"`
+
+	// Error Always `Unsupported Media Type`.
+	//
+	// Example: Unsupported Media Type
+	Error UnsupportedMediaTypeErrorError `json:"error"`
+
+	// Message Human-readable reason.
+	//
+	// Example: Content-Type must be application/json
+	Message string `json:"message"`
+}
+
+// UnsupportedMediaTypeErrorCode Always `UNSUPPORTED_MEDIA_TYPE`.
+//
+// Example: UNSUPPORTED_MEDIA_TYPE
+type UnsupportedMediaTypeErrorCode string
+
+// UnsupportedMediaTypeErrorError Always `Unsupported Media Type`.
+//
+// Example: Unsupported Media Type
+type UnsupportedMediaTypeErrorError string
+
 // VideoEncoding Video codec of the avatar stream. H264 has the widest device and browser support.
 //
 // Example: H264
@@ -875,6 +991,9 @@ type Forbidden = ForbiddenError
 // InternalError 500 body (the seed's error shape).
 type InternalError = InternalServerError
 
+// PayloadTooLarge 413 body (the seed's error shape).
+type PayloadTooLarge = PayloadTooLargeError
+
 // SessionNotFound 404 body (the seed's error shape).
 type SessionNotFound = NotFoundError
 
@@ -889,6 +1008,9 @@ type TooManySessions = TooManySessionsError
 
 // Unauthorized 401 body for an invalid API key (the seed's error shape).
 type Unauthorized = UnauthorizedError
+
+// UnsupportedMediaType 415 body (the seed's error shape).
+type UnsupportedMediaType = UnsupportedMediaTypeError
 
 // StartSessionJSONRequestBody defines body for StartSession for application/json ContentType.
 type StartSessionJSONRequestBody = StartSessionRequest

@@ -483,6 +483,46 @@ export interface components {
              */
             code: "TOO_MANY_SESSIONS";
         };
+        /** @description 413 body (the seed's error shape). */
+        PayloadTooLargeError: {
+            /**
+             * @description Always `Payload Too Large`.
+             * @example Payload Too Large
+             * @enum {string}
+             */
+            error: "Payload Too Large";
+            /**
+             * @description Human-readable reason, naming the limit.
+             * @example Request body too large (limit 65536 bytes)
+             */
+            message: string;
+            /**
+             * @description Always `PAYLOAD_TOO_LARGE`.
+             * @example PAYLOAD_TOO_LARGE
+             * @enum {string}
+             */
+            code: "PAYLOAD_TOO_LARGE";
+        };
+        /** @description 415 body (the seed's error shape). */
+        UnsupportedMediaTypeError: {
+            /**
+             * @description Always `Unsupported Media Type`.
+             * @example Unsupported Media Type
+             * @enum {string}
+             */
+            error: "Unsupported Media Type";
+            /**
+             * @description Human-readable reason.
+             * @example Content-Type must be application/json
+             */
+            message: string;
+            /**
+             * @description Always `UNSUPPORTED_MEDIA_TYPE`.
+             * @example UNSUPPORTED_MEDIA_TYPE
+             * @enum {string}
+             */
+            code: "UNSUPPORTED_MEDIA_TYPE";
+        };
         /** @description 500 body (the seed's error shape). */
         InternalServerError: {
             /**
@@ -508,7 +548,7 @@ export interface components {
         /**
          * @description The body is not JSON (`INVALID_JSON`) or breaks the schema (`VALIDATION_ERROR`: a missing
          *     required field, a wrong type, a value outside its enum or bounds, a body that is not an
-         *     object, a wrong Content-Type, a body over 65,536 bytes).
+         *     object).
          */
         BadRequest: {
             headers: {
@@ -585,6 +625,27 @@ export interface components {
                 "application/json": components["schemas"]["TooManySessionsError"];
             };
         };
+        /** @description The body is over 65,536 bytes. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PayloadTooLargeError"];
+            };
+        };
+        /**
+         * @description The body was declared with a `Content-Type` other than `application/json` (a body with no
+         *     `Content-Type`, or `text/plain`, is read as JSON).
+         */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["UnsupportedMediaTypeError"];
+            };
+        };
         /** @description An unexpected server failure; details are logged, never sent. */
         InternalError: {
             headers: {
@@ -634,6 +695,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManySessions"];
             500: components["responses"]["InternalError"];
         };
@@ -664,6 +727,8 @@ export interface operations {
             401: components["responses"]["StopUnauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

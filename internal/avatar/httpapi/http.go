@@ -38,7 +38,9 @@ func Register(r gin.IRouter, svc *avatar.Service, keys *auth.KeySet, websocketUR
 	if err != nil {
 		return fmt.Errorf("load avatar spec: %w", err)
 	}
-	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{})
+	// A JSON body sent with no Content-Type or as text/plain is read as
+	// JSON, as on every REST API of this server.
+	validate, err := restvalidate.Middleware(doc, writeProblem, restvalidate.Options{PlainTextJSON: true})
 	if err != nil {
 		return err
 	}
@@ -222,18 +224,21 @@ func writeDomainError(c *gin.Context, err error) {
 	}
 }
 
-// writeProblem renders a request that breaks the contract as the seed's 400.
+// writeProblem renders a request that breaks the contract in the seed's
+// error body: 415 and 413 for the media type and size, 400 for the rest.
 func writeProblem(c *gin.Context, p restvalidate.Problem) {
 	code, message := "VALIDATION_ERROR", p.Message
 	switch p.Kind {
+	case restvalidate.UnsupportedMediaType:
+		writeError(c, http.StatusUnsupportedMediaType, "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE", "Content-Type must be application/json")
+		return
+	case restvalidate.BodyTooLarge:
+		writeError(c, http.StatusRequestEntityTooLarge, "Payload Too Large", "PAYLOAD_TOO_LARGE", fmt.Sprintf("Request body too large (limit %d bytes)", maxBodyBytes))
+		return
 	case restvalidate.InvalidJSON:
 		code, message = "INVALID_JSON", "Invalid JSON in request body"
 	case restvalidate.MissingBody:
 		message = "Missing request body"
-	case restvalidate.UnsupportedMediaType:
-		message = "Content-Type must be application/json"
-	case restvalidate.BodyTooLarge:
-		message = fmt.Sprintf("Request body too large (limit %d bytes)", maxBodyBytes)
 	case restvalidate.InvalidField:
 		if p.Field == "" {
 			message = "Request body must be a JSON object"
