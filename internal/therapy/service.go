@@ -62,21 +62,7 @@ func (s *Service) Create(ctx context.Context, owner string, in NewSession) (Sess
 
 // Get returns the caller's session and everything its analysis found.
 func (s *Service) Get(ctx context.Context, owner, id string) (Session, Results, error) {
-	sess, err := s.store.GetSession(ctx, owner, id)
-	if err != nil {
-		return Session{}, Results{}, err
-	}
-	var r Results
-	if r.Emotions, err = s.store.Emotions(ctx, id, Filter{}); err != nil {
-		return Session{}, Results{}, err
-	}
-	if r.Topics, err = s.store.Topics(ctx, id, Filter{}); err != nil {
-		return Session{}, Results{}, err
-	}
-	if r.Insights, err = s.store.Insights(ctx, id, Filter{}); err != nil {
-		return Session{}, Results{}, err
-	}
-	return sess, r, nil
+	return s.store.SessionWithResults(ctx, owner, id)
 }
 
 // List returns one page of the caller's sessions.
@@ -137,28 +123,35 @@ func (s *Service) Emotions(ctx context.Context, owner, id string, f Filter) ([]E
 	if err := s.checkResults(ctx, owner, id, f); err != nil {
 		return nil, err
 	}
-	return s.store.Emotions(ctx, id, f)
+	return s.store.Emotions(ctx, owner, id, f)
 }
 
 func (s *Service) Topics(ctx context.Context, owner, id string, f Filter) ([]Topic, error) {
 	if err := s.checkResults(ctx, owner, id, f); err != nil {
 		return nil, err
 	}
-	return s.store.Topics(ctx, id, f)
+	return s.store.Topics(ctx, owner, id, f)
 }
 
 func (s *Service) Insights(ctx context.Context, owner, id string, f Filter) ([]Insight, error) {
 	if err := s.checkResults(ctx, owner, id, f); err != nil {
 		return nil, err
 	}
-	return s.store.Insights(ctx, id, f)
+	return s.store.Insights(ctx, owner, id, f)
 }
 
+// checkResults refuses a bad filter, but a session that is not the
+// caller's is 404 first; the list query itself checks ownership, so the
+// session is read separately only when the filter is bad.
 func (s *Service) checkResults(ctx context.Context, owner, id string, f Filter) error {
-	if err := s.Authorize(ctx, owner, id); err != nil {
-		return err
+	err := checkFilter(f)
+	if err == nil {
+		return nil
 	}
-	return checkFilter(f)
+	if authErr := s.Authorize(ctx, owner, id); authErr != nil {
+		return authErr
+	}
+	return err
 }
 
 // FileStore keeps content files under one directory, one folder per session.

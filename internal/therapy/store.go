@@ -21,9 +21,14 @@ type Store interface {
 	// pending. It returns the session's analysis state afterwards.
 	AddContent(ctx context.Context, c Content) (AnalysisState, error)
 
-	Emotions(ctx context.Context, sessionID string, f Filter) ([]Emotion, error)
-	Topics(ctx context.Context, sessionID string, f Filter) ([]Topic, error)
-	Insights(ctx context.Context, sessionID string, f Filter) ([]Insight, error)
+	// SessionWithResults reads the caller's session and all its results
+	// in one snapshot.
+	SessionWithResults(ctx context.Context, owner, id string) (Session, Results, error)
+	// Emotions, Topics and Insights list the results of the caller's
+	// session; ErrNotFound when the session is not theirs.
+	Emotions(ctx context.Context, owner, sessionID string, f Filter) ([]Emotion, error)
+	Topics(ctx context.Context, owner, sessionID string, f Filter) ([]Topic, error)
+	Insights(ctx context.Context, owner, sessionID string, f Filter) ([]Insight, error)
 
 	JobStore
 }

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 
 	"github.com/sessionhub/server/internal/platform/config"
 )
@@ -42,8 +44,13 @@ const SQLiteFile = "server.db"
 // Open connects according to cfg. The caller runs migrations.
 func Open(cfg config.Config) (*DB, error) {
 	gcfg := &gorm.Config{
-		Logger:  logger.New(slogWriter{}, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}),
-		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		// Statements are prepared once per connection and reused: parsing
+		// is most of the cost of a small query.
+		PrepareStmt:        true,
+		PrepareStmtMaxSize: 1024,
+		PrepareStmtTTL:     time.Hour,
+		Logger:             logger.New(slogWriter{}, logger.Config{SlowThreshold: 500 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true, ParameterizedQueries: true}),
+		NowFunc:            func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	if cfg.DatabaseURL != "" {
 		db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
@@ -66,11 +73,30 @@ func Open(cfg config.Config) (*DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
-	path := filepath.Join(cfg.DataDir, SQLiteFile)
-	// WAL lets readers run beside the single writer; busy_timeout makes
-	// concurrent writers wait instead of failing with SQLITE_BUSY.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := gorm.Open(sqlite.Open(dsn), gcfg)
+	db, err := openSQLite(filepath.Join(cfg.DataDir, SQLiteFile), gcfg)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{DB: db, Dialect: SQLite}, nil
+}
+
+// sqliteReaders is the size of SQLite's read pool: reads are CPU work in
+// this process, so a few per core keep every core busy while some wait on
+// the file.
+var sqliteReaders = max(4, 2*runtime.GOMAXPROCS(0))
+
+// openSQLite opens one database file as two pools. Writes and every
+// transaction go through a single writer connection, SQLite's model: its
+// transactions take the write lock up front (BEGIN IMMEDIATE), so a
+// writer of another process waits (busy_timeout) instead of failing with
+// SQLITE_BUSY when it upgrades a read lock. Reads outside transactions go
+// to a pool of read-only connections beside it; WAL lets them run while
+// the writer commits, each seeing the last committed state.
+func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, error) {
+	const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	writer := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)" + pragmas
+	reader := "file:" + path + "?_pragma=query_only(1)" + pragmas
+	db, err := gorm.Open(sqlite.Open(writer), gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -78,10 +104,18 @@ func Open(cfg config.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One writer at a time is SQLite's model; a single connection keeps
-	// transactions from tripping over each other's locks.
 	sqlDB.SetMaxOpenConns(1)
-	return &DB{DB: db, Dialect: SQLite}, nil
+	// The writer creates the file and switches it to WAL before any reader
+	// opens it.
+	if err := sqlDB.Ping(); err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	readers := dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.Open(reader)}}).
+		SetMaxOpenConns(sqliteReaders).SetMaxIdleConns(sqliteReaders).SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.Use(readers); err != nil {
+		return nil, fmt.Errorf("sqlite read pool: %w", err)
+	}
+	return db, nil
 }
 
 // Ping reports whether the database answers.

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -65,44 +64,59 @@ type jobRow struct {
 func (jobRow) TableName() string { return "therapy_jobs" }
 
 type emotionRow struct {
-	ID        string    `gorm:"primaryKey;size:36"`
-	SessionID string    `gorm:"size:36;not null;index:therapy_emotions_session_time,priority:1"`
+	ID        string    `gorm:"primaryKey;size:36;index:therapy_emotions_session_found,priority:3"`
+	SessionID string    `gorm:"size:36;not null;index:therapy_emotions_session_found,priority:1"`
 	JobID     string    `gorm:"size:36;not null;index"`
 	Name      string    `gorm:"not null"`
 	Category  string    `gorm:"not null"`
 	Intensity float64   `gorm:"not null"`
-	Timestamp time.Time `gorm:"column:found_at;not null;index:therapy_emotions_session_time,priority:2"`
+	Timestamp time.Time `gorm:"column:found_at;not null;index:therapy_emotions_session_found,priority:2"`
 }
 
 func (emotionRow) TableName() string { return "therapy_emotions" }
 
 type topicRow struct {
-	ID         string    `gorm:"primaryKey;size:36"`
-	SessionID  string    `gorm:"size:36;not null;index:therapy_topics_session_time,priority:1"`
+	ID         string    `gorm:"primaryKey;size:36;index:therapy_topics_session_found,priority:3"`
+	SessionID  string    `gorm:"size:36;not null;index:therapy_topics_session_found,priority:1"`
 	JobID      string    `gorm:"size:36;not null;index"`
 	Name       string    `gorm:"not null"`
 	Category   string    `gorm:"not null"`
 	Confidence float64   `gorm:"not null"`
-	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_topics_session_time,priority:2"`
+	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_topics_session_found,priority:2"`
 }
 
 func (topicRow) TableName() string { return "therapy_topics" }
 
 type insightRow struct {
-	ID         string    `gorm:"primaryKey;size:36"`
-	SessionID  string    `gorm:"size:36;not null;index:therapy_insights_session_time,priority:1"`
+	ID         string    `gorm:"primaryKey;size:36;index:therapy_insights_session_found,priority:3"`
+	SessionID  string    `gorm:"size:36;not null;index:therapy_insights_session_found,priority:1"`
 	JobID      string    `gorm:"size:36;not null;index"`
 	Content    string    `gorm:"not null"`
 	Type       string    `gorm:"column:kind;size:20;not null"`
 	Confidence float64   `gorm:"not null"`
-	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_insights_session_time,priority:2"`
+	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_insights_session_found,priority:2"`
 }
 
 func (insightRow) TableName() string { return "therapy_insights" }
 
-// Migrate creates or updates the therapy tables.
+// Migrate creates or updates the therapy tables. The result lists are
+// read in (found_at, id) order, which the (session_id, found_at, id)
+// indexes give without a sort; they replace (session_id, found_at) ones.
 func Migrate(db *database.DB) error {
-	return db.AutoMigrate(&sessionRow{}, &contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{})
+	if err := db.AutoMigrate(&sessionRow{}, &contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}); err != nil {
+		return err
+	}
+	for _, m := range []struct {
+		model any
+		index string
+	}{{&emotionRow{}, "therapy_emotions_session_time"}, {&topicRow{}, "therapy_topics_session_time"}, {&insightRow{}, "therapy_insights_session_time"}} {
+		if db.Migrator().HasIndex(m.model, m.index) {
+			if err := db.Migrator().DropIndex(m.model, m.index); err != nil {
+				return fmt.Errorf("drop index %s: %w", m.index, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Store implements therapy.Store.
@@ -297,59 +311,4 @@ func (s *Store) AddContent(ctx context.Context, c therapy.Content) (therapy.Anal
 		return nil
 	})
 	return state, err
-}
-
-func (s *Store) Emotions(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Emotion, error) {
-	var rows []emotionRow
-	if err := s.results(ctx, sessionID, f, true).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list emotions: %w", err)
-	}
-	out := make([]therapy.Emotion, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, therapy.Emotion{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Intensity: r.Intensity, Timestamp: r.Timestamp.UTC()})
-	}
-	return out, nil
-}
-
-func (s *Store) Topics(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Topic, error) {
-	var rows []topicRow
-	if err := s.results(ctx, sessionID, f, true).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list topics: %w", err)
-	}
-	out := make([]therapy.Topic, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, therapy.Topic{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Confidence: r.Confidence, Timestamp: r.Timestamp.UTC()})
-	}
-	return out, nil
-}
-
-func (s *Store) Insights(ctx context.Context, sessionID string, f therapy.Filter) ([]therapy.Insight, error) {
-	var rows []insightRow
-	q := s.results(ctx, sessionID, f, false)
-	if f.Type != "" {
-		q = q.Where("kind = ?", f.Type)
-	}
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list insights: %w", err)
-	}
-	out := make([]therapy.Insight, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, therapy.Insight{ID: r.ID, SessionID: r.SessionID, JobID: r.JobID, Content: r.Content, Type: r.Type, Confidence: r.Confidence, Timestamp: r.Timestamp.UTC()})
-	}
-	return out, nil
-}
-
-// results is the query shared by the three result lists.
-func (s *Store) results(ctx context.Context, sessionID string, f therapy.Filter, byCategory bool) *gorm.DB {
-	q := s.db.WithContext(ctx).Where("session_id = ?", sessionID)
-	if f.Start != nil {
-		q = q.Where("found_at >= ?", f.Start.UTC())
-	}
-	if f.End != nil {
-		q = q.Where("found_at <= ?", f.End.UTC())
-	}
-	if byCategory && f.Category != "" {
-		q = q.Where("LOWER(category) = ?", strings.ToLower(f.Category))
-	}
-	return q.Order("found_at, id")
 }

@@ -1,0 +1,26 @@
+//go:build pprof
+
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof on http.DefaultServeMux
+	"os"
+)
+
+// A local build for profiling (go build -tags pprof) serves net/http/pprof
+// on PPROF_ADDR (default 127.0.0.1:6060), apart from the API listener.
+// Release builds leave this file out.
+func init() {
+	addr := os.Getenv("PPROF_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:6060"
+	}
+	go func() {
+		slog.Info("pprof listening", "addr", addr)
+		if err := http.ListenAndServe(addr, nil); err != nil {
+			slog.Error("pprof", "err", err)
+		}
+	}()
+}
