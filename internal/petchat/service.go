@@ -19,8 +19,9 @@ type Store interface {
 	// provider, with their last message, newest activity first (the last
 	// message's timestamp, else the creation time), ties by id.
 	ConversationsOf(ctx context.Context, user string) ([]Conversation, error)
-	// AddMessage stores m and makes it its conversation's last message.
-	AddMessage(ctx context.Context, m Message) error
+	// AddMessages stores msgs in one transaction and makes the newest of
+	// each conversation its last message (unless a newer one is stored).
+	AddMessages(ctx context.Context, msgs []Message) error
 	// Messages returns up to limit messages of a conversation older than
 	// before (all when nil), newest first, and whether older ones remain.
 	Messages(ctx context.Context, conversationID string, before *Cursor, limit int) ([]Message, bool, error)
@@ -28,17 +29,28 @@ type Store interface {
 
 // Service holds the conversation rules.
 type Service struct {
-	store Store
-	now   func() time.Time
+	store    Store
+	notifier Notifier
+	writer   *messageWriter
+	now      func() time.Time
 }
 
-// NewService returns a Service over store.
-func NewService(store Store) *Service {
-	return &Service{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+// NewService returns a Service over store that tells participants through
+// notifier; Close stops it.
+func NewService(store Store, notifier Notifier) *Service {
+	return &Service{
+		store: store, notifier: notifier, writer: newMessageWriter(store, notifier),
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
 }
 
-// Create starts a conversation whose client is creator.
-func (s *Service) Create(ctx context.Context, creator string, n NewConversation) (Conversation, error) {
+// Close stores the messages already accepted, tells their recipients and
+// stops the service's writer.
+func (s *Service) Close() { s.writer.close() }
+
+// Create starts a conversation whose client is creator; its participants'
+// connections other than origin (the creating connection) are told.
+func (s *Service) Create(ctx context.Context, creator, origin string, n NewConversation) (Conversation, error) {
 	if err := n.validate(creator); err != nil {
 		return Conversation{}, err
 	}
@@ -49,6 +61,7 @@ func (s *Service) Create(ctx context.Context, creator string, n NewConversation)
 	if err := s.store.CreateConversation(ctx, c); err != nil {
 		return Conversation{}, fmt.Errorf("create conversation: %w", err)
 	}
+	s.notifier.ConversationCreated(context.WithoutCancel(ctx), c, origin)
 	return c, nil
 }
 
@@ -57,25 +70,26 @@ func (s *Service) List(ctx context.Context, user string) ([]Conversation, error)
 	return s.store.ConversationsOf(ctx, user)
 }
 
-// Send stores a message from sender and returns it with its conversation,
-// whose participants are the ones to tell.
-func (s *Service) Send(ctx context.Context, sender, conversationID, content string) (Message, Conversation, error) {
+// Send stores a message from sender, sent on the connection origin, and
+// returns it once it is durable. The conversation's participants' other
+// connections are told right after, without holding the sender.
+func (s *Service) Send(ctx context.Context, sender, origin, conversationID, content string) (Message, error) {
 	if err := validateContent(content); err != nil {
-		return Message{}, Conversation{}, err
+		return Message{}, err
 	}
 	c, err := s.participantOf(ctx, sender, conversationID)
 	if err != nil {
-		return Message{}, Conversation{}, err
+		return Message{}, err
 	}
 	id, err := uuid.NewV7() // time-ordered: the tie-break among equal timestamps keeps send order
 	if err != nil {
-		return Message{}, Conversation{}, fmt.Errorf("message id: %w", err)
+		return Message{}, fmt.Errorf("message id: %w", err)
 	}
 	m := Message{ID: id.String(), ConversationID: c.ID, SenderID: sender, Content: content, Timestamp: s.now()}
-	if err := s.store.AddMessage(ctx, m); err != nil {
-		return Message{}, Conversation{}, fmt.Errorf("store message: %w", err)
+	if err := s.writer.submit(ctx, Sent{Message: m, Participants: c.Participants(), Origin: origin}); err != nil {
+		return Message{}, fmt.Errorf("store message: %w", err)
 	}
-	return m, c, nil
+	return m, nil
 }
 
 // Page is one page of a conversation's history.

@@ -3,8 +3,11 @@ package petchat_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -17,12 +20,63 @@ var ctx = context.Background()
 
 func newService(t *testing.T) *petchat.Service {
 	t.Helper()
-	return petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+	svc, _ := newServiceWithNotifier(t)
+	return svc
+}
+
+// notifications records what the service told the participants.
+type notifications struct {
+	mu      sync.Mutex
+	batches [][]petchat.Sent
+	created []petchat.Conversation
+	changed chan struct{}
+}
+
+func (n *notifications) MessagesSent(_ context.Context, batch []petchat.Sent) {
+	n.mu.Lock()
+	n.batches = append(n.batches, batch)
+	n.mu.Unlock()
+	n.changed <- struct{}{}
+}
+
+func (n *notifications) ConversationCreated(_ context.Context, c petchat.Conversation, _ string) {
+	n.mu.Lock()
+	n.created = append(n.created, c)
+	n.mu.Unlock()
+}
+
+// sent waits until want messages were told and returns them in order.
+func (n *notifications) sent(t *testing.T, want int) []petchat.Sent {
+	t.Helper()
+	for {
+		n.mu.Lock()
+		var all []petchat.Sent
+		for _, b := range n.batches {
+			all = append(all, b...)
+		}
+		n.mu.Unlock()
+		if len(all) >= want {
+			return all
+		}
+		select {
+		case <-n.changed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d messages told, want %d", len(all), want)
+		}
+	}
+}
+
+func newServiceWithNotifier(t *testing.T) (*petchat.Service, *notifications) {
+	t.Helper()
+	n := &notifications{changed: make(chan struct{}, 1024)}
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), n)
+	t.Cleanup(svc.Close)
+	return svc, n
 }
 
 func create(t *testing.T, svc *petchat.Service, client string, providers ...string) petchat.Conversation {
 	t.Helper()
-	c, err := svc.Create(ctx, client, petchat.NewConversation{PetID: uuid.NewString(), Providers: providers})
+	c, err := svc.Create(ctx, client, "conn-1", petchat.NewConversation{PetID: uuid.NewString(), Providers: providers})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -31,7 +85,7 @@ func create(t *testing.T, svc *petchat.Service, client string, providers ...stri
 
 func send(t *testing.T, svc *petchat.Service, sender, conv, content string) petchat.Message {
 	t.Helper()
-	m, _, err := svc.Send(ctx, sender, conv, content)
+	m, err := svc.Send(ctx, sender, "conn-1", conv, content)
 	if err != nil {
 		t.Fatalf("send %q: %v", content, err)
 	}
@@ -74,7 +128,7 @@ func TestCreateValidates(t *testing.T) {
 		"malformed uuid": {petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{"x"}}, "providers"},
 	}
 	for name, tt := range tests {
-		_, err := svc.Create(ctx, me, tt.n)
+		_, err := svc.Create(ctx, me, "conn-1", tt.n)
 		var inv *petchat.InvalidError
 		if !errors.As(err, &inv) || inv.Field != tt.field || !errors.Is(err, petchat.ErrInvalid) {
 			t.Errorf("%s: err = %v, want invalid %s", name, err, tt.field)
@@ -115,26 +169,88 @@ func TestConversationsListedForParticipantsOnly(t *testing.T) {
 }
 
 func TestSendRules(t *testing.T) {
-	svc := newService(t)
+	svc, told := newServiceWithNotifier(t)
 	owner, vet := uuid.NewString(), uuid.NewString()
 	c := create(t, svc, owner, vet)
-	if _, _, err := svc.Send(ctx, uuid.NewString(), c.ID, "hi"); !errors.Is(err, petchat.ErrNotParticipant) {
+	if _, err := svc.Send(ctx, uuid.NewString(), "conn-9", c.ID, "hi"); !errors.Is(err, petchat.ErrNotParticipant) {
 		t.Errorf("stranger send: %v, want ErrNotParticipant", err)
 	}
-	if _, _, err := svc.Send(ctx, owner, uuid.NewString(), "hi"); !errors.Is(err, petchat.ErrConversationNotFound) {
+	if _, err := svc.Send(ctx, owner, "conn-1", uuid.NewString(), "hi"); !errors.Is(err, petchat.ErrConversationNotFound) {
 		t.Errorf("unknown conversation: %v, want ErrConversationNotFound", err)
 	}
 	for _, content := range []string{"", strings.Repeat("é", petchat.MaxContentLength+1)} {
-		if _, _, err := svc.Send(ctx, owner, c.ID, content); !errors.Is(err, petchat.ErrInvalid) {
+		if _, err := svc.Send(ctx, owner, "conn-1", c.ID, content); !errors.Is(err, petchat.ErrInvalid) {
 			t.Errorf("content of %d runes: %v, want ErrInvalid", len([]rune(content)), err)
 		}
 	}
-	m, conv, err := svc.Send(ctx, vet, c.ID, strings.Repeat("é", petchat.MaxContentLength))
-	if err != nil || m.SenderID != vet || conv.ID != c.ID || m.Timestamp.IsZero() {
+	m, err := svc.Send(ctx, vet, "conn-2", c.ID, strings.Repeat("é", petchat.MaxContentLength))
+	if err != nil || m.SenderID != vet || m.ConversationID != c.ID || m.Timestamp.IsZero() {
 		t.Fatalf("send = %+v, %v, want stored by vet", m, err)
 	}
-	if got := conv.Participants(); len(got) != 2 || got[0] != owner || got[1] != vet {
-		t.Errorf("participants = %v, want [owner vet]", got)
+	got := told.sent(t, 1)
+	if len(got) != 1 || got[0].Message.ID != m.ID || got[0].Origin != "conn-2" || len(got[0].Participants) != 2 || got[0].Participants[0] != owner || got[0].Participants[1] != vet {
+		t.Errorf("told %+v, want the one stored message for [owner vet], skipping conn-2", got)
+	}
+}
+
+// Messages sent at once from many connections are stored in a few
+// transactions (group commit); each sender is answered once its message is
+// durable, every message is told exactly once, and each sender's messages
+// are told in the order they were sent (issue 11, item 3).
+func TestConcurrentSendsAreBatchedAndToldOnceInOrder(t *testing.T) {
+	svc, told := newServiceWithNotifier(t)
+	const senders, each = 40, 25
+	convs := make([]petchat.Conversation, senders)
+	users := make([]string, senders)
+	for i := range convs {
+		users[i] = uuid.NewString()
+		convs[i] = create(t, svc, users[i], uuid.NewString())
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < senders; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for n := 0; n < each; n++ {
+				if _, err := svc.Send(ctx, users[i], "conn", convs[i].ID, fmt.Sprintf("%d", n)); err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	all := told.sent(t, senders*each)
+	if len(all) != senders*each {
+		t.Fatalf("told %d messages, want %d exactly once", len(all), senders*each)
+	}
+	next := map[string]int{}
+	seen := map[string]bool{}
+	for _, s := range all {
+		if seen[s.Message.ID] {
+			t.Fatalf("message %s told twice", s.Message.ID)
+		}
+		seen[s.Message.ID] = true
+		if want := fmt.Sprintf("%d", next[s.Message.SenderID]); s.Message.Content != want {
+			t.Fatalf("sender %s: told %q, want %q next", s.Message.SenderID, s.Message.Content, want)
+		}
+		next[s.Message.SenderID]++
+	}
+	told.mu.Lock()
+	batches := len(told.batches)
+	told.mu.Unlock()
+	if batches >= senders*each {
+		t.Errorf("%d messages took %d batches: nothing was grouped", senders*each, batches)
+	}
+	for i := range convs { // each conversation's last message is its newest
+		page, err := svc.History(ctx, users[i], convs[i].ID, "", 1)
+		if err != nil || len(page.Messages) != 1 || page.Messages[0].Content != fmt.Sprintf("%d", each-1) {
+			t.Fatalf("newest of conversation %d = %+v, %v", i, page.Messages, err)
+		}
+	}
+	list, err := svc.List(ctx, users[0])
+	if err != nil || len(list) != 1 || list[0].LastMessage == nil || list[0].LastMessage.Content != fmt.Sprintf("%d", each-1) {
+		t.Fatalf("conversations of user 0 = %+v, %v; want the last message %d", list, err, each-1)
 	}
 }
 

@@ -16,11 +16,15 @@ func (s *Server) registerPetChat() error {
 		return err
 	}
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
-	api, err := pcws.New(petchat.NewService(pcstore.New(s.db)), s.hub, s.bus, tokens)
+	router := pcws.NewRouter(s.bus)
+	svc := petchat.NewService(pcstore.New(s.db), router)
+	api, err := pcws.New(svc, s.hub, router, tokens)
 	if err != nil {
 		return err
 	}
-	s.closers = append(s.closers, api.Close)
+	// Closers run last first: the service stores and announces what it
+	// accepted, then the router stops listening.
+	s.closers = append(s.closers, router.Close, func() error { svc.Close(); return nil })
 	s.engine.GET(api.Path(), gin.WrapH(api))
 	return nil
 }

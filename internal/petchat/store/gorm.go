@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -172,18 +173,36 @@ func (s *Conversations) providers(ctx context.Context, ids []string) (map[string
 	return out, nil
 }
 
-func (s *Conversations) AddMessage(ctx context.Context, m petchat.Message) error {
-	row := toMessageRow(m)
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&row).Error; err != nil {
-			return fmt.Errorf("insert message: %w", err)
+// AddMessages is one transaction of two statements: one multi-row INSERT
+// of the messages, and one UPDATE that moves each conversation's last
+// message to its newest in the batch, unless a newer one is stored.
+func (s *Conversations) AddMessages(ctx context.Context, msgs []petchat.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	rows := make([]messageRow, len(msgs))
+	newest := map[string]messageRow{}
+	for i, m := range msgs {
+		rows[i] = toMessageRow(m)
+		if n, ok := newest[m.ConversationID]; !ok || rows[i].SentUS > n.SentUS || (rows[i].SentUS == n.SentUS && rows[i].ID > n.ID) {
+			newest[m.ConversationID] = rows[i]
 		}
-		// A message stored concurrently with a newer timestamp stays the last.
-		err := tx.Model(&conversationRow{}).
-			Where("id = ? AND last_activity_us <= ?", m.ConversationID, row.SentUS).
-			Updates(map[string]any{"last_message_id": row.ID, "last_activity_us": row.SentUS}).Error
-		if err != nil {
-			return fmt.Errorf("update last message: %w", err)
+	}
+	selects := make([]string, 0, len(newest))
+	args := make([]any, 0, 3*len(newest))
+	for conv, m := range newest {
+		selects = append(selects, "SELECT CAST(? AS VARCHAR(36)) AS cid, CAST(? AS VARCHAR(36)) AS mid, CAST(? AS BIGINT) AS us")
+		args = append(args, conv, m.ID, m.SentUS)
+	}
+	// UPDATE … FROM is understood by PostgreSQL and SQLite alike.
+	update := "UPDATE petchat_conversations SET last_message_id = v.mid, last_activity_us = v.us FROM (" +
+		strings.Join(selects, " UNION ALL ") + ") AS v WHERE petchat_conversations.id = v.cid AND petchat_conversations.last_activity_us <= v.us"
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("insert messages: %w", err)
+		}
+		if err := tx.Exec(update, args...).Error; err != nil {
+			return fmt.Errorf("update last messages: %w", err)
 		}
 		return nil
 	})

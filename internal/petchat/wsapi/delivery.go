@@ -7,49 +7,57 @@ import (
 	"log/slog"
 	"sync"
 
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 )
 
 // deliveryTopic carries every delivery of this API. All server processes
-// sharing the database receive each delivery once (pubsub's guarantee) and
-// hand it to their own connections of the named users, so one NOTIFY serves
-// a whole conversation however its participants are spread over processes.
+// sharing the database receive each bus message once (pubsub's guarantee)
+// and hand its deliveries to their own connections of the named users, so
+// one NOTIFY serves a whole batch of messages however their participants
+// are spread over processes.
 const deliveryTopic = "petchat.delivery"
 
-// maxConcurrentPublishes bounds the publishes in progress, so that a burst
-// of messages from many connections waits here instead of opening a
-// PostgreSQL connection per NOTIFY and running into max_connections.
-const maxConcurrentPublishes = 16
-
-// delivery is what travels over the bus: a server frame, the users whose
-// connections get it, and the one connection that got the reply instead.
+// delivery is one server frame, the users whose connections get it, and
+// the one connection that got the reply instead.
 type delivery struct {
 	To    []string        `json:"to"`
 	Skip  string          `json:"skip,omitempty"`
 	Frame json.RawMessage `json:"frame"`
 }
 
-// router knows this process's connections per user and delivers what the
-// bus brings to them. Delivery never blocks: a connection whose bounded send
-// queue is full is closed with 4008 by wsconn and the others go on.
-type router struct {
+// deliveries is what travels over the bus: the deliveries of one batch,
+// in the order they were stored.
+type deliveries struct {
+	List []delivery `json:"deliveries"`
+}
+
+// Router is the domain's petchat.Notifier: it publishes what happened on
+// the bus, knows this process's connections per user and delivers what
+// the bus brings to them. Delivery never blocks: a connection whose
+// bounded send queue is full is closed with 4008 by wsconn and the others
+// go on.
+type Router struct {
 	bus         pubsub.Bus
 	unsubscribe func()
-	publishing  chan struct{} // bounds concurrent publishes (each a NOTIFY on PostgreSQL)
 
 	mu     sync.RWMutex
 	byUser map[string]map[*wsconn.Conn]struct{}
 }
 
-func newRouter(bus pubsub.Bus) *router {
-	r := &router{bus: bus, publishing: make(chan struct{}, maxConcurrentPublishes), byUser: map[string]map[*wsconn.Conn]struct{}{}}
+var _ petchat.Notifier = (*Router)(nil)
+
+// NewRouter subscribes to the deliveries on bus; Close ends that.
+func NewRouter(bus pubsub.Bus) *Router {
+	r := &Router{bus: bus, byUser: map[string]map[*wsconn.Conn]struct{}{}}
 	r.unsubscribe = bus.Subscribe(deliveryTopic, r.deliver)
 	return r
 }
 
 // join makes conn receive the deliveries for user.
-func (r *router) join(user string, conn *wsconn.Conn) {
+func (r *Router) join(user string, conn *wsconn.Conn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.byUser[user] == nil {
@@ -59,7 +67,7 @@ func (r *router) join(user string, conn *wsconn.Conn) {
 }
 
 // leave stops deliveries to conn at once.
-func (r *router) leave(user string, conn *wsconn.Conn) {
+func (r *Router) leave(user string, conn *wsconn.Conn) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.byUser[user], conn)
@@ -68,39 +76,57 @@ func (r *router) leave(user string, conn *wsconn.Conn) {
 	}
 }
 
-// publish sends frame to every connection of the users in to, on every
-// server process, except skip (the connection that got it as its reply).
-func (r *router) publish(ctx context.Context, to []string, skip *wsconn.Conn, frame any) error {
-	raw, err := json.Marshal(frame)
-	if err != nil {
-		return fmt.Errorf("marshal delivery: %w", err)
+// MessagesSent publishes a stored batch as new_message deliveries, in one
+// bus message. The messages are stored, so a failed publish is logged, not
+// reported to their senders.
+func (r *Router) MessagesSent(ctx context.Context, batch []petchat.Sent) {
+	list := make([]delivery, len(batch))
+	for i, s := range batch {
+		frame, err := json.Marshal(gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(s.Message)})
+		if err != nil {
+			logDeliveryFailure(err)
+			return
+		}
+		list[i] = delivery{To: s.Participants, Skip: s.Origin, Frame: frame}
 	}
-	payload, err := json.Marshal(delivery{To: to, Skip: skip.ID(), Frame: raw})
-	if err != nil {
-		return fmt.Errorf("marshal delivery: %w", err)
-	}
-	select {
-	case r.publishing <- struct{}{}:
-		defer func() { <-r.publishing }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return r.bus.Publish(ctx, deliveryTopic, payload)
+	r.publish(ctx, list)
 }
 
-func (r *router) deliver(payload []byte) {
-	var d delivery
-	if err := json.Unmarshal(payload, &d); err != nil {
+// ConversationCreated publishes conversation_created to the participants.
+func (r *Router) ConversationCreated(ctx context.Context, c petchat.Conversation, origin string) {
+	frame, err := json.Marshal(gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(c)})
+	if err != nil {
+		logDeliveryFailure(err)
+		return
+	}
+	r.publish(ctx, []delivery{{To: c.Participants(), Skip: origin, Frame: frame}})
+}
+
+func (r *Router) publish(ctx context.Context, list []delivery) {
+	payload, err := json.Marshal(deliveries{List: list})
+	if err == nil {
+		err = r.bus.Publish(ctx, deliveryTopic, payload)
+	}
+	if err != nil {
+		logDeliveryFailure(fmt.Errorf("publish %d deliveries: %w", len(list), err))
+	}
+}
+
+func (r *Router) deliver(payload []byte) {
+	var ds deliveries
+	if err := json.Unmarshal(payload, &ds); err != nil {
 		slog.Error("petchat: malformed delivery dropped", "err", err)
 		return
 	}
-	for _, conn := range r.recipients(d) {
-		_ = conn.SendText(d.Frame) // ErrClosed / ErrSlowConsumer concern that connection only
+	for _, d := range ds.List {
+		for _, conn := range r.recipients(d) {
+			_ = conn.SendText(d.Frame) // ErrClosed / ErrSlowConsumer concern that connection only
+		}
 	}
 }
 
 // recipients are this process's connections of d.To, each once.
-func (r *router) recipients(d delivery) []*wsconn.Conn {
+func (r *Router) recipients(d delivery) []*wsconn.Conn {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	seen := make(map[*wsconn.Conn]bool)
@@ -117,7 +143,7 @@ func (r *router) recipients(d delivery) []*wsconn.Conn {
 }
 
 // connections is the number of this process's connections in delivery.
-func (r *router) connections() int {
+func (r *Router) connections() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	n := 0
@@ -127,4 +153,8 @@ func (r *router) connections() int {
 	return n
 }
 
-func (r *router) close() { r.unsubscribe() }
+// Close stops receiving deliveries.
+func (r *Router) Close() error {
+	r.unsubscribe()
+	return nil
+}

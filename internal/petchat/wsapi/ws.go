@@ -11,7 +11,6 @@ import (
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
-	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
@@ -21,7 +20,7 @@ type API struct {
 	svc       *petchat.Service
 	hub       *wsconn.Hub
 	tokens    *auth.Signer
-	router    *router
+	router    *Router
 	validator *wsschema.Validator
 	opts      wsconn.Options
 }
@@ -29,27 +28,21 @@ type API struct {
 // events are the client messages; a message's name is its event value.
 var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
 
-// New compiles the event schemas, subscribes to the deliveries on bus and
-// returns the API; Close ends the subscription.
-func New(svc *petchat.Service, hub *wsconn.Hub, bus pubsub.Bus, tokens *auth.Signer) (*API, error) {
+// New compiles the event schemas and returns the API; router must be the
+// notifier svc was built with (it joins this API's connections).
+func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Signer) (*API, error) {
 	v, err := wsschema.Compile(gen.MessageSchema, events...)
 	if err != nil {
 		return nil, err
 	}
 	return &API{
-		svc: svc, hub: hub, tokens: tokens, router: newRouter(bus), validator: v,
+		svc: svc, hub: hub, tokens: tokens, router: router, validator: v,
 		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
 	}, nil
 }
 
 // Path is where the API is mounted (with the trailing slash).
 func (a *API) Path() string { return gen.ChannelWsSlash }
-
-// Close stops receiving deliveries.
-func (a *API) Close() error {
-	a.router.close()
-	return nil
-}
 
 // ServeHTTP identifies the user, upgrades and serves events until the client
 // leaves. Bad credentials are refused with 401 before the upgrade.
@@ -155,23 +148,20 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		if err := json.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
-		conv, err := svc.Create(ctx, c.user, petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
+		conv, err := svc.Create(ctx, c.user, conn.ID(), petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
 		if err != nil {
 			return nil, err
 		}
-		created := gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}
-		c.deliver(ctx, conn, conv.Participants(), created)
-		return created, nil
+		return gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}, nil
 	case gen.MsgMessage:
 		var req gen.MessageRequest
 		if err := json.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
-		msg, conv, err := svc.Send(ctx, c.user, req.Data.ConversationID, req.Data.Content)
+		msg, err := svc.Send(ctx, c.user, conn.ID(), req.Data.ConversationID, req.Data.Content)
 		if err != nil {
 			return nil, withConversation(err, req.Data.ConversationID)
 		}
-		c.deliver(ctx, conn, conv.Participants(), gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(msg)})
 		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
 	default: // gen.MsgHistory; isEvent admitted nothing else
 		var req gen.HistoryRequest
@@ -190,15 +180,6 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 			return nil, withConversation(err, req.Data.ConversationID)
 		}
 		return gen.HistoryReply{Event: gen.HistoryReplyEventValue, Data: toWirePage(page)}, nil
-	}
-}
-
-// deliver hands frame to every other connection of the participants, here
-// and on the other server processes. The action is already stored, so a
-// failed delivery is logged, not reported to the sender.
-func (c *connection) deliver(ctx context.Context, conn *wsconn.Conn, to []string, frame any) {
-	if err := c.api.router.publish(context.WithoutCancel(ctx), to, conn, frame); err != nil {
-		logDeliveryFailure(err)
 	}
 }
 

@@ -20,9 +20,10 @@ import (
 
 func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+	router := NewRouter(pubsub.NewLocal())
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), router)
 	hub := wsconn.NewHub(nil)
-	api, err := New(svc, hub, pubsub.NewLocal(), auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
+	api, err := New(svc, hub, router, auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,8 @@ func newTestAPI(t *testing.T) (*API, string) {
 	t.Cleanup(func() {
 		_ = hub.Shutdown(t.Context())
 		srv.Close()
-		_ = api.Close()
+		svc.Close()
+		_ = router.Close()
 	})
 	return api, "ws" + strings.TrimPrefix(srv.URL, "http") + "/ws/"
 }
