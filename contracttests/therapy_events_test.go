@@ -11,9 +11,11 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
-	"github.com/jackc/pgx/v5"
 
 	eventsgen "github.com/sessionhub/server/gen/therapyevents"
+	"github.com/sessionhub/server/internal/platform/config"
+	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -220,23 +222,27 @@ func TestTherapyEventsCloseCodes(t *testing.T) {
 	})
 }
 
-// floodEvents publishes insight events of a session on the cross-process
-// bus (PostgreSQL NOTIFY, as another server process would) until done.
+// floodTherapyEvents publishes insight events of a session on the
+// cross-process bus, as another server process would, until done.
 func floodTherapyEvents(t *testing.T, ts *testServer, sessionID string, done func() bool) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, ts.dsn)
+	db, err := database.Open(config.Config{DatabaseURL: ts.dsn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	defer db.Close()
+	bus, err := pubsub.NewPostgres(ctx, db.DB, ts.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
 	insight := therapy.Insight{ID: uuid.NewString(), Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5, Timestamp: time.Now().UTC()}
 	payload, _ := json.Marshal(therapy.Event{Type: therapy.EventInsight, SessionID: sessionID, Insight: &insight})
-	envelope, _ := json.Marshal(map[string]any{"t": therapy.BusTopic(sessionID), "p": json.RawMessage(payload)})
 	deadline := time.Now().Add(60 * time.Second)
 	for i := 0; !done() && time.Now().Before(deadline); i++ {
 		for j := 0; j < 50; j++ {
-			if _, err := conn.Exec(ctx, "SELECT pg_notify('sessionhub_bus', $1)", string(envelope)); err != nil {
+			if err := bus.Publish(ctx, therapy.BusTopic(sessionID), payload); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -4,8 +4,10 @@
 // database (Postgres, over LISTEN/NOTIFY).
 //
 // Each published message reaches each live subscriber exactly once, in
-// publish order per publisher. Subscribers run on the bus's delivery
-// goroutine and must not block (queue the work, e.g. with wsconn's SendJSON).
+// publish order (on PostgreSQL: the order messages were committed, across
+// publishers, including after a listener reconnects, within the
+// retention). Subscribers run on the bus's delivery goroutine and must not
+// block (queue the work, e.g. with wsconn's SendJSON).
 package pubsub
 
 import (
