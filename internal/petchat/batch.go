@@ -8,7 +8,11 @@ import (
 )
 
 // maxBatch bounds the messages stored in one transaction.
-const maxBatch = 256
+const maxBatch = 1024
+
+// writers is how many batches may be in flight at once: with a database
+// whose commit waits for the disk, a second transaction fills the wait.
+const writers = 2
 
 // errStopped: the service is shutting down.
 var errStopped = errors.New("petchat: message writer stopped")
@@ -35,15 +39,18 @@ type Notifier interface {
 // the next one, so a lone message is written at once and a burst from many
 // connections costs a few transactions instead of one each. A sender
 // waits only until its batch is durable; the batch is then handed to the
-// notifier on a goroutine of its own, in order, without holding the next
-// batch or the senders.
+// notifier on a goroutine of its own, without holding the next batch or
+// the senders. A batch is queued for the notifier before its senders are
+// answered, so a sender's next message (sent after the answer) is always
+// told after this one, whichever writer stores it.
 type messageWriter struct {
 	store    Store
 	notifier Notifier
 	jobs     chan sendJob
 	notify   chan []Sent
 	stop     chan struct{}
-	written  chan struct{} // closed when the writer has answered its last job
+	written  chan struct{} // closed when the writers have answered their last job
+	writing  sync.WaitGroup
 	stopped  sync.WaitGroup
 	once     sync.Once
 }
@@ -58,8 +65,17 @@ func newMessageWriter(store Store, notifier Notifier) *messageWriter {
 		store: store, notifier: notifier,
 		jobs: make(chan sendJob, maxBatch), notify: make(chan []Sent, 64), stop: make(chan struct{}), written: make(chan struct{}),
 	}
+	w.writing.Add(writers)
+	for range writers {
+		go w.write()
+	}
 	w.stopped.Add(2)
-	go w.write()
+	go func() { // the last writer out closes the way to the notifier
+		defer w.stopped.Done()
+		w.writing.Wait()
+		close(w.written)
+		close(w.notify)
+	}()
 	go w.tell()
 	return w
 }
@@ -90,9 +106,7 @@ func (w *messageWriter) submit(ctx context.Context, s Sent) error {
 }
 
 func (w *messageWriter) write() {
-	defer w.stopped.Done()
-	defer close(w.notify)
-	defer close(w.written)
+	defer w.writing.Done()
 	for {
 		var batch []sendJob
 		select {
@@ -144,11 +158,11 @@ func (w *messageWriter) commit(batch []sendJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := w.store.AddMessages(ctx, msgs)
 	cancel()
-	for _, job := range batch {
-		job.result <- err
-	}
 	if err == nil {
 		w.notify <- sent
+	}
+	for _, job := range batch {
+		job.result <- err
 	}
 }
 

@@ -5,9 +5,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -173,40 +173,74 @@ func (s *Conversations) providers(ctx context.Context, ids []string) (map[string
 	return out, nil
 }
 
-// AddMessages is one transaction of two statements: one multi-row INSERT
-// of the messages, and one UPDATE that moves each conversation's last
-// message to its newest in the batch, unless a newer one is stored.
+// AddMessages is one transaction of two statements whose text does not
+// depend on the batch (so each is prepared once): one INSERT of every
+// message and one UPDATE that moves each conversation's last message to
+// its newest in the batch, unless a newer one is stored. The rows travel
+// as one JSON parameter, which PostgreSQL and SQLite both expand into a
+// table.
 func (s *Conversations) AddMessages(ctx context.Context, msgs []petchat.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	rows := make([]messageRow, len(msgs))
-	newest := map[string]messageRow{}
+	rows := make([]messageJSON, len(msgs))
+	newest := map[string]messageJSON{}
 	for i, m := range msgs {
-		rows[i] = toMessageRow(m)
+		rows[i] = messageJSON{ID: m.ID, ConversationID: m.ConversationID, SentUS: m.Timestamp.UnixMicro(), SenderID: m.SenderID, Content: m.Content}
 		if n, ok := newest[m.ConversationID]; !ok || rows[i].SentUS > n.SentUS || (rows[i].SentUS == n.SentUS && rows[i].ID > n.ID) {
 			newest[m.ConversationID] = rows[i]
 		}
 	}
-	selects := make([]string, 0, len(newest))
-	args := make([]any, 0, 3*len(newest))
-	for conv, m := range newest {
-		selects = append(selects, "SELECT CAST(? AS VARCHAR(36)) AS cid, CAST(? AS VARCHAR(36)) AS mid, CAST(? AS BIGINT) AS us")
-		args = append(args, conv, m.ID, m.SentUS)
+	last := make([]messageJSON, 0, len(newest))
+	for _, m := range newest {
+		last = append(last, m)
 	}
-	// UPDATE … FROM is understood by PostgreSQL and SQLite alike.
-	update := "UPDATE petchat_conversations SET last_message_id = v.mid, last_activity_us = v.us FROM (" +
-		strings.Join(selects, " UNION ALL ") + ") AS v WHERE petchat_conversations.id = v.cid AND petchat_conversations.last_activity_us <= v.us"
+	insertJSON, err := json.Marshal(rows)
+	if err != nil {
+		return fmt.Errorf("encode messages: %w", err)
+	}
+	lastJSON, err := json.Marshal(last)
+	if err != nil {
+		return fmt.Errorf("encode messages: %w", err)
+	}
+	insert, update := sqliteInsertMessages, sqliteUpdateLast
+	if s.db.Dialect == database.Postgres {
+		insert, update = postgresInsertMessages, postgresUpdateLast
+	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&rows).Error; err != nil {
+		if err := tx.Exec(insert, string(insertJSON)).Error; err != nil {
 			return fmt.Errorf("insert messages: %w", err)
 		}
-		if err := tx.Exec(update, args...).Error; err != nil {
+		if err := tx.Exec(update, string(lastJSON)).Error; err != nil {
 			return fmt.Errorf("update last messages: %w", err)
 		}
 		return nil
 	})
 }
+
+// messageJSON is a message row as AddMessages passes it to the database.
+type messageJSON struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	SentUS         int64  `json:"sent_us"`
+	SenderID       string `json:"sender_id"`
+	Content        string `json:"content"`
+}
+
+const (
+	postgresInsertMessages = `INSERT INTO petchat_messages (id, conversation_id, sent_us, sender_id, content)
+SELECT id, conversation_id, sent_us, sender_id, content
+FROM json_to_recordset(?::json) AS m(id text, conversation_id text, sent_us bigint, sender_id text, content text)`
+	postgresUpdateLast = `UPDATE petchat_conversations AS c SET last_message_id = v.id, last_activity_us = v.sent_us
+FROM json_to_recordset(?::json) AS v(id text, conversation_id text, sent_us bigint)
+WHERE c.id = v.conversation_id AND c.last_activity_us <= v.sent_us`
+	sqliteInsertMessages = `INSERT INTO petchat_messages (id, conversation_id, sent_us, sender_id, content)
+SELECT value->>'id', value->>'conversation_id', value->>'sent_us', value->>'sender_id', value->>'content'
+FROM json_each(?)`
+	sqliteUpdateLast = `UPDATE petchat_conversations SET last_message_id = v.id, last_activity_us = v.sent_us
+FROM (SELECT value->>'id' AS id, value->>'conversation_id' AS conversation_id, value->>'sent_us' AS sent_us FROM json_each(?)) AS v
+WHERE petchat_conversations.id = v.conversation_id AND petchat_conversations.last_activity_us <= v.sent_us`
+)
 
 func (s *Conversations) Messages(ctx context.Context, conversationID string, before *petchat.Cursor, limit int) ([]petchat.Message, bool, error) {
 	q := s.db.WithContext(ctx).Where("conversation_id = ?", conversationID)

@@ -97,6 +97,13 @@ func (p *Postgres) Publish(ctx context.Context, topic string, payload []byte) er
 		return errors.New("bus: payload is not JSON")
 	}
 	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// What is published describes state already stored elsewhere; the
+		// message need not wait for the disk (a database crash may lose the
+		// last few, as it would lose a NOTIFY), and the lock is held
+		// shorter.
+		if err := tx.Exec("SET LOCAL synchronous_commit TO OFF").Error; err != nil {
+			return err
+		}
 		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", publishLock).Error; err != nil {
 			return err
 		}
