@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: run build test check generate drift lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
+.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -15,7 +15,7 @@ build:
 	$(GO) build -o bin/server ./cmd/server
 
 ## test: everything CI checks: generate drift, spec lint, vet, TypeScript check, unit and contract tests
-test: drift lint tsc-check unit contract
+test: drift breaking lint tsc-check unit contract
 
 check: test
 
@@ -33,6 +33,12 @@ drift:
 		git status --porcelain -- gen/; exit 1; \
 	fi; \
 	echo "drift: gen/ matches specs/"
+
+## breaking: list the specs' breaking changes since BASE (default: the previous commit); fails on one
+## unless that spec's info.version major was raised
+BASE ?= HEAD~1
+breaking:
+	$(GO) run ./tools/breaking -base $(BASE)
 
 ## lint: spec linters (Spectral, AsyncAPI CLI, kin-openapi), gofmt and go vet
 lint: specs-lint fmt-check vet
