@@ -138,6 +138,8 @@ func TestVRErrors(t *testing.T) {
 		{"update with unknown status", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "stopped"}}`, "VALIDATION_ERROR", "Invalid value for field: data.status (must be one of running, paused, completed, failed)", true},
 		{"update without status", `{"command": "update_session", "data": {"sessionId": "` + id + `"}}`, "VALIDATION_ERROR", "Missing required field: data.status", true},
 		{"update with a non-numeric score", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": "high"}}`, "VALIDATION_ERROR", "", true},
+		{"update with score 1e999 (no float64 holds it)", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": 1e999}}`, "VALIDATION_ERROR", "Invalid value for field: data.score (must be at most 1.7976931348623157e+308)", true},
+		{"update with score -1e999", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": -1e999}}`, "VALIDATION_ERROR", "Invalid value for field: data.score (must be at least -1.7976931348623157e+308)", true},
 		{"update with a malformed id", `{"command": "update_session", "data": {"sessionId": "nope", "status": "paused"}}`, "VALIDATION_ERROR", "", true},
 		{"update of an unknown session", `{"command": "update_session", "data": {"sessionId": "` + unknown + `", "status": "paused"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},
 		{"get of an unknown session", `{"command": "get_session_json", "data": {"sessionId": "` + unknown + `"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},

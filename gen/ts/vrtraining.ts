@@ -143,7 +143,7 @@ export interface Session {
   observerId: string;
   /** The training scenario (opaque identifier given at creation). */
   scenarioId: string;
-  /** Score; omitted until an update sets it. No range is enforced. */
+  /** Score; omitted until an update sets it. Any number a 64-bit float can hold; no other range is enforced. */
   score?: number;
   /** Server-generated session id. */
   sessionId: string;
@@ -202,7 +202,7 @@ export interface UnwatchSessionsSuccess {
 export interface UpdateSessionData {
   /** Replaces the stored notes when present. */
   notes?: string;
-  /** Replaces the stored score when present. */
+  /** Replaces the stored score when present. Any number a 64-bit float can hold; no other range is enforced. */
   score?: number;
   /** The session to update. */
   sessionId: string;

@@ -177,7 +177,7 @@ type Session struct {
 	ObserverID string `json:"observerId"`
 	// The training scenario (opaque identifier given at creation).
 	ScenarioID string `json:"scenarioId"`
-	// Score; omitted until an update sets it. No range is enforced.
+	// Score; omitted until an update sets it. Any number a 64-bit float can hold; no other range is enforced.
 	Score *float64 `json:"score,omitempty"`
 	// Server-generated session id.
 	SessionID string `json:"sessionId"`
@@ -262,7 +262,7 @@ const (
 type UpdateSessionData struct {
 	// Replaces the stored notes when present.
 	Notes *string `json:"notes,omitempty"`
-	// Replaces the stored score when present.
+	// Replaces the stored score when present. Any number a 64-bit float can hold; no other range is enforced.
 	Score *float64 `json:"score,omitempty"`
 	// The session to update.
 	SessionID string `json:"sessionId"`

@@ -4,8 +4,6 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 
 	gen "github.com/sessionhub/server/gen/decisions"
@@ -171,14 +169,7 @@ func (c *connection) decode(message string, frame any, data []byte, req any) err
 	if problem := c.api.validator.Validate(message, frame); problem != nil {
 		return problem
 	}
-	err := json.Unmarshal(data, req)
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		// The schema admitted it, so only a whole number written with a
-		// fraction (limit 10.0) is left: JSON Schema calls it an integer.
-		return &wsschema.Problem{Field: typeErr.Field, Message: "Invalid value for field: " + typeErr.Field + " (must be an integer)"}
-	}
-	return err
+	return wsschema.Unmarshal(data, req)
 }
 
 const success = "success"

@@ -6,6 +6,7 @@ import (
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
 // conversationError carries the conversation id a domain error is about, for
@@ -28,7 +29,10 @@ func domainError(event string, err error) gen.ErrorEvent {
 		id = ce.id
 	}
 	var inv *petchat.InvalidError
+	var problem *wsschema.Problem
 	switch {
+	case errors.As(err, &problem):
+		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &inv):
 		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
 	case errors.Is(err, petchat.ErrConversationNotFound):

@@ -152,7 +152,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{Conversations: toWireConversations(list)}}, nil
 	case gen.MsgNewConversation:
 		var req gen.NewConversationRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		conv, err := svc.Create(ctx, c.user, petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
@@ -164,7 +164,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		return created, nil
 	case gen.MsgMessage:
 		var req gen.MessageRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		msg, conv, err := svc.Send(ctx, c.user, req.Data.ConversationID, req.Data.Content)
@@ -175,7 +175,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
 	default: // gen.MsgHistory; isEvent admitted nothing else
 		var req gen.HistoryRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		before, limit := "", 0

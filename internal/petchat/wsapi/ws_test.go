@@ -132,3 +132,22 @@ func TestIdentifyFromToken(t *testing.T) {
 		t.Fatalf("forged token: %v %v, want HTTP 401", resp, err)
 	}
 }
+
+// A limit the schema admits but Go's int64 cannot take (10.0 is an integer
+// to JSON Schema) is the client's mistake: VALIDATION_ERROR, not an
+// internal error.
+func TestHistoryLimitWrittenAsFloatIsValidationError(t *testing.T) {
+	_, url := newTestAPI(t)
+	owner, vet := connect(t, url), connect(t, url)
+	owner.send("new_conversation", map[string]any{"pet_id": uuid.NewString(), "providers": []string{vet.user}})
+	conv := owner.read("conversation_created")["conversation_id"].(string)
+	owner.send("history", map[string]any{"conversation_id": conv, "limit": 10.0})
+	if err := owner.conn.WriteMessage(websocket.TextMessage, []byte(`{"event":"history","data":{"conversation_id":"`+conv+`","limit":10.0}}`)); err != nil {
+		t.Fatal(err)
+	}
+	owner.read("history") // encoding/json writes 10.0 as 10
+	got := owner.read("error")
+	if got["code"] != "VALIDATION_ERROR" || got["message"] != "Invalid value for field: data.limit (must be an integer)" {
+		t.Fatalf("history with limit 10.0 = %v, want VALIDATION_ERROR on data.limit", got)
+	}
+}

@@ -4,7 +4,6 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,14 +117,14 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 	switch command {
 	case gen.MsgCreateSession:
 		var req gen.CreateSessionRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
 		return gen.CreateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session created")}, err
 	case gen.MsgUpdateSession:
 		var req gen.UpdateSessionRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		s, err := svc.Update(ctx, req.Data.SessionID, vrtraining.Update{Status: vrtraining.Status(req.Data.Status), Notes: req.Data.Notes, Score: req.Data.Score})
@@ -135,7 +134,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(list)}, err
 	case gen.MsgGetSessionJSON:
 		var req gen.GetSessionJSONRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		if req.Data != nil && req.Data.SessionID != nil {
@@ -214,10 +213,13 @@ func domainError(command string, err error) gen.ErrorReply {
 	id := ""
 	var final *vrtraining.FinalError
 	var ie *idError
+	var problem *wsschema.Problem
 	if errors.As(err, &ie) {
 		id = ie.id
 	}
 	switch {
+	case errors.As(err, &problem):
+		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
 	case errors.Is(err, vrtraining.ErrNotFound):
 		return errorReply(&command, gen.ErrorCodeSessionNotFound, "Session not found: "+id)
 	case errors.As(err, &final):
