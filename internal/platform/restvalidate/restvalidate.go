@@ -40,6 +40,9 @@ const (
 	UnsupportedMediaType
 	// BodyTooLarge: the body exceeds the limit set with http.MaxBytesReader.
 	BodyTooLarge
+	// RepeatedParameter: a parameter that takes one value was given several
+	// times (?page=1&page=2); Field names it.
+	RepeatedParameter
 )
 
 // Problem is one way a request fails its operation's contract.
@@ -69,13 +72,23 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 	if err != nil {
 		return nil, err
 	}
-	filterOpts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	// Defaults are never written into the request: kin-openapi would also
+	// put them in place of an explicit null (which then passed as if the
+	// field were absent); every handler applies its own defaults, and a null
+	// stays a null that the schema refuses.
+	filterOpts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
 	return func(c *gin.Context) {
 		route, params, err := router.FindRoute(c.Request)
 		if err != nil {
 			c.Next()
 			return
 		}
+		if p, repeated := repeatedParameter(route.Operation, c.Request.URL.Query()); repeated {
+			write(c, p)
+			c.Abort()
+			return
+		}
+		decodePathParams(params)
 		o := *filterOpts
 		if skipsBody(c.Request, opts.SkipBodyFor) {
 			o.ExcludeRequestBody = true
@@ -105,6 +118,35 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 		return nil, fmt.Errorf("invalid OpenAPI document: %w", err)
 	}
 	return gorillamux.NewRouter(&clone)
+}
+
+// decodePathParams percent-decodes the router's path parameters, so they are
+// checked as the handlers see them: an id of 22 × "é" is 22 characters, not
+// the 132 of its encoded form. A value that does not decode is kept as sent.
+func decodePathParams(params map[string]string) {
+	for name, raw := range params {
+		if v, err := url.PathUnescape(raw); err == nil {
+			params[name] = v
+		}
+	}
+}
+
+// repeatedParameter finds a query parameter that takes one value but was
+// given several: kin-openapi and the generated binders would silently use
+// one of them, or fail without naming the parameter.
+func repeatedParameter(op *openapi3.Operation, query url.Values) (Problem, bool) {
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInQuery || len(query[p.Name]) < 2 {
+			continue
+		}
+		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) {
+			continue
+		}
+		return Problem{Kind: RepeatedParameter, In: p.In, Field: p.Name,
+			Message: fmt.Sprintf("Invalid value for parameter: %s (must be given only once)", p.Name)}, true
+	}
+	return Problem{}, false
 }
 
 func skipsBody(r *http.Request, mediaTypes []string) bool {
@@ -182,8 +224,11 @@ func schemaReason(e *openapi3.SchemaError) string {
 		}
 		return "must be one of " + strings.Join(allowed, ", ")
 	}
-	if e.SchemaField == "additionalProperties" {
+	switch e.SchemaField {
+	case "additionalProperties":
 		return "unknown field"
+	case "nullable":
+		return "must not be null"
 	}
 	return e.Reason
 }

@@ -29,10 +29,17 @@ paths:
                 name: {type: string, minLength: 1}
                 kind: {type: string, enum: [a, b]}
                 nested: {type: object, required: [x], properties: {x: {type: integer}}}
+                timeout: {type: number, default: 120}
       responses: {"200": {description: ok}}
     get:
       parameters:
         - {name: page, in: query, schema: {type: integer, minimum: 1}}
+        - {name: tag, in: query, schema: {type: array, items: {type: string}}}
+      responses: {"200": {description: ok}}
+  /items/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, maxLength: 22}}
       responses: {"200": {description: ok}}
 `
 
@@ -54,6 +61,7 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 	r.Use(func(c *gin.Context) { c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64); c.Next() }, mw)
 	r.POST("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
 	r.GET("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/api/v1/items/:id", func(c *gin.Context) { c.Status(http.StatusOK) })
 
 	tests := []struct {
 		name, method, target, contentType, body string
@@ -70,6 +78,15 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 		{"too large", "POST", "/api/v1/items", "application/json", `{"name":"` + strings.Repeat("n", 100) + `","kind":"a"}`, BodyTooLarge, "Request body too large (limit 64 bytes)"},
 		{"bad parameter", "GET", "/api/v1/items?page=0", "", ``, InvalidParameter, ""},
 		{"unparseable parameter", "GET", "/api/v1/items?page=x", "", ``, InvalidParameter, "Invalid value for parameter: page (is not a valid integer)"},
+		// An explicit null is not the field's default: it is refused.
+		{"null with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","timeout":null}`, InvalidField, "Invalid value for field: timeout (must not be null)"},
+		{"absent with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a"}`, 0, ""},
+		// A single-valued parameter given twice is named; arrays repeat.
+		{"repeated parameter", "GET", "/api/v1/items?page=1&page=2", "", ``, RepeatedParameter, "Invalid value for parameter: page (must be given only once)"},
+		{"repeated array parameter", "GET", "/api/v1/items?tag=a&tag=b", "", ``, 0, ""},
+		// Path parameters are measured decoded: 22 × "é" is 22 characters.
+		{"encoded path parameter", "GET", "/api/v1/items/" + strings.Repeat("%C3%A9", 22), "", ``, 0, ""},
+		{"long path parameter", "GET", "/api/v1/items/" + strings.Repeat("%C3%A9", 23), "", ``, InvalidParameter, "Invalid value for parameter: id (maximum string length is 22)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
