@@ -41,7 +41,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -79,7 +81,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -108,7 +112,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -136,7 +142,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -164,7 +172,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -192,7 +202,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -690,7 +702,9 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+         * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+         *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+         *     the caller with this id → 404.
          * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
          */
         SessionId: string;
@@ -795,7 +809,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -825,7 +841,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -861,7 +879,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -891,7 +911,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -927,7 +949,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -973,7 +997,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1019,7 +1045,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1062,7 +1090,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];

@@ -51,6 +51,9 @@ type Problem struct {
 	Field   string // dotted body path or parameter name
 	In      string // "body", "query", "path" or "header"
 	Message string // safe to show to the client: never echoes the value
+	// BodyTypes are the media types the operation's body may have (sorted;
+	// none when it takes no body), so a writer can say which one is wanted.
+	BodyTypes []string
 }
 
 // Writer renders a Problem in the API's documented error body.
@@ -83,9 +86,13 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 			c.Next()
 			return
 		}
-		if p, repeated := repeatedParameter(route.Operation, c.Request.URL.Query()); repeated {
+		fail := func(p Problem) {
+			p.BodyTypes = bodyTypes(route.Operation)
 			write(c, p)
 			c.Abort()
+		}
+		if p, repeated := repeatedParameter(route.Operation, c.Request.URL.Query()); repeated {
+			fail(p)
 			return
 		}
 		decodePathParams(params)
@@ -93,10 +100,9 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 		if skipsBody(c.Request, opts.SkipBodyFor) {
 			o.ExcludeRequestBody = true
 		}
-		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: &o}
+		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: withoutSecurity(route), Options: &o}
 		if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {
-			write(c, Describe(err))
-			c.Abort()
+			fail(Describe(err))
 			return
 		}
 		c.Next()
@@ -118,6 +124,18 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 		return nil, fmt.Errorf("invalid OpenAPI document: %w", err)
 	}
 	return gorillamux.NewRouter(&clone)
+}
+
+// withoutSecurity is the route with no security requirements. The APIs
+// authenticate in their own middleware, and kin-openapi's security check
+// reads the whole body into memory first (for authentication functions that
+// might look at it), which would buffer every upload that must be streamed.
+func withoutSecurity(route *routers.Route) *routers.Route {
+	op := *route.Operation
+	op.Security = &openapi3.SecurityRequirements{}
+	r := *route
+	r.Operation = &op
+	return &r
 }
 
 // decodePathParams percent-decodes the router's path parameters, so they are
@@ -147,6 +165,18 @@ func repeatedParameter(op *openapi3.Operation, query url.Values) (Problem, bool)
 			Message: fmt.Sprintf("Invalid value for parameter: %s (must be given only once)", p.Name)}, true
 	}
 	return Problem{}, false
+}
+
+func bodyTypes(op *openapi3.Operation) []string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	types := make([]string, 0, len(op.RequestBody.Value.Content))
+	for mt := range op.RequestBody.Value.Content {
+		types = append(types, mt)
+	}
+	sort.Strings(types)
+	return types
 }
 
 func skipsBody(r *http.Request, mediaTypes []string) bool {

@@ -132,7 +132,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			break
 		}
 		if err != nil {
-			return fail(uploadReadError(err))
+			return fail(h.uploadReadError(err))
 		}
 		switch name := part.FormName(); name {
 		case "file":
@@ -142,7 +142,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			haveFile = true
 			up.Filename = part.FileName()
 			if up.File, err = h.svc.StageUpload(sessionID, part); err != nil {
-				return fail(uploadReadError(err))
+				return fail(h.uploadReadError(err))
 			}
 		case "type":
 			if haveType {
@@ -151,7 +151,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			haveType = true
 			raw, err := io.ReadAll(io.LimitReader(part, 64))
 			if err != nil {
-				return fail(uploadReadError(err))
+				return fail(h.uploadReadError(err))
 			}
 			up.Type = strings.TrimSpace(string(raw))
 		default:
@@ -172,12 +172,17 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 }
 
 // uploadReadError keeps size errors (413) and makes any other failure to
-// read the form a 400 naming the file.
-func uploadReadError(err error) error {
+// read the form a 400 naming the file. A form larger than the file limit
+// plus its overhead is an oversized file to the client: the 413 names file
+// and states CONTENT_MAX_BYTES, never the JSON bodies' limit.
+func (h *Handlers) uploadReadError(err error) error {
 	var tooLarge *therapy.TooLargeError
 	var bodyTooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || errors.As(err, &bodyTooLarge) {
+	switch {
+	case errors.As(err, &tooLarge):
 		return err
+	case errors.As(err, &bodyTooLarge):
+		return &therapy.TooLargeError{Field: "file", Limit: h.svc.MaxContentBytes()}
 	}
 	return &therapy.ValidationError{Field: "file", Message: "file could not be read (malformed multipart body)"}
 }

@@ -10,11 +10,11 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	gen "github.com/sessionhub/server/gen/therapy"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -68,7 +68,7 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 		// generated wrapper's binding does, and session_id is the API's only
 		// path parameter.
 		ErrorHandler: func(c *gin.Context, err error, status int) {
-			if _, perr := uuid.Parse(c.Param("session_id")); c.Param("session_id") != "" && perr != nil {
+			if c.Param("session_id") != "" && !uuidform.Valid(c.Param("session_id")) {
 				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, parameterMessages["session_id"], "session_id")
 				return
 			}

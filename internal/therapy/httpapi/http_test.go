@@ -90,6 +90,13 @@ func TestErrorsNameTheirField(t *testing.T) {
 		{"POST", "/api/v1/sessions", alice, `{"title":`, 400, "INVALID_JSON", ""},
 		{"POST", "/api/v1/sessions", alice, `{"title":"x","inputMethod":"audio","text":"hi"}`, 400, "VALIDATION_ERROR", "text"},
 		{"GET", "/api/v1/sessions/" + uuid.NewString() + "/emotions?start_time=yesterday", alice, "", 400, "VALIDATION_ERROR", "start_time"},
+		// Issue 10, item 12: one spelling per id, every parameter named,
+		// an upload without body or Content-Type is a media-type problem.
+		{"GET", "/api/v1/sessions/" + strings.ReplaceAll(uuid.NewString(), "-", ""), alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions/urn:uuid:" + uuid.NewString(), alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions/%7B" + uuid.NewString() + "%7D/topics", alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions?page=1&page=2", alice, "", 400, "VALIDATION_ERROR", "page"},
+		{"POST", "/api/v1/sessions/" + uuid.NewString() + "/content", alice, "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
 	} {
 		status, body := call(engine, tc.method, tc.path, tc.tok, tc.body)
 		field, _ := body["field"].(string)
