@@ -12,6 +12,7 @@ import (
 )
 
 func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionRequestObject) (gen.CreateSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	b := req.Body
 	in := therapy.NewSession{
 		Title: b.Title, Description: b.Description, Duration: b.Duration, Text: b.Text,
@@ -34,6 +35,7 @@ func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionReque
 }
 
 func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequestObject) (gen.ListSessionsResponseObject, error) {
+	ctx = requestContext(ctx)
 	p := req.Params
 	q := therapy.ListQuery{Desc: true}
 	if p.Page != nil {
@@ -64,6 +66,7 @@ func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequest
 }
 
 func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObject) (gen.GetSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	s, results, err := h.svc.Get(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -72,6 +75,7 @@ func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObje
 }
 
 func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionRequestObject) (gen.UpdateSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	b := req.Body
 	up := therapy.Update{
 		Title: b.Title, Description: b.Description, Duration: b.Duration,
@@ -90,6 +94,7 @@ func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionReque
 }
 
 func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionRequestObject) (gen.DeleteSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	if err := h.svc.Delete(ctx, owner(ctx), req.SessionId.String()); err != nil {
 		return nil, err
 	}
@@ -99,6 +104,7 @@ func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 // UploadContent streams the multipart body: the file part goes straight to
 // disk (never whole into memory), the type part is read as a short value.
 func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentRequestObject) (gen.UploadContentResponseObject, error) {
+	ctx = requestContext(ctx)
 	sessionID := req.SessionId.String()
 	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
 		return nil, err
@@ -188,6 +194,7 @@ func (h *Handlers) uploadReadError(err error) error {
 }
 
 func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisStatusRequestObject) (gen.GetAnalysisStatusResponseObject, error) {
+	ctx = requestContext(ctx)
 	state, err := h.svc.AnalysisStatus(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -196,6 +203,7 @@ func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisSta
 }
 
 func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestObject) (gen.GetEmotionsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Category != nil {
 		f.Category = *req.Params.Category
@@ -208,6 +216,7 @@ func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestOb
 }
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Category != nil {
 		f.Category = *req.Params.Category
@@ -220,6 +229,7 @@ func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject
 }
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Type != nil {
 		f.Type = string(*req.Params.Type)

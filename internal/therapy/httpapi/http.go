@@ -107,6 +107,18 @@ func limitBody(maxContent int64) gin.HandlerFunc {
 	}
 }
 
+// requestContext is the request's own context. Strict handlers receive the
+// pooled *gin.Context, which gin hands to the next request as soon as this
+// one returns; a database driver that watches ctx.Done() from a goroutine of
+// its own (SQLite's interrupt watcher, pgx's context watcher) must hold the
+// request's context instead, or it reads the next request's fields.
+func requestContext(ctx context.Context) context.Context {
+	if g, ok := ctx.(*gin.Context); ok && g.Request != nil {
+		return g.Request.Context()
+	}
+	return ctx
+}
+
 func owner(ctx context.Context) string {
 	o, _ := ctx.Value(ownerKey{}).(string)
 	return o

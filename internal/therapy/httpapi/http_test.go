@@ -143,3 +143,28 @@ func BenchmarkListSessions(b *testing.B) {
 		})
 	}
 }
+
+// TestHandlersDoNotHandThePooledGinContextToTheDatabase: gin reuses a
+// request's *gin.Context for the next request as soon as the handler
+// returns, while the SQLite driver still watches ctx.Done() from its own
+// goroutine. Run with -race (as make unit does): requests in a row over a
+// real connection must not race.
+func TestHandlersDoNotHandThePooledGinContextToTheDatabase(t *testing.T) {
+	engine, _ := newAPI(t)
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+	alice := token(t, "alice", time.Hour)
+	for i := 0; i < 20; i++ {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/sessions", strings.NewReader(`{"title":"t"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+alice)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create %d: HTTP %d", i, resp.StatusCode)
+		}
+	}
+}
