@@ -18,6 +18,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // Kind classifies a Problem so APIs can choose their error code.
@@ -259,6 +261,13 @@ func schemaReason(e *openapi3.SchemaError) string {
 		return "unknown field"
 	case "nullable":
 		return "must not be null"
+	case "pattern":
+		if e.Schema == nil {
+			break
+		}
+		if r, ok := storedtext.Reason(e.Schema.Pattern); ok {
+			return r
+		}
 	}
 	return e.Reason
 }

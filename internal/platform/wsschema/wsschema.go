@@ -15,6 +15,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // ErrInvalidJSON means the frame is not a JSON document.
@@ -145,6 +147,9 @@ func reason(k jsonschema.ErrorKind) string {
 	case *kind.ExclusiveMaximum:
 		return "must be less than " + ratString(k.Want)
 	case *kind.Pattern:
+		if r, ok := storedtext.Reason(k.Want); ok {
+			return r
+		}
 		return "has an invalid format"
 	default:
 		return "is invalid"
