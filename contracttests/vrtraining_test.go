@@ -268,3 +268,66 @@ func TestVRCloseCodes(t *testing.T) {
 		watcher.expectClose(4008)
 	})
 }
+
+// TestVRListsArePagedAndCreationIsBounded: the seed's get_session_json
+// without an id (and get_active_sessions) answers one page of 100 in the
+// seed's shape, with next_cursor to go on; one connection creates at most 30
+// sessions a minute (the defaults).
+func TestVRListsArePagedAndCreationIsBounded(t *testing.T) {
+	ts := newServer(t)
+	const total = 105
+	var created []string
+	for len(created) < total {
+		c := dialVR(t, ts)
+		for i := 0; i < 30 && len(created) < total; i++ {
+			created = append(created, createVR(t, c, "paged")["sessionId"].(string))
+		}
+		if len(created) < total {
+			c.send(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "one-too-many", "avatarId": "a", "observerId": "o"}})
+			reply := c.expect(vrgen.MsgError)
+			if reply["code"] != "RATE_LIMITED" || reply["message"] != "Too many sessions created on this connection; retry later" || reply["command"] != "create_session" {
+				t.Fatalf("31st create on one connection: %v, want RATE_LIMITED", reply)
+			}
+			if wait, _ := reply["retry_after"].(float64); wait < 1 || wait > 60 {
+				t.Fatalf("retry_after = %v, want 1..60 seconds", reply["retry_after"])
+			}
+		}
+	}
+	c := dialVR(t, ts)
+	for _, command := range []string{"get_session_json", "get_active_sessions"} {
+		c.send(map[string]any{"command": command}) // the seed's request
+		name := vrgen.MsgGetSessionJSONSuccessAll
+		if command == "get_active_sessions" {
+			name = vrgen.MsgGetActiveSessionsSuccess
+		}
+		first := c.expect(name)
+		got := sessionIDs(first["data"])
+		cursor, _ := first["next_cursor"].(string)
+		if len(got) != 100 || cursor == "" {
+			t.Fatalf("%s: %d sessions, next_cursor %v; want the default page of 100 and a cursor", command, len(got), first["next_cursor"])
+		}
+		c.send(map[string]any{"command": command, "data": map[string]any{"after": cursor, "limit": 500}})
+		rest := c.expect(name)
+		got = append(got, sessionIDs(rest["data"])...)
+		if rest["next_cursor"] != nil || len(got) != total {
+			t.Fatalf("%s: %d sessions in two pages, next_cursor %v; want all %d and null", command, len(got), rest["next_cursor"], total)
+		}
+		seen := map[string]bool{}
+		for _, id := range got {
+			seen[id] = true
+		}
+		for _, id := range created {
+			if !seen[id] {
+				t.Fatalf("%s: session %s missing from the pages", command, id)
+			}
+		}
+	}
+	c.send(map[string]any{"command": "get_session_json", "data": map[string]any{"after": "bm90LWEtY3Vyc29y"}})
+	if reply := c.expect(vrgen.MsgError); reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: data.after (not a cursor of this server)" {
+		t.Fatalf("bad cursor: %v", reply)
+	}
+	c.send(map[string]any{"command": "get_active_sessions", "data": map[string]any{"limit": 501}})
+	if reply := c.expect(vrgen.MsgError); reply["code"] != "VALIDATION_ERROR" {
+		t.Fatalf("limit 501: %v", reply)
+	}
+}

@@ -54,7 +54,7 @@ export interface CreateSessionSuccess {
 }
 
 /** Stable machine-readable error code. */
-export type ErrorCode = "INVALID_JSON" | "UNKNOWN_COMMAND" | "VALIDATION_ERROR" | "SESSION_NOT_FOUND" | "SESSION_FINAL" | "INTERNAL_ERROR";
+export type ErrorCode = "INVALID_JSON" | "UNKNOWN_COMMAND" | "VALIDATION_ERROR" | "SESSION_NOT_FOUND" | "SESSION_FINAL" | "RATE_LIMITED" | "INTERNAL_ERROR";
 
 /** Error reply to a command; the connection stays open. */
 export interface ErrorReply {
@@ -66,14 +66,16 @@ export interface ErrorReply {
   message: string;
   /** Always `error`. */
   response_type: "error";
+  /** Seconds until the connection may create sessions again (rounded up); only with RATE_LIMITED. */
+  retry_after?: number;
 }
 
 /** The get_active_sessions command. Unknown top-level fields are ignored. */
 export interface GetActiveSessionsRequest {
   /** The command name (case-sensitive). */
   command: "get_active_sessions";
-  /** Not needed; ignored when sent. */
-  data?: { [key: string]: unknown };
+  /** Optional paging of a session list. Unknown fields are ignored. */
+  data?: PageSelector;
   [key: string]: unknown;
 }
 
@@ -81,17 +83,23 @@ export interface GetActiveSessionsRequest {
 export interface GetActiveSessionsSuccess {
   /** Echoes the request's command. */
   command: "get_active_sessions";
-  /** The running and paused sessions, oldest first. */
+  /** One page of the running and paused sessions, oldest first (at most `limit`, default 100). */
   data: Session[];
   /** Optional human-readable note. */
   message?: string;
+  /** Pass as `data.after` to read the next page; null on the last page. */
+  next_cursor: string | null;
   /** Always `success` for a success reply. */
   response_type: "success";
 }
 
 /** Optional selector. Unknown fields are ignored. */
 export interface GetSessionJSONData {
-  /** The session to return; when absent, all sessions are returned. */
+  /** Without sessionId, an opaque cursor (a previous reply's `next_cursor`); only sessions after it are returned. */
+  after?: string;
+  /** Without sessionId, the maximum number of sessions in the reply (default 100). */
+  limit?: number;
+  /** The session to return; when absent, one page of all sessions is returned (`limit` and `after` select it). */
   sessionId?: string;
   [key: string]: unknown;
 }
@@ -109,10 +117,12 @@ export interface GetSessionJSONRequest {
 export interface GetSessionJSONSuccessAll {
   /** Echoes the request's command. */
   command: "get_session_json";
-  /** All sessions (any status), oldest first. */
+  /** One page of all sessions (any status), oldest first (at most `limit`, default 100). */
   data: Session[];
   /** Optional human-readable note. */
   message?: string;
+  /** Pass as `data.after` to read the next page; null on the last page. */
+  next_cursor: string | null;
   /** Always `success` for a success reply. */
   response_type: "success";
 }
@@ -127,6 +137,15 @@ export interface GetSessionJSONSuccessOne {
   message?: string;
   /** Always `success` for a success reply. */
   response_type: "success";
+}
+
+/** Optional paging of a session list. Unknown fields are ignored. */
+export interface PageSelector {
+  /** Opaque cursor (a previous reply's `next_cursor`); only sessions after it (in the list's order) are returned. */
+  after?: string;
+  /** Maximum number of sessions in the reply (default 100). */
+  limit?: number;
+  [key: string]: unknown;
 }
 
 /** A VR training session as stored by the server. */
