@@ -79,24 +79,32 @@ export interface ConversationsReply {
 
 /** The user's conversations. */
 export interface ConversationsReplyData {
-  /** Conversations where the user is client or provider, newest activity first. */
+  /** One page of the conversations where the user is client or provider, newest activity first. */
   conversations: Conversation[];
+  /** Pass as `data.before` to read the next, older page; null on the last page. */
+  next_cursor: string | null;
 }
 
 /** The conversations event. Unknown top-level fields are ignored. */
 export interface ConversationsRequest {
-  /** No parameters; the seed sends `{}`. Any fields are ignored. */
+  /** Optional paging; the seed sends `{}` (the newest 50). Unknown fields are ignored. */
   data?: ConversationsRequestData;
   /** The event name (case-sensitive). */
   event: "conversations";
   [key: string]: unknown;
 }
 
-/** No parameters; the seed sends `{}`. Any fields are ignored. */
-export type ConversationsRequestData = { [key: string]: unknown };
+/** Optional paging; the seed sends `{}` (the newest 50). Unknown fields are ignored. */
+export interface ConversationsRequestData {
+  /** Opaque cursor (a previous reply's `next_cursor`); only conversations after it (older activity) are returned. */
+  before?: string;
+  /** Maximum number of conversations in the page (default 50). */
+  limit?: number;
+  [key: string]: unknown;
+}
 
 /** Stable machine-readable error code. */
-export type ErrorCode = "INVALID_JSON" | "UNKNOWN_EVENT" | "VALIDATION_ERROR" | "CONVERSATION_NOT_FOUND" | "NOT_A_PARTICIPANT" | "INTERNAL_ERROR";
+export type ErrorCode = "INVALID_JSON" | "UNKNOWN_EVENT" | "VALIDATION_ERROR" | "CONVERSATION_NOT_FOUND" | "NOT_A_PARTICIPANT" | "RATE_LIMITED" | "INTERNAL_ERROR";
 
 /** Error reply; the connection stays open. */
 export interface ErrorEvent {
@@ -114,6 +122,8 @@ export interface ErrorEventData {
   event?: string;
   /** Human-readable description. */
   message: string;
+  /** Seconds until the limit that refused ends (rounded up); only with RATE_LIMITED. */
+  retry_after?: number;
 }
 
 /** Reply to the history event. */

@@ -16,7 +16,8 @@ func (s *Server) registerPetChat() error {
 		return err
 	}
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
-	api, err := pcws.New(petchat.NewService(pcstore.New(s.db)), s.hub, s.bus, tokens)
+	svc := petchat.NewService(pcstore.New(s.db), petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser})
+	api, err := pcws.New(svc, s.hub, s.bus, tokens, s.cfg.RateLimits.PetChatConversationsPerConnection)
 	if err != nil {
 		return err
 	}

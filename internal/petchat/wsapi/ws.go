@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
@@ -24,21 +26,25 @@ type API struct {
 	router    *router
 	validator *wsschema.Validator
 	opts      wsconn.Options
+	// newConversations is each connection's limit of new_conversation.
+	newConversations ratelimit.Rule
 }
 
 // events are the client messages; a message's name is its event value.
 var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
 
 // New compiles the event schemas, subscribes to the deliveries on bus and
-// returns the API; Close ends the subscription.
-func New(svc *petchat.Service, hub *wsconn.Hub, bus pubsub.Bus, tokens *auth.Signer) (*API, error) {
+// returns the API; Close ends the subscription. One connection may create
+// conversationsPerMinute conversations a minute (0: no limit).
+func New(svc *petchat.Service, hub *wsconn.Hub, bus pubsub.Bus, tokens *auth.Signer, conversationsPerMinute int) (*API, error) {
 	v, err := wsschema.Compile(gen.MessageSchema, events...)
 	if err != nil {
 		return nil, err
 	}
 	return &API{
 		svc: svc, hub: hub, tokens: tokens, router: newRouter(bus), validator: v,
-		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		newConversations: ratelimit.PerMinute(conversationsPerMinute),
 	}, nil
 }
 
@@ -64,7 +70,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user}, nil)
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user, newConversations: ratelimit.NewWindow(a.newConversations)}, nil)
 }
 
 // identify returns the connection's user id, or why its credentials are
@@ -92,10 +98,12 @@ func (a *API) identify(r *http.Request) (user, refusal string) {
 	return petchat.UserIDForSubject(claims.Subject), ""
 }
 
-// connection is one client's state: who it is.
+// connection is one client's state: who it is, and how many conversations
+// it created this minute (used by the connection's one reader only).
 type connection struct {
-	api  *API
-	user string
+	api              *API
+	user             string
+	newConversations *ratelimit.Window
 }
 
 // OnOpen announces the user id first, then joins delivery, so `connected`
@@ -145,20 +153,37 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 	svc := c.api.svc
 	switch event {
 	case gen.MsgConversations:
-		list, err := svc.List(ctx, c.user)
+		var req gen.ConversationsRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		var q petchat.ListQuery
+		if req.Data != nil && req.Data.Limit != nil {
+			q.Limit = int(*req.Data.Limit)
+		}
+		if req.Data != nil && req.Data.Before != nil {
+			q.Before = *req.Data.Before
+		}
+		page, err := svc.List(ctx, c.user, q)
 		if err != nil {
 			return nil, err
 		}
-		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{Conversations: toWireConversations(list)}}, nil
+		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
+			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
+		}}, nil
 	case gen.MsgNewConversation:
 		var req gen.NewConversationRequest
 		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
+		if wait, limited := c.newConversations.Blocked(time.Now()); limited {
+			return nil, &petchat.RateLimitedError{Scope: petchat.ScopeConnection, RetryAfter: wait}
+		}
 		conv, err := svc.Create(ctx, c.user, petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
 		if err != nil {
 			return nil, err
 		}
+		c.newConversations.Add(time.Now())
 		created := gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}
 		c.deliver(ctx, conn, conv.Participants(), created)
 		return created, nil

@@ -20,9 +20,9 @@ import (
 
 func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), petchat.Limits{})
 	hub := wsconn.NewHub(nil)
-	api, err := New(svc, hub, pubsub.NewLocal(), auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
+	api, err := New(svc, hub, pubsub.NewLocal(), auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
