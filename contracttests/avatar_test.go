@@ -160,6 +160,7 @@ func TestAvatarStart400(t *testing.T) {
 		{"idle timeout above a day", with("activity_idle_timeout", 86401), "", "VALIDATION_ERROR", ""},
 		{"idle timeout not a number", with("activity_idle_timeout", "120"), "", "VALIDATION_ERROR", ""},
 		{"avatar_id not a string", with("avatar_id", 7), "", "VALIDATION_ERROR", ""},
+		{"null idle timeout is not the default", with("activity_idle_timeout", nil), "", "VALIDATION_ERROR", "Invalid value for field: activity_idle_timeout (must not be null)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -335,6 +336,32 @@ func TestAvatarStatus(t *testing.T) {
 	if r := get(testAvatarKey2, sid); r.StatusCode() != http.StatusNotFound {
 		t.Errorf("status through another key: %d, want 404", r.StatusCode())
 	}
+}
+
+// TestAvatarStatusOfAnyIDThatNamesNoSessionIs404: the path parameter is
+// read percent-decoded and has no length limit, and text that cannot be an
+// id never reaches PostgreSQL (which refuses NUL and invalid UTF-8).
+func TestAvatarStatusOfAnyIDThatNamesNoSessionIs404(t *testing.T) {
+	ts := newServer(t)
+	c := newAvatarClient(t, ts)
+	sid := c.start(testAvatarKey).SessionId.String()
+	for name, id := range map[string]string{
+		"22 × é (132 characters encoded)": strings.Repeat("%C3%A9", 22),
+		"129 characters":                  strings.Repeat("a", 129),
+		"500 characters":                  strings.Repeat("b", 500),
+		"NUL":                             "%00",
+		"invalid UTF-8":                   "%FF%FE",
+		"a percent sign":                  "%25",
+		"the id in braces":                "%7B" + sid + "%7D",
+		"the id without dashes":           strings.ReplaceAll(sid, "-", ""),
+	} {
+		status, body := c.raw(http.MethodGet, "/session/"+id+"/status", testAvatarKey, "")
+		if status != http.StatusNotFound || body["code"] != "SESSION_NOT_FOUND" {
+			t.Errorf("status of %s: %d %v, want 404 SESSION_NOT_FOUND", name, status, body)
+		}
+	}
+	status, body := c.raw(http.MethodDelete, "/session/stop", testAvatarKey, `{"session_id":"\u0000","session_token":"t"}`)
+	requireError(t, status, body, http.StatusNotFound, "SESSION_NOT_FOUND", "")
 }
 
 // TestAvatar500 runs the API on a server whose database has gone away:

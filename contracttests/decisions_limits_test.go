@@ -1,6 +1,8 @@
 package contracttests
 
 import (
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	decisionsgen "github.com/sessionhub/server/gen/decisions"
+	"github.com/sessionhub/server/internal/platform/config"
 )
 
 func TestDecisionsRateLimitPerConnection(t *testing.T) {
@@ -122,4 +125,68 @@ func TestDecisionsCloseCodes(t *testing.T) {
 			c.expect(decisionsgen.MsgGetDecisionsSuccess)
 		}
 	})
+}
+
+// dialDecisionsFrom opens /ws from the loopback address source (Linux
+// routes all of 127.0.0.0/8 to lo), so a test can be several clients.
+func dialDecisionsFrom(t *testing.T, ts *testServer, source string) *wsClient {
+	t.Helper()
+	d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}).DialContext}
+	conn, _, err := d.Dial(ts.wsURL(decisionsgen.ChannelWs), nil)
+	if err != nil {
+		t.Fatalf("dial from %s: %v", source, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return &wsClient{t: t, contract: decisionsWS, channel: decisionsgen.ChannelWs, conn: conn}
+}
+
+// TestDecisionsRateLimitSurvivesReconnecting: with the default limits, an
+// address that failed 30 times in a minute (10 per connection, on three
+// connections) is refused on its next connection from the first frame;
+// another address is not.
+func TestDecisionsRateLimitSurvivesReconnecting(t *testing.T) {
+	ts := newServer(t)
+	for conn := 0; conn < 3; conn++ {
+		c := dialDecisionsFrom(t, ts, "127.0.0.1")
+		for i := 0; i < 10; i++ {
+			c.send(map[string]any{"action": "Connection", "checksum": fmt.Sprintf("guess-%d-%d", conn, i)})
+			expectDecisionError(t, c, "NOT_REGISTERED", "Unknown checksum", "Connection")
+		}
+		_ = c.conn.Close()
+	}
+	again := dialDecisionsFrom(t, ts, "127.0.0.1")
+	again.send(map[string]any{"action": "Connection", "checksum": "guess-again"})
+	reply := expectDecisionError(t, again, "RATE_LIMITED", "Too many failed attempts from this address; retry later", "Connection")
+	if wait, _ := reply["retry_after"].(float64); wait < 1 || wait > 60 {
+		t.Fatalf("retry_after = %v, want 1..60 seconds", reply["retry_after"])
+	}
+	other := dialDecisionsFrom(t, ts, "127.0.0.2")
+	other.send(map[string]any{"action": "Connection", "checksum": "guess-elsewhere"})
+	expectDecisionError(t, other, "NOT_REGISTERED", "Unknown checksum", "Connection")
+}
+
+// TestDecisionsServerCeilingOnFailedGuesses: failed checksum guesses from
+// many addresses reach the server's ceiling; then Register and Connection
+// wait for everyone, while a client holding a token goes on.
+func TestDecisionsServerCeilingOnFailedGuesses(t *testing.T) {
+	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.RateLimits.DecisionFailedGuesses = 6 })
+	holder := dialDecisionsFrom(t, ts, "127.0.0.9")
+	token := registerDecisionUser(t, holder, "the-holder")
+	for addr := 0; addr < 3; addr++ { // two guesses from each of three addresses
+		c := dialDecisionsFrom(t, ts, fmt.Sprintf("127.0.0.%d", 20+addr))
+		for i := 0; i < 2; i++ {
+			c.send(map[string]any{"action": "Connection", "checksum": fmt.Sprintf("guess-%d-%d", addr, i)})
+			expectDecisionError(t, c, "NOT_REGISTERED", "Unknown checksum", "Connection")
+		}
+	}
+	const paused = "Too many failed attempts on this server; Register and Connection resume later"
+	newcomer := dialDecisionsFrom(t, ts, "127.0.0.30")
+	newcomer.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": "new", "name": "n"})
+	expectDecisionError(t, newcomer, "RATE_LIMITED", paused, "Register")
+	holder.send(map[string]any{"action": "Connection", "checksum": "the-holder"})
+	reply := expectDecisionError(t, holder, "RATE_LIMITED", paused, "Connection")
+	if wait, _ := reply["retry_after"].(float64); wait < 1 || wait > 60 {
+		t.Fatalf("retry_after = %v, want 1..60 seconds", reply["retry_after"])
+	}
+	takeDecision(t, holder, token, "tokens still work")
 }

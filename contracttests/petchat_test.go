@@ -276,3 +276,57 @@ func TestPetChatSeveralConnectionsOfOneUser(t *testing.T) {
 	vet.message(conv, "after the laptop left")
 	phone.expect(pcgen.MsgNewMessage)
 }
+
+// TestPetChatNewConversationsAreBoundedAndListsPaged: strangers, each on a
+// fresh anonymous connection, can add at most 30 conversations a minute to
+// one user's list; one connection creates at most 10 (the defaults); the
+// list comes in pages with a cursor.
+func TestPetChatNewConversationsAreBoundedAndListsPaged(t *testing.T) {
+	ts := newServer(t)
+	victim := dialChat(t, ts, nil)
+	for i := 0; i < 30; i++ {
+		stranger := dialChat(t, ts, nil)
+		stranger.newConversation(victim.user)
+		victim.expect(pcgen.MsgConversationCreated)
+		_ = stranger.conn.Close()
+	}
+	late := dialChat(t, ts, nil)
+	late.send(map[string]any{"event": "new_conversation", "data": map[string]any{"pet_id": uuid.NewString(), "providers": []string{victim.user}}})
+	reply := late.expect(pcgen.MsgError)
+	if field(reply, "code") != "RATE_LIMITED" || field(reply, "message") != "Too many new conversations for one of its participants; retry later" || field(reply, "event") != "new_conversation" {
+		t.Fatalf("31st conversation with one user: %v, want RATE_LIMITED", reply)
+	}
+	if wait, _ := field(reply, "retry_after").(float64); wait < 1 || wait > 60 {
+		t.Fatalf("retry_after = %v, want 1..60 seconds", field(reply, "retry_after"))
+	}
+
+	busy := dialChat(t, ts, nil)
+	for i := 0; i < 10; i++ {
+		busy.newConversation(uuid.NewString())
+	}
+	busy.send(map[string]any{"event": "new_conversation", "data": map[string]any{"pet_id": uuid.NewString(), "providers": []string{uuid.NewString()}}})
+	reply = busy.expect(pcgen.MsgError)
+	if field(reply, "code") != "RATE_LIMITED" || field(reply, "message") != "Too many new conversations on this connection; retry later" {
+		t.Fatalf("11th conversation on one connection: %v, want RATE_LIMITED", reply)
+	}
+
+	// The seed's request: the newest page (all 30 fit in the default 50).
+	if list := victim.conversations(); len(list) != 30 {
+		t.Fatalf("conversations: %d, want 30", len(list))
+	}
+	victim.send(map[string]any{"event": "conversations", "data": map[string]any{"limit": 20}})
+	page := victim.expect(pcgen.MsgConversationsReply)
+	cursor, _ := field(page, "next_cursor").(string)
+	if n := len(field(page, "conversations").([]any)); n != 20 || cursor == "" {
+		t.Fatalf("first page of 20: %d conversations, next_cursor %v", n, field(page, "next_cursor"))
+	}
+	victim.send(map[string]any{"event": "conversations", "data": map[string]any{"limit": 20, "before": cursor}})
+	page = victim.expect(pcgen.MsgConversationsReply)
+	if n := len(field(page, "conversations").([]any)); n != 10 || field(page, "next_cursor") != nil {
+		t.Fatalf("second page: %d conversations, next_cursor %v; want the last 10 and null", n, field(page, "next_cursor"))
+	}
+	victim.send(map[string]any{"event": "conversations", "data": map[string]any{"before": "not-a-cursor"}})
+	if reply := victim.expect(pcgen.MsgError); field(reply, "code") != "VALIDATION_ERROR" || field(reply, "message") != "Invalid value for field: data.before (not a cursor of the conversations list)" {
+		t.Fatalf("bad cursor: %v", reply)
+	}
+}

@@ -138,6 +138,8 @@ func TestVRErrors(t *testing.T) {
 		{"update with unknown status", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "stopped"}}`, "VALIDATION_ERROR", "Invalid value for field: data.status (must be one of running, paused, completed, failed)", true},
 		{"update without status", `{"command": "update_session", "data": {"sessionId": "` + id + `"}}`, "VALIDATION_ERROR", "Missing required field: data.status", true},
 		{"update with a non-numeric score", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": "high"}}`, "VALIDATION_ERROR", "", true},
+		{"update with score 1e999 (no float64 holds it)", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": 1e999}}`, "VALIDATION_ERROR", "Invalid value for field: data.score (must be at most 1.7976931348623157e+308)", true},
+		{"update with score -1e999", `{"command": "update_session", "data": {"sessionId": "` + id + `", "status": "paused", "score": -1e999}}`, "VALIDATION_ERROR", "Invalid value for field: data.score (must be at least -1.7976931348623157e+308)", true},
 		{"update with a malformed id", `{"command": "update_session", "data": {"sessionId": "nope", "status": "paused"}}`, "VALIDATION_ERROR", "", true},
 		{"update of an unknown session", `{"command": "update_session", "data": {"sessionId": "` + unknown + `", "status": "paused"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},
 		{"get of an unknown session", `{"command": "get_session_json", "data": {"sessionId": "` + unknown + `"}}`, "SESSION_NOT_FOUND", "Session not found: " + unknown, true},
@@ -265,4 +267,67 @@ func TestVRCloseCodes(t *testing.T) {
 		wg.Wait()
 		watcher.expectClose(4008)
 	})
+}
+
+// TestVRListsArePagedAndCreationIsBounded: the seed's get_session_json
+// without an id (and get_active_sessions) answers one page of 100 in the
+// seed's shape, with next_cursor to go on; one connection creates at most 30
+// sessions a minute (the defaults).
+func TestVRListsArePagedAndCreationIsBounded(t *testing.T) {
+	ts := newServer(t)
+	const total = 105
+	var created []string
+	for len(created) < total {
+		c := dialVR(t, ts)
+		for i := 0; i < 30 && len(created) < total; i++ {
+			created = append(created, createVR(t, c, "paged")["sessionId"].(string))
+		}
+		if len(created) < total {
+			c.send(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "one-too-many", "avatarId": "a", "observerId": "o"}})
+			reply := c.expect(vrgen.MsgError)
+			if reply["code"] != "RATE_LIMITED" || reply["message"] != "Too many sessions created on this connection; retry later" || reply["command"] != "create_session" {
+				t.Fatalf("31st create on one connection: %v, want RATE_LIMITED", reply)
+			}
+			if wait, _ := reply["retry_after"].(float64); wait < 1 || wait > 60 {
+				t.Fatalf("retry_after = %v, want 1..60 seconds", reply["retry_after"])
+			}
+		}
+	}
+	c := dialVR(t, ts)
+	for _, command := range []string{"get_session_json", "get_active_sessions"} {
+		c.send(map[string]any{"command": command}) // the seed's request
+		name := vrgen.MsgGetSessionJSONSuccessAll
+		if command == "get_active_sessions" {
+			name = vrgen.MsgGetActiveSessionsSuccess
+		}
+		first := c.expect(name)
+		got := sessionIDs(first["data"])
+		cursor, _ := first["next_cursor"].(string)
+		if len(got) != 100 || cursor == "" {
+			t.Fatalf("%s: %d sessions, next_cursor %v; want the default page of 100 and a cursor", command, len(got), first["next_cursor"])
+		}
+		c.send(map[string]any{"command": command, "data": map[string]any{"after": cursor, "limit": 500}})
+		rest := c.expect(name)
+		got = append(got, sessionIDs(rest["data"])...)
+		if rest["next_cursor"] != nil || len(got) != total {
+			t.Fatalf("%s: %d sessions in two pages, next_cursor %v; want all %d and null", command, len(got), rest["next_cursor"], total)
+		}
+		seen := map[string]bool{}
+		for _, id := range got {
+			seen[id] = true
+		}
+		for _, id := range created {
+			if !seen[id] {
+				t.Fatalf("%s: session %s missing from the pages", command, id)
+			}
+		}
+	}
+	c.send(map[string]any{"command": "get_session_json", "data": map[string]any{"after": "bm90LWEtY3Vyc29y"}})
+	if reply := c.expect(vrgen.MsgError); reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: data.after (not a cursor of this server)" {
+		t.Fatalf("bad cursor: %v", reply)
+	}
+	c.send(map[string]any{"command": "get_active_sessions", "data": map[string]any{"limit": 501}})
+	if reply := c.expect(vrgen.MsgError); reply["code"] != "VALIDATION_ERROR" {
+		t.Fatalf("limit 501: %v", reply)
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	asyncapi "github.com/swaggest/go-asyncapi/spec-2.1.0"
 	"gopkg.in/yaml.v3"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // The versions the generators are built for (see the spec conventions).
@@ -377,4 +379,31 @@ func stringKeys(m map[any]any) map[string]any {
 		out[fmt.Sprint(k)] = v
 	}
 	return out
+}
+
+// TestNULPatternsAreTheSharedOnes: a pattern about NUL is worded for
+// clients only when it is exactly one of storedtext's (the validators map
+// those to "must not contain the NUL character U+0000").
+func TestNULPatternsAreTheSharedOnes(t *testing.T) {
+	patternLine := regexp.MustCompile(`^\s*pattern: '(.*)'\s*$`)
+	found := 0
+	for _, file := range specFiles(t, "*.yaml") {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			m := patternLine.FindStringSubmatch(line)
+			if m == nil || !strings.Contains(m[1], `\x00`) {
+				continue
+			}
+			found++
+			if _, ok := storedtext.Reason(m[1]); !ok {
+				t.Errorf("%s:%d: NUL pattern %s is not one of internal/platform/storedtext's", file, i+1, m[1])
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no NUL pattern in any spec; the stored-text rule is not stated")
+	}
 }

@@ -104,7 +104,7 @@ type ErrorReply struct {
 	Code ErrorCode `json:"code"`
 	// Human-readable description, e.g. `JSON decoding error`.
 	Message string `json:"message"`
-	// Seconds until the rate-limit window ends; only with RATE_LIMITED.
+	// Seconds until the window of the limit that refused ends (rounded up); only with RATE_LIMITED.
 	RetryAfter *int64 `json:"retry_after,omitempty"`
 	// Always `error`.
 	Status string `json:"status"`

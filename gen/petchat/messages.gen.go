@@ -83,14 +83,16 @@ const (
 
 // ConversationsReplyData: The user's conversations.
 type ConversationsReplyData struct {
-	// Conversations where the user is client or provider, newest activity first.
+	// One page of the conversations where the user is client or provider, newest activity first.
 	Conversations []Conversation `json:"conversations"`
+	// Pass as `data.before` to read the next, older page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // ConversationsRequest: The conversations event. Unknown top-level fields are ignored.
 type ConversationsRequest struct {
-	// No parameters; the seed sends `{}`. Any fields are ignored.
-	Data ConversationsRequestData `json:"data,omitempty"`
+	// Optional paging; the seed sends `{}` (the newest 50). Unknown fields are ignored.
+	Data *ConversationsRequestData `json:"data,omitempty"`
 	// The event name (case-sensitive).
 	Event string `json:"event"`
 }
@@ -100,8 +102,13 @@ const (
 	ConversationsRequestEventValue = "conversations"
 )
 
-// ConversationsRequestData: No parameters; the seed sends `{}`. Any fields are ignored.
-type ConversationsRequestData = map[string]any
+// ConversationsRequestData: Optional paging; the seed sends `{}` (the newest 50). Unknown fields are ignored.
+type ConversationsRequestData struct {
+	// Opaque cursor (a previous reply's `next_cursor`); only conversations after it (older activity) are returned.
+	Before *string `json:"before,omitempty"`
+	// Maximum number of conversations in the page (default 50).
+	Limit *int64 `json:"limit,omitempty"`
+}
 
 // ErrorCode: Stable machine-readable error code.
 type ErrorCode string
@@ -113,6 +120,7 @@ const (
 	ErrorCodeValidationError      ErrorCode = "VALIDATION_ERROR"
 	ErrorCodeConversationNotFound ErrorCode = "CONVERSATION_NOT_FOUND"
 	ErrorCodeNotAParticipant      ErrorCode = "NOT_A_PARTICIPANT"
+	ErrorCodeRateLimited          ErrorCode = "RATE_LIMITED"
 	ErrorCodeInternalError        ErrorCode = "INTERNAL_ERROR"
 )
 
@@ -137,6 +145,8 @@ type ErrorEventData struct {
 	Event *string `json:"event,omitempty"`
 	// Human-readable description.
 	Message string `json:"message"`
+	// Seconds until the limit that refused ends (rounded up); only with RATE_LIMITED.
+	RetryAfter *int64 `json:"retry_after,omitempty"`
 }
 
 // HistoryReply: Reply to the history event.

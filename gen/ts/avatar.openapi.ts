@@ -658,8 +658,9 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The `session_id` returned by `POST /session/start`. Not format-checked: a value that names
-         *     no session of the calling key (including one that is not a UUID) is 404.
+         * @description The `session_id` returned by `POST /session/start`, percent-decoded. Not format-checked and
+         *     not length-limited: any value that names no session of the calling key (including one that
+         *     is not a UUID, of any length) is 404.
          * @example 550e8400-e29b-41d4-a716-446655440000
          */
         SessionIdPath: string;
@@ -738,8 +739,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The `session_id` returned by `POST /session/start`. Not format-checked: a value that names
-                 *     no session of the calling key (including one that is not a UUID) is 404.
+                 * @description The `session_id` returned by `POST /session/start`, percent-decoded. Not format-checked and
+                 *     not length-limited: any value that names no session of the calling key (including one that
+                 *     is not a UUID, of any length) is 404.
                  * @example 550e8400-e29b-41d4-a716-446655440000
                  */
                 session_id: components["parameters"]["SessionIdPath"];

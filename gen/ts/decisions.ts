@@ -80,7 +80,7 @@ export interface ErrorReply {
   code: ErrorCode;
   /** Human-readable description, e.g. `JSON decoding error`. */
   message: string;
-  /** Seconds until the rate-limit window ends; only with RATE_LIMITED. */
+  /** Seconds until the window of the limit that refused ends (rounded up); only with RATE_LIMITED. */
   retry_after?: number;
   /** Always `error`. */
   status: "error";

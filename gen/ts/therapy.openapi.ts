@@ -41,7 +41,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -79,7 +81,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -109,7 +113,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -137,7 +143,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -165,7 +173,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -193,7 +203,9 @@ export interface paths {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -693,7 +705,9 @@ export interface components {
     };
     parameters: {
         /**
-         * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+         * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+         *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+         *     the caller with this id → 404.
          * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
          */
         SessionId: string;
@@ -804,7 +818,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -834,7 +850,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -876,7 +894,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -906,7 +926,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -942,7 +964,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -988,7 +1012,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1034,7 +1060,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];
@@ -1077,7 +1105,9 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description The session's id (a UUID). Not a UUID → 400; no session of the caller with this id → 404.
+                 * @description The session's id: a UUID in its 36-character form (8-4-4-4-12 hexadecimal digits, either
+                 *     case). Anything else (32 digits without dashes, `urn:uuid:…`, `{…}`) → 400; no session of
+                 *     the caller with this id → 404.
                  * @example 5d0f8a52-3c1b-4f7e-9a6d-2b8c4e1f7a90
                  */
                 session_id: components["parameters"]["SessionId"];

@@ -57,6 +57,7 @@ const (
 	ErrorCodeValidationError ErrorCode = "VALIDATION_ERROR"
 	ErrorCodeSessionNotFound ErrorCode = "SESSION_NOT_FOUND"
 	ErrorCodeSessionFinal    ErrorCode = "SESSION_FINAL"
+	ErrorCodeRateLimited     ErrorCode = "RATE_LIMITED"
 	ErrorCodeInternalError   ErrorCode = "INTERNAL_ERROR"
 )
 
@@ -70,6 +71,8 @@ type ErrorReply struct {
 	Message string `json:"message"`
 	// Always `error`.
 	ResponseType string `json:"response_type"`
+	// Seconds until the connection may create sessions again (rounded up); only with RATE_LIMITED.
+	RetryAfter *int64 `json:"retry_after,omitempty"`
 }
 
 // Fixed values of the const fields of ErrorReply.
@@ -81,8 +84,8 @@ const (
 type GetActiveSessionsRequest struct {
 	// The command name (case-sensitive).
 	Command string `json:"command"`
-	// Not needed; ignored when sent.
-	Data map[string]any `json:"data,omitempty"`
+	// Optional paging of a session list. Unknown fields are ignored.
+	Data *PageSelector `json:"data,omitempty"`
 }
 
 // Fixed values of the const fields of GetActiveSessionsRequest.
@@ -94,10 +97,12 @@ const (
 type GetActiveSessionsSuccess struct {
 	// Echoes the request's command.
 	Command string `json:"command"`
-	// The running and paused sessions, oldest first.
+	// One page of the running and paused sessions, oldest first (at most `limit`, default 100).
 	Data []Session `json:"data"`
 	// Optional human-readable note.
 	Message *string `json:"message,omitempty"`
+	// Pass as `data.after` to read the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 	// Always `success` for a success reply.
 	ResponseType string `json:"response_type"`
 }
@@ -110,7 +115,11 @@ const (
 
 // GetSessionJSONData: Optional selector. Unknown fields are ignored.
 type GetSessionJSONData struct {
-	// The session to return; when absent, all sessions are returned.
+	// Without sessionId, an opaque cursor (a previous reply's `next_cursor`); only sessions after it are returned.
+	After *string `json:"after,omitempty"`
+	// Without sessionId, the maximum number of sessions in the reply (default 100).
+	Limit *int64 `json:"limit,omitempty"`
+	// The session to return; when absent, one page of all sessions is returned (`limit` and `after` select it).
 	SessionID *string `json:"sessionId,omitempty"`
 }
 
@@ -131,10 +140,12 @@ const (
 type GetSessionJSONSuccessAll struct {
 	// Echoes the request's command.
 	Command string `json:"command"`
-	// All sessions (any status), oldest first.
+	// One page of all sessions (any status), oldest first (at most `limit`, default 100).
 	Data []Session `json:"data"`
 	// Optional human-readable note.
 	Message *string `json:"message,omitempty"`
+	// Pass as `data.after` to read the next page; null on the last page.
+	NextCursor *string `json:"next_cursor"`
 	// Always `success` for a success reply.
 	ResponseType string `json:"response_type"`
 }
@@ -163,6 +174,14 @@ const (
 	GetSessionJSONSuccessOneResponseTypeValue = "success"
 )
 
+// PageSelector: Optional paging of a session list. Unknown fields are ignored.
+type PageSelector struct {
+	// Opaque cursor (a previous reply's `next_cursor`); only sessions after it (in the list's order) are returned.
+	After *string `json:"after,omitempty"`
+	// Maximum number of sessions in the reply (default 100).
+	Limit *int64 `json:"limit,omitempty"`
+}
+
 // Session: A VR training session as stored by the server.
 type Session struct {
 	// The avatar used in the session (opaque identifier given at creation).
@@ -177,7 +196,7 @@ type Session struct {
 	ObserverID string `json:"observerId"`
 	// The training scenario (opaque identifier given at creation).
 	ScenarioID string `json:"scenarioId"`
-	// Score; omitted until an update sets it. No range is enforced.
+	// Score; omitted until an update sets it. Any number a 64-bit float can hold; no other range is enforced.
 	Score *float64 `json:"score,omitempty"`
 	// Server-generated session id.
 	SessionID string `json:"sessionId"`
@@ -262,7 +281,7 @@ const (
 type UpdateSessionData struct {
 	// Replaces the stored notes when present.
 	Notes *string `json:"notes,omitempty"`
-	// Replaces the stored score when present.
+	// Replaces the stored score when present. Any number a 64-bit float can hold; no other range is enforced.
 	Score *float64 `json:"score,omitempty"`
 	// The session to update.
 	SessionID string `json:"sessionId"`

@@ -26,7 +26,7 @@ const (
 	MsgError = "error"
 	// Retrieve all currently active sessions (running or paused).
 	MsgGetActiveSessions = "get_active_sessions"
-	// Reply to get_active_sessions with the running and paused sessions.
+	// Reply to get_active_sessions with a page of the running and paused sessions.
 	MsgGetActiveSessionsSuccess = "get_active_sessions_success"
 	// Retrieve one session's details, or all sessions.
 	MsgGetSessionJSON = "get_session_json"
@@ -84,7 +84,7 @@ var Messages = []MessageInfo{
 	{Name: MsgWatchSessions, Title: "Watch sessions (extension)", Summary: "Opt in to session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "WatchSessionsRequest"},
 	{Name: MsgCreateSessionSuccess, Title: "Session created", Summary: "Reply to create_session with the created session.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "CreateSessionSuccess"},
 	{Name: MsgError, Title: "Error", Summary: "The command failed; the connection stays open.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "ErrorReply"},
-	{Name: MsgGetActiveSessionsSuccess, Title: "Active sessions", Summary: "Reply to get_active_sessions with the running and paused sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsSuccess"},
+	{Name: MsgGetActiveSessionsSuccess, Title: "Active sessions", Summary: "Reply to get_active_sessions with a page of the running and paused sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsSuccess"},
 	{Name: MsgGetSessionJSONSuccessAll, Title: "All sessions", Summary: "Reply to get_session_json without a sessionId.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessAll"},
 	{Name: MsgGetSessionJSONSuccessOne, Title: "One session", Summary: "Reply to get_session_json with a sessionId.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessOne"},
 	{Name: MsgSessionChanged, Title: "Session changed (extension)", Summary: "A session was created or updated (only to connections that sent watch_sessions).", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "SessionChanged"},

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 )
 
 // Store keeps avatar sessions.
@@ -155,6 +156,9 @@ func (s *Service) Stop(ctx context.Context, apiKey, id, token string) error {
 	if token == "" {
 		return ErrMissingToken
 	}
+	if !uuidform.Valid(id) {
+		return ErrNotFound
+	}
 	fingerprint := auth.Fingerprint(apiKey)
 	sess, err := s.store.Get(ctx, fingerprint, id)
 	if err != nil {
@@ -174,8 +178,13 @@ func (s *Service) Stop(ctx context.Context, apiKey, id, token string) error {
 	return nil
 }
 
-// Status returns a session of the API key, active or ended.
+// Status returns a session of the API key, active or ended. Ids are UUIDs
+// minted here, so any other text names no session and never reaches the
+// database (PostgreSQL refuses NUL and invalid UTF-8 in a query).
 func (s *Service) Status(ctx context.Context, apiKey, id string) (Session, error) {
+	if !uuidform.Valid(id) {
+		return Session{}, ErrNotFound
+	}
 	return s.store.Get(ctx, auth.Fingerprint(apiKey), id)
 }
 

@@ -52,9 +52,15 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
 // IsCredentialFailure reports whether err is a failed credential check (API
 // key, checksum or token): the failures brute force produces, which the
-// per-connection limiter counts.
+// limiters count.
 func IsCredentialFailure(err error) bool {
-	return errors.Is(err, ErrInvalidAPIKey) || errors.Is(err, ErrNotRegistered) || errors.Is(err, ErrInvalidToken)
+	return IsFailedGuess(err) || errors.Is(err, ErrInvalidToken)
+}
+
+// IsFailedGuess reports whether err is a failed check of a credential that
+// could be guessed: an API key or a checksum (a token has 256 random bits).
+func IsFailedGuess(err error) bool {
+	return errors.Is(err, ErrInvalidAPIKey) || errors.Is(err, ErrNotRegistered)
 }
 
 // NewUser is what Register stores.

@@ -1,64 +1,137 @@
 package decisions
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"time"
 
-// Limits bound brute force on one connection: after MaxFailures failed
-// credential checks within Window (a fixed window starting at the first
-// failure), every further action is refused until the window ends.
+	"github.com/sessionhub/server/internal/platform/ratelimit"
+)
+
+// Limits bound credential guessing at three levels, each a fixed window of
+// Window starting at the first failure. A connection that reached one is
+// refused every action it may not take until that window ends.
 type Limits struct {
+	// MaxFailures is how many failed credential checks one connection may
+	// make per window; then it is refused every action.
 	MaxFailures int
-	Window      time.Duration
+	// MaxFailuresPerAddress is the same for all connections from one client
+	// address together (0: no limit), so reconnecting does not reset it.
+	MaxFailuresPerAddress int
+	// MaxFailedGuesses is how many failed checks of a guessable credential
+	// (an API key, a checksum) the whole process allows per window, from
+	// everyone (0: no limit); then Register and Connection wait. Token
+	// actions go on: 256-bit tokens cannot be guessed.
+	MaxFailedGuesses int
+	Window           time.Duration
 	// Now is the clock (time.Now when nil); tests pass their own.
 	Now func() time.Time
 }
 
-// DefaultLimits are the spec's: 10 failures per 60 seconds.
-func DefaultLimits() Limits { return Limits{MaxFailures: 10, Window: 60 * time.Second} }
-
-// FailureLimiter counts one connection's credential failures. It is not
-// safe for concurrent use: a connection handles its frames one at a time.
-type FailureLimiter struct {
-	limits   Limits
-	start    time.Time // when the current window began (first failure)
-	failures int
+// DefaultLimits are the spec's: per minute, 10 failures per connection, 30
+// per client address, 600 failed guesses per server process.
+func DefaultLimits() Limits {
+	return Limits{MaxFailures: 10, MaxFailuresPerAddress: 30, MaxFailedGuesses: 600, Window: 60 * time.Second}
 }
 
-// NewFailureLimiter returns a limiter with no failures recorded.
-func NewFailureLimiter(l Limits) *FailureLimiter {
+// Scope says which limit refused an action.
+type Scope int
+
+const (
+	ScopeConnection Scope = iota + 1
+	ScopeAddress
+	ScopeServer
+)
+
+// ErrRateLimited is what a RateLimitedError is (errors.Is).
+var ErrRateLimited = errors.New("rate limited")
+
+// RateLimitedError refuses an action until a limit's window ends.
+type RateLimitedError struct {
+	Scope      Scope
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrRateLimited) hold.
+func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+
+// Guard holds the limits every connection of this process shares. It is
+// safe for concurrent use.
+type Guard struct {
+	limits    Limits
+	addresses *ratelimit.Counter
+	guesses   *ratelimit.Counter
+}
+
+// NewGuard returns a Guard with nothing counted yet.
+func NewGuard(l Limits) *Guard {
 	if l.Now == nil {
 		l.Now = time.Now
 	}
-	return &FailureLimiter{limits: l}
-}
-
-// Check reports whether the connection is limited now and, if so, how long
-// until its window ends.
-func (l *FailureLimiter) Check() (retryAfter time.Duration, limited bool) {
-	now := l.limits.Now()
-	l.expire(now)
-	if l.failures < l.limits.MaxFailures {
-		return 0, false
+	return &Guard{
+		limits:    l,
+		addresses: ratelimit.NewCounter(ratelimit.Rule{Max: l.MaxFailuresPerAddress, Window: l.Window}, l.Now),
+		guesses:   ratelimit.NewCounter(ratelimit.Rule{Max: l.MaxFailedGuesses, Window: l.Window}, l.Now),
 	}
-	return l.start.Add(l.limits.Window).Sub(now), true
 }
 
-// Record counts err if it is a credential failure; other errors and
-// successes change nothing.
+// ForConnection starts counting a connection from address (see
+// internal/platform/clientaddr).
+func (g *Guard) ForConnection(address string) *FailureLimiter {
+	return &FailureLimiter{guard: g, address: address, own: ratelimit.NewWindow(ratelimit.Rule{Max: g.limits.MaxFailures, Window: g.limits.Window})}
+}
+
+// FailureLimiter counts one connection's credential failures, in its own
+// window and in the shared ones. It is not safe for concurrent use: a
+// connection handles its frames one at a time.
+type FailureLimiter struct {
+	guard   *Guard
+	address string
+	own     *ratelimit.Window
+}
+
+// NewFailureLimiter is a limiter for a connection on its own (its address
+// and process counted for it alone).
+func NewFailureLimiter(l Limits) *FailureLimiter { return NewGuard(l).ForConnection("") }
+
+// Check refuses the next action with a *RateLimitedError while a limit is
+// reached; guessable says the action checks an API key or a checksum
+// (Register, Connection), which the server-wide ceiling holds back. When
+// several limits are reached, the one that ends last is reported.
+func (l *FailureLimiter) Check(guessable bool) error {
+	var refusal *RateLimitedError
+	consider := func(scope Scope, wait time.Duration, limited bool) {
+		if limited && (refusal == nil || wait > refusal.RetryAfter) {
+			refusal = &RateLimitedError{Scope: scope, RetryAfter: wait}
+		}
+	}
+	wait, limited := l.own.Blocked(l.guard.limits.Now())
+	consider(ScopeConnection, wait, limited)
+	wait, limited = l.guard.addresses.Blocked(l.address)
+	consider(ScopeAddress, wait, limited)
+	if guessable {
+		wait, limited = l.guard.guesses.Blocked("")
+		consider(ScopeServer, wait, limited)
+	}
+	if refusal == nil {
+		return nil
+	}
+	return refusal
+}
+
+// Record counts err if it is a credential failure; other errors, refusals
+// and successes change nothing.
 func (l *FailureLimiter) Record(err error) {
 	if !IsCredentialFailure(err) {
 		return
 	}
-	now := l.limits.Now()
-	l.expire(now)
-	if l.failures == 0 {
-		l.start = now
-	}
-	l.failures++
-}
-
-// expire starts over once the window has passed.
-func (l *FailureLimiter) expire(now time.Time) {
-	if l.failures > 0 && !now.Before(l.start.Add(l.limits.Window)) {
-		l.failures = 0
+	l.own.Add(l.guard.limits.Now())
+	l.guard.addresses.Add(l.address)
+	if IsFailedGuess(err) {
+		l.guard.guesses.Add("")
 	}
 }

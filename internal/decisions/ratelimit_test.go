@@ -1,6 +1,8 @@
 package decisions_test
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,8 +15,19 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time          { return c.t }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)} }
+
+// limitedFor requires err to be a refusal of scope for wait.
+func limitedFor(t *testing.T, err error, scope decisions.Scope, wait time.Duration) {
+	t.Helper()
+	var limited *decisions.RateLimitedError
+	if !errors.As(err, &limited) || limited.Scope != scope || limited.RetryAfter != wait {
+		t.Fatalf("Check = %v, want a refusal of scope %d for %s", err, scope, wait)
+	}
+}
+
 func TestFailureLimiterFixedWindow(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
+	clock := newFakeClock()
 	l := decisions.NewFailureLimiter(decisions.Limits{MaxFailures: 3, Window: time.Minute, Now: clock.now})
 
 	// Errors that are not credential failures never count.
@@ -23,45 +36,100 @@ func TestFailureLimiterFixedWindow(t *testing.T) {
 		l.Record(decisions.ErrChecksumTaken)
 		l.Record(nil)
 	}
-	if _, limited := l.Check(); limited {
-		t.Fatal("limited after non-credential errors")
+	if err := l.Check(true); err != nil {
+		t.Fatalf("limited after non-credential errors: %v", err)
 	}
 
 	l.Record(decisions.ErrInvalidToken) // the window starts here
 	clock.advance(10 * time.Second)
 	l.Record(decisions.ErrNotRegistered)
-	if _, limited := l.Check(); limited {
-		t.Fatal("limited after 2 of 3 allowed failures")
+	if err := l.Check(true); err != nil {
+		t.Fatalf("limited after 2 of 3 allowed failures: %v", err)
 	}
 	clock.advance(5 * time.Second)
 	l.Record(decisions.ErrInvalidAPIKey)
-	wait, limited := l.Check()
-	if !limited || wait != 45*time.Second {
-		t.Fatalf("after 3 failures: limited=%v wait=%s, want limited for the 45s left of the window", limited, wait)
-	}
+	limitedFor(t, l.Check(false), decisions.ScopeConnection, 45*time.Second)
 	clock.advance(44 * time.Second)
-	if wait, limited := l.Check(); !limited || wait != time.Second {
-		t.Fatalf("1s before the window ends: limited=%v wait=%s", limited, wait)
-	}
+	limitedFor(t, l.Check(false), decisions.ScopeConnection, time.Second)
 	clock.advance(time.Second)
-	if _, limited := l.Check(); limited {
-		t.Fatal("still limited after the window ended")
+	if err := l.Check(false); err != nil {
+		t.Fatalf("still limited after the window ended: %v", err)
 	}
 
 	// A new window begins with the next failure and counts from zero.
 	l.Record(decisions.ErrInvalidToken)
 	l.Record(decisions.ErrInvalidToken)
-	if _, limited := l.Check(); limited {
-		t.Fatal("the old window's failures were carried over")
+	if err := l.Check(false); err != nil {
+		t.Fatalf("the old window's failures were carried over: %v", err)
 	}
 	l.Record(decisions.ErrInvalidToken)
-	if _, limited := l.Check(); !limited {
-		t.Fatal("not limited after 3 failures in the new window")
+	if err := l.Check(false); !errors.Is(err, decisions.ErrRateLimited) {
+		t.Fatalf("not limited after 3 failures in the new window: %v", err)
 	}
 }
 
+// TestAddressLimitSurvivesReconnecting: a new connection from the same
+// address starts with the address's failures; other addresses are apart.
+func TestAddressLimitSurvivesReconnecting(t *testing.T) {
+	clock := newFakeClock()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 4, Window: time.Minute, Now: clock.now})
+	for i := 0; i < 4; i++ { // four connections, one failure each
+		guard.ForConnection("203.0.113.7").Record(decisions.ErrInvalidToken)
+		clock.advance(time.Second)
+	}
+	limitedFor(t, guard.ForConnection("203.0.113.7").Check(false), decisions.ScopeAddress, 56*time.Second)
+	if err := guard.ForConnection("203.0.113.8").Check(true); err != nil {
+		t.Fatalf("another address is limited: %v", err)
+	}
+	clock.advance(56 * time.Second)
+	if err := guard.ForConnection("203.0.113.7").Check(true); err != nil {
+		t.Fatalf("still limited after the address's window: %v", err)
+	}
+}
+
+// TestServerCeilingHoldsBackGuessesFromEveryAddress: failed checksum and
+// API-key checks from many addresses add up; then Register and Connection
+// wait for everyone, while token actions (and token failures) do not count.
+func TestServerCeilingHoldsBackGuessesFromEveryAddress(t *testing.T) {
+	clock := newFakeClock()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 2, MaxFailedGuesses: 6, Window: time.Minute, Now: clock.now})
+	for i := 0; i < 20; i++ {
+		guard.ForConnection(fmt.Sprint("198.51.100.", i)).Record(decisions.ErrInvalidToken)
+	}
+	if err := guard.ForConnection("192.0.2.1").Check(true); err != nil {
+		t.Fatalf("token failures reached the guess ceiling: %v", err)
+	}
+	for i := 0; i < 3; i++ { // three addresses, two failed guesses each: six in all
+		c := guard.ForConnection(fmt.Sprint("192.0.2.", 10+i))
+		c.Record(decisions.ErrNotRegistered)
+		c.Record(decisions.ErrInvalidAPIKey)
+	}
+	fresh := guard.ForConnection("192.0.2.99")
+	limitedFor(t, fresh.Check(true), decisions.ScopeServer, time.Minute)
+	if err := fresh.Check(false); err != nil {
+		t.Fatalf("a token action was held back by the guess ceiling: %v", err)
+	}
+	clock.advance(time.Minute)
+	if err := fresh.Check(true); err != nil {
+		t.Fatalf("guesses still held back after the window: %v", err)
+	}
+}
+
+// TestTheLimitThatEndsLastIsReported: retry_after must not send a client
+// back while another limit still holds it.
+func TestTheLimitThatEndsLastIsReported(t *testing.T) {
+	clock := newFakeClock()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 1, MaxFailuresPerAddress: 2, Window: time.Minute, Now: clock.now})
+	guard.ForConnection("a").Record(decisions.ErrInvalidToken)
+	clock.advance(30 * time.Second)
+	c := guard.ForConnection("a")
+	c.Record(decisions.ErrInvalidToken) // the connection's window starts now; the address's ends in 30s
+	limitedFor(t, c.Check(false), decisions.ScopeConnection, time.Minute)
+}
+
 func TestDefaultLimitsAreTheSpecs(t *testing.T) {
-	if l := decisions.DefaultLimits(); l.MaxFailures != 10 || l.Window != 60*time.Second {
-		t.Fatalf("default limits = %+v, want 10 failures per 60s", l)
+	l := decisions.DefaultLimits()
+	if l.MaxFailures != 10 || l.MaxFailuresPerAddress != 30 || l.MaxFailedGuesses != 600 || l.Window != 60*time.Second {
+		t.Fatalf("default limits = %+v, want 10 per connection, 30 per address, 600 guesses per process, per 60s", l)
 	}
 }

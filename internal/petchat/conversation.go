@@ -30,6 +30,27 @@ var (
 	ErrInvalid = errors.New("invalid request")
 )
 
+// Scope says which limit refused a new conversation.
+type Scope int
+
+const (
+	// ScopeConnection: the connection created its share of the minute.
+	ScopeConnection Scope = iota + 1
+	// ScopeUser: a participant (the client or a provider) was in its share
+	// of new conversations of the minute.
+	ScopeUser
+)
+
+// RateLimitedError refuses a new conversation until a limit's window ends.
+type RateLimitedError struct {
+	Scope      Scope
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("new conversation rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
+}
+
 // InvalidError names the offending field (as the client sent it, below data)
 // and why it was refused.
 type InvalidError struct {

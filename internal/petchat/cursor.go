@@ -3,6 +3,7 @@ package petchat
 import (
 	"encoding/base64"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,4 +52,49 @@ func ParseCursor(s string) (Cursor, error) {
 		return Cursor{}, errBadCursor
 	}
 	return Cursor{ConversationID: conv.String(), Timestamp: ts.UTC(), MessageID: msg.String()}, nil
+}
+
+// ListPosition marks a place in a user's conversations list (newest
+// activity first, ties by id): the conversations after it are those with
+// older activity, or the same activity and a greater id. It carries the
+// activity time itself, because a conversation's activity changes with
+// every message.
+type ListPosition struct {
+	ActivityUS     int64 // Unix microseconds of the last message, else of the creation
+	ConversationID string
+}
+
+// PositionOf is the position just after c.
+func PositionOf(c Conversation) ListPosition {
+	at := c.CreatedAt
+	if c.LastMessage != nil {
+		at = c.LastMessage.Timestamp
+	}
+	return ListPosition{ActivityUS: at.UnixMicro(), ConversationID: c.ID}
+}
+
+// String is the opaque form sent to clients.
+func (p ListPosition) String() string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c|" + strconv.FormatInt(p.ActivityUS, 10) + "|" + p.ConversationID))
+}
+
+// ParseListPosition reverses String.
+func ParseListPosition(s string) (ListPosition, error) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return ListPosition{}, errBadCursor
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 || parts[0] != "c" {
+		return ListPosition{}, errBadCursor
+	}
+	us, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return ListPosition{}, errBadCursor
+	}
+	id, err := uuid.Parse(parts[2])
+	if err != nil || id.String() != parts[2] {
+		return ListPosition{}, errBadCursor
+	}
+	return ListPosition{ActivityUS: us, ConversationID: parts[2]}, nil
 }

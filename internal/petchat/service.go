@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
 // Store keeps conversations and messages.
@@ -15,10 +17,11 @@ type Store interface {
 	// Conversation loads one conversation (LastMessage is not filled);
 	// ErrConversationNotFound when there is none.
 	Conversation(ctx context.Context, id string) (Conversation, error)
-	// ConversationsOf lists the conversations where user is the client or a
-	// provider, with their last message, newest activity first (the last
-	// message's timestamp, else the creation time), ties by id.
-	ConversationsOf(ctx context.Context, user string) ([]Conversation, error)
+	// ConversationsOf lists up to limit conversations where user is the
+	// client or a provider, with their last message, newest activity first
+	// (the last message's timestamp, else the creation time), ties by id;
+	// after a position when it is not nil.
+	ConversationsOf(ctx context.Context, user string, after *ListPosition, limit int) ([]Conversation, error)
 	// AddMessages stores msgs in one transaction and makes the newest of
 	// each conversation its last message (unless a newer one is stored).
 	AddMessages(ctx context.Context, msgs []Message) error
@@ -27,20 +30,35 @@ type Store interface {
 	Messages(ctx context.Context, conversationID string, before *Cursor, limit int) ([]Message, bool, error)
 }
 
+// Limits bound what clients can make the service store.
+type Limits struct {
+	// NewConversationsPerUser is how many new conversations one user may
+	// take part in per minute, as client or as provider (0: no limit):
+	// anyone may name anyone as a provider, so without it one user's list
+	// could be filled by strangers.
+	NewConversationsPerUser int
+	// Now is the clock of the limits (time.Now when nil).
+	Now func() time.Time
+}
+
 // Service holds the conversation rules.
 type Service struct {
 	store    Store
 	notifier Notifier
 	writer   *messageWriter
 	now      func() time.Time
+	// newConversations counts, per user, the conversations created with
+	// them in this process.
+	newConversations *ratelimit.Counter
 }
 
 // NewService returns a Service over store that tells participants through
 // notifier; Close stops it.
-func NewService(store Store, notifier Notifier) *Service {
+func NewService(store Store, notifier Notifier, limits Limits) *Service {
 	return &Service{
 		store: store, notifier: notifier, writer: newMessageWriter(store, notifier),
-		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		now:              func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		newConversations: ratelimit.NewCounter(ratelimit.PerMinute(limits.NewConversationsPerUser), limits.Now),
 	}
 }
 
@@ -49,7 +67,9 @@ func NewService(store Store, notifier Notifier) *Service {
 func (s *Service) Close() { s.writer.close() }
 
 // Create starts a conversation whose client is creator; its participants'
-// connections other than origin (the creating connection) are told.
+// connections other than origin (the creating connection) are told. It
+// counts toward every participant's limit of new conversations, and is
+// refused with a *RateLimitedError when one of them has none left.
 func (s *Service) Create(ctx context.Context, creator, origin string, n NewConversation) (Conversation, error) {
 	if err := n.validate(creator); err != nil {
 		return Conversation{}, err
@@ -58,6 +78,9 @@ func (s *Service) Create(ctx context.Context, creator, origin string, n NewConve
 		ID: uuid.NewString(), PetID: uuid.MustParse(n.PetID).String(), ClientID: creator,
 		Providers: canonicalIDs(n.Providers), CreatedAt: s.now(),
 	}
+	if wait, ok := s.newConversations.Take(c.Participants()...); !ok {
+		return Conversation{}, &RateLimitedError{Scope: ScopeUser, RetryAfter: wait}
+	}
 	if err := s.store.CreateConversation(ctx, c); err != nil {
 		return Conversation{}, fmt.Errorf("create conversation: %w", err)
 	}
@@ -65,9 +88,47 @@ func (s *Service) Create(ctx context.Context, creator, origin string, n NewConve
 	return c, nil
 }
 
-// List returns the user's conversations, newest activity first.
-func (s *Service) List(ctx context.Context, user string) ([]Conversation, error) {
-	return s.store.ConversationsOf(ctx, user)
+// ListQuery selects one page of a user's conversations.
+type ListQuery struct {
+	Limit  int    // 0: DefaultPageSize
+	Before string // a ConversationPage's NextCursor; "" for the newest
+}
+
+// ConversationPage is one page of a user's conversations.
+type ConversationPage struct {
+	Conversations []Conversation // newest activity first
+	NextCursor    *string        // nil on the last page
+}
+
+// List returns one page of the user's conversations, newest activity first.
+func (s *Service) List(ctx context.Context, user string, q ListQuery) (ConversationPage, error) {
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return ConversationPage{}, invalid("limit", fmt.Sprintf("must be 1 to %d", MaxPageSize))
+	}
+	var after *ListPosition
+	if q.Before != "" {
+		pos, err := ParseListPosition(q.Before)
+		if err != nil {
+			return ConversationPage{}, invalid("before", "not a cursor of the conversations list")
+		}
+		after = &pos
+	}
+	// One more than asked tells whether another page follows.
+	list, err := s.store.ConversationsOf(ctx, user, after, limit+1)
+	if err != nil {
+		return ConversationPage{}, err
+	}
+	page := ConversationPage{Conversations: list}
+	if len(list) > limit {
+		page.Conversations = list[:limit]
+		next := PositionOf(page.Conversations[limit-1]).String()
+		page.NextCursor = &next
+	}
+	return page, nil
 }
 
 // Send stores a message from sender, sent on the connection origin, and

@@ -69,7 +69,7 @@ func (n *notifications) sent(t *testing.T, want int) []petchat.Sent {
 func newServiceWithNotifier(t *testing.T) (*petchat.Service, *notifications) {
 	t.Helper()
 	n := &notifications{changed: make(chan struct{}, 1024)}
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), n)
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), n, petchat.Limits{})
 	t.Cleanup(svc.Close)
 	return svc, n
 }
@@ -148,10 +148,11 @@ func TestConversationsListedForParticipantsOnly(t *testing.T) {
 	m := send(t, svc, groomer, older.ID, "Rex is fine")
 
 	for user, want := range map[string][]string{owner: {older.ID, newer.ID}, vet: {older.ID, newer.ID}, groomer: {older.ID}, stranger: {}} {
-		list, err := svc.List(ctx, user)
+		page, err := svc.List(ctx, user, petchat.ListQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		list := page.Conversations
 		var got []string
 		for _, c := range list {
 			got = append(got, c.ID)
@@ -248,7 +249,8 @@ func TestConcurrentSendsAreBatchedAndToldOnceInOrder(t *testing.T) {
 			t.Fatalf("newest of conversation %d = %+v, %v", i, page.Messages, err)
 		}
 	}
-	list, err := svc.List(ctx, users[0])
+	page, err := svc.List(ctx, users[0], petchat.ListQuery{})
+	list := page.Conversations
 	if err != nil || len(list) != 1 || list[0].LastMessage == nil || list[0].LastMessage.Content != fmt.Sprintf("%d", each-1) {
 		t.Fatalf("conversations of user 0 = %+v, %v; want the last message %d", list, err, each-1)
 	}
@@ -307,3 +309,84 @@ func TestHistoryPages(t *testing.T) {
 		}
 	}
 }
+
+// TestConversationsArePaged: the seed's request gets the newest
+// DefaultPageSize conversations and a cursor; following the cursor shows
+// every conversation once, newest activity first.
+func TestConversationsArePaged(t *testing.T) {
+	svc := newService(t)
+	vet := uuid.NewString()
+	const total = petchat.DefaultPageSize + 12
+	for i := 0; i < total; i++ {
+		c := create(t, svc, uuid.NewString(), vet)
+		if i%5 == 0 {
+			send(t, svc, vet, c.ID, "reorders the list")
+		}
+	}
+	whole, err := svc.List(ctx, vet, petchat.ListQuery{Limit: petchat.MaxPageSize})
+	if err != nil || len(whole.Conversations) != total || whole.NextCursor != nil {
+		t.Fatalf("one page of %d: %d conversations, next %v, %v", petchat.MaxPageSize, len(whole.Conversations), whole.NextCursor, err)
+	}
+	first, err := svc.List(ctx, vet, petchat.ListQuery{})
+	if err != nil || len(first.Conversations) != petchat.DefaultPageSize || first.NextCursor == nil {
+		t.Fatalf("default page: %d conversations, next %v, %v; want %d and a cursor", len(first.Conversations), first.NextCursor, err, petchat.DefaultPageSize)
+	}
+	var got []string
+	q := petchat.ListQuery{Limit: 9}
+	for {
+		page, err := svc.List(ctx, vet, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Conversations {
+			got = append(got, c.ID)
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		q.Before = *page.NextCursor
+	}
+	var want []string
+	for _, c := range whole.Conversations {
+		want = append(want, c.ID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("paging gave %d conversations, want all %d once in the list's order", len(got), len(want))
+	}
+	for name, before := range map[string]string{"not base64": "%%", "a history cursor": petchat.CursorOf(petchat.Message{ConversationID: want[0], ID: uuid.NewString()}).String()} {
+		var inv *petchat.InvalidError
+		if _, err := svc.List(ctx, vet, petchat.ListQuery{Before: before}); !errors.As(err, &inv) || inv.Field != "before" {
+			t.Errorf("%s: err = %v, want invalid before", name, err)
+		}
+	}
+}
+
+// TestNewConversationsPerUserAreBounded: strangers on fresh connections
+// (fresh anonymous users) cannot push more than the limit onto one
+// provider; other users are not affected, and the window ends.
+func TestNewConversationsPerUserAreBounded(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), &notifications{changed: make(chan struct{}, 16)}, petchat.Limits{NewConversationsPerUser: 3, Now: clock.now})
+	t.Cleanup(svc.Close)
+	victim, other := uuid.NewString(), uuid.NewString()
+	for i := 0; i < 3; i++ {
+		create(t, svc, uuid.NewString(), victim)
+		clock.advance(time.Second)
+	}
+	_, err := svc.Create(ctx, uuid.NewString(), "conn-1", petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{other, victim}})
+	var limited *petchat.RateLimitedError
+	if !errors.As(err, &limited) || limited.Scope != petchat.ScopeUser || limited.RetryAfter != 57*time.Second {
+		t.Fatalf("fourth conversation with the victim: %v, want refused for 57s", err)
+	}
+	create(t, svc, uuid.NewString(), other) // the refused one did not count for other
+	if page, _ := svc.List(ctx, victim, petchat.ListQuery{}); len(page.Conversations) != 3 {
+		t.Fatalf("the victim has %d conversations, want 3", len(page.Conversations))
+	}
+	clock.advance(57 * time.Second)
+	create(t, svc, uuid.NewString(), victim)
+}
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }

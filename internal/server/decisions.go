@@ -14,7 +14,10 @@ func (s *Server) registerDecisions() error {
 		return err
 	}
 	svc := decisions.NewService(decisionstore.New(s.db), auth.NewKeySet(s.cfg.DecisionAPIKeys))
-	api, err := decisionws.New(svc, s.hub, decisions.DefaultLimits())
+	limits := decisions.DefaultLimits()
+	limits.MaxFailuresPerAddress = s.cfg.RateLimits.DecisionFailuresPerAddress
+	limits.MaxFailedGuesses = s.cfg.RateLimits.DecisionFailedGuesses
+	api, err := decisionws.New(svc, s.hub, limits)
 	if err != nil {
 		return err
 	}

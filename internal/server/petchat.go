@@ -17,8 +17,8 @@ func (s *Server) registerPetChat() error {
 	}
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
 	router := pcws.NewRouter(s.bus)
-	svc := petchat.NewService(pcstore.New(s.db), router)
-	api, err := pcws.New(svc, s.hub, router, tokens)
+	svc := petchat.NewService(pcstore.New(s.db), router, petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser})
+	api, err := pcws.New(svc, s.hub, router, tokens, s.cfg.RateLimits.PetChatConversationsPerConnection)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gabriel-vasile/mimetype"
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // sniffBytes is how much of a file the type check looks at.
@@ -138,6 +140,11 @@ func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up New
 	}
 	if up.File.size == 0 {
 		return Content{}, AnalysisState{}, invalid("file", "must not be empty")
+	}
+	if !storedtext.Valid(up.Filename) {
+		// Stored as the upload's filename; the multipart header (RFC 2231's
+		// filename*=UTF-8''a%00b) can carry a NUL that no schema sees.
+		return Content{}, AnalysisState{}, invalid("file", "name %s", storedtext.NoNULReason)
 	}
 	kind, err := uploadKind(up.Type, up.File)
 	if err != nil {

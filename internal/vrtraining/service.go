@@ -2,6 +2,7 @@ package vrtraining
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -14,7 +15,10 @@ import (
 type Store interface {
 	Create(ctx context.Context, s Session) error
 	Get(ctx context.Context, id string) (Session, error)
-	List(ctx context.Context, activeOnly bool) ([]Session, error)
+	// List returns up to limit sessions (only running and paused ones when
+	// activeOnly) oldest first (createdAt, then id), after the session
+	// after when it is not nil.
+	List(ctx context.Context, activeOnly bool, after *Session, limit int) ([]Session, error)
 	Update(ctx context.Context, id string, fn func(*Session) error) (Session, error)
 }
 
@@ -82,14 +86,54 @@ func (s *Service) Get(ctx context.Context, id string) (Session, error) {
 	return s.store.Get(ctx, id)
 }
 
-// All returns every session, oldest first.
-func (s *Service) All(ctx context.Context) ([]Session, error) {
-	return s.store.List(ctx, false)
+// PageQuery selects one page of a session list.
+type PageQuery struct {
+	ActiveOnly bool   // only running and paused sessions
+	Limit      int    // 0: DefaultPageSize
+	After      string // a Page's NextCursor; "" for the first page
 }
 
-// Active returns the running and paused sessions, oldest first.
-func (s *Service) Active(ctx context.Context) ([]Session, error) {
-	return s.store.List(ctx, true)
+// Page is one page of a session list, oldest first.
+type Page struct {
+	Sessions   []Session
+	NextCursor string // "" on the last page
+}
+
+// List returns one page of all sessions, or of the active ones.
+func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return Page{}, &FieldError{Field: "limit", Reason: fmt.Sprintf("must be 1 to %d", MaxPageSize)}
+	}
+	var after *Session
+	if q.After != "" {
+		id, err := decodeCursor(q.After)
+		if err != nil {
+			return Page{}, err
+		}
+		last, err := s.store.Get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return Page{}, errBadCursor
+		}
+		if err != nil {
+			return Page{}, err
+		}
+		after = &last
+	}
+	// One more than asked tells whether another page follows.
+	list, err := s.store.List(ctx, q.ActiveOnly, after, limit+1)
+	if err != nil {
+		return Page{}, err
+	}
+	page := Page{Sessions: list}
+	if len(list) > limit {
+		page.Sessions = list[:limit]
+		page.NextCursor = encodeCursor(page.Sessions[limit-1].ID)
+	}
+	return page, nil
 }
 
 // Watch calls fn for every change from now on, until the returned stop

@@ -3,6 +3,7 @@ package vrtraining_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -132,16 +133,16 @@ func TestActiveIsRunningOrPausedOldestFirst(t *testing.T) {
 	mustUpdate(completed.ID, "completed")
 	mustUpdate(failed.ID, "failed")
 
-	active, err := svc.Active(ctx)
+	active, err := svc.List(ctx, vrtraining.PageQuery{ActiveOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(active) != 2 || active[0].ID != running.ID || active[1].ID != paused.ID {
-		t.Fatalf("active = %v, want [%s %s]", ids(active), running.ID, paused.ID)
+	if len(active.Sessions) != 2 || active.Sessions[0].ID != running.ID || active.Sessions[1].ID != paused.ID || active.NextCursor != "" {
+		t.Fatalf("active = %v, want [%s %s] and no next page", ids(active.Sessions), running.ID, paused.ID)
 	}
-	all, _ := svc.All(ctx)
-	if len(all) != 4 || all[0].ID != running.ID || all[3].ID != failed.ID {
-		t.Fatalf("all = %v, want the four sessions oldest first", ids(all))
+	all, _ := svc.List(ctx, vrtraining.PageQuery{})
+	if len(all.Sessions) != 4 || all.Sessions[0].ID != running.ID || all.Sessions[3].ID != failed.ID {
+		t.Fatalf("all = %v, want the four sessions oldest first", ids(all.Sessions))
 	}
 }
 
@@ -195,4 +196,71 @@ func ids(ss []vrtraining.Session) []string {
 		out[i] = s.ID
 	}
 	return out
+}
+
+// TestListsArePaged: without a limit a page holds DefaultPageSize sessions
+// (the seed's request gets the oldest ones, never an unbounded list); the
+// cursor walks every session exactly once, also in the active list.
+func TestListsArePaged(t *testing.T) {
+	svc := newService(t)
+	ctx := context.Background()
+	const total = vrtraining.DefaultPageSize + 30
+	var want []string
+	for i := 0; i < total; i++ {
+		s := create(t, svc)
+		want = append(want, s.ID)
+		if i%3 == 0 {
+			if _, err := svc.Update(ctx, s.ID, vrtraining.Update{Status: "completed"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	first, err := svc.List(ctx, vrtraining.PageQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Sessions) != vrtraining.DefaultPageSize || first.NextCursor == "" {
+		t.Fatalf("first page: %d sessions, cursor %q; want %d and a cursor", len(first.Sessions), first.NextCursor, vrtraining.DefaultPageSize)
+	}
+	for _, active := range []bool{false, true} {
+		// The reference order is one page holding every session: ties of
+		// createdAt are broken by id, which need not be creation order.
+		whole, err := svc.List(ctx, vrtraining.PageQuery{ActiveOnly: active, Limit: vrtraining.MaxPageSize})
+		if err != nil || whole.NextCursor != "" {
+			t.Fatalf("one page of %d: %v, next %q", vrtraining.MaxPageSize, err, whole.NextCursor)
+		}
+		var got []string
+		q := vrtraining.PageQuery{ActiveOnly: active, Limit: 7}
+		for pages := 0; ; pages++ {
+			page, err := svc.List(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(page.Sessions)...)
+			if page.NextCursor == "" {
+				break
+			}
+			if pages > total {
+				t.Fatal("the cursor does not end")
+			}
+			q.After = page.NextCursor
+		}
+		wantCount := len(want)
+		if active {
+			wantCount = len(want) - (len(want)+2)/3
+		}
+		if len(whole.Sessions) != wantCount || strings.Join(got, ",") != strings.Join(ids(whole.Sessions), ",") {
+			t.Fatalf("active=%v: paging gave %d sessions, want each of the %d once, oldest first", active, len(got), wantCount)
+		}
+	}
+	for name, q := range map[string]vrtraining.PageQuery{
+		"a limit over the maximum":   {Limit: vrtraining.MaxPageSize + 1},
+		"not base64":                 {After: "%%%"},
+		"a cursor naming no session": {After: "MmYxYzhjMWUtNGMzOC00ZjdiLTlkNTUtMGQ3YzBjM2M2YTEx"},
+	} {
+		var field *vrtraining.FieldError
+		if _, err := svc.List(ctx, q); !errors.As(err, &field) {
+			t.Errorf("%s: err = %v, want a FieldError", name, err)
+		}
+	}
 }

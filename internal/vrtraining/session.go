@@ -35,8 +35,10 @@ func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed 
 
 // Limits the spec documents.
 const (
-	MaxIDLength    = 200
-	MaxNotesLength = 10000
+	MaxIDLength     = 200
+	MaxNotesLength  = 10000
+	DefaultPageSize = 100
+	MaxPageSize     = 500
 )
 
 var (
@@ -47,6 +49,17 @@ var (
 	// ErrInvalid: the request breaks a domain rule.
 	ErrInvalid = errors.New("invalid session request")
 )
+
+// FieldError names the request field (below data) a refusal is about.
+type FieldError struct {
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
+
+// Is makes errors.Is(err, ErrInvalid) hold.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
 
 // FinalError says which final session an update tried to change.
 type FinalError struct {

@@ -90,6 +90,18 @@ func limitBody(c *gin.Context) {
 	c.Next()
 }
 
+// requestContext is the request's own context. Strict handlers receive the
+// pooled *gin.Context, which gin hands to the next request as soon as this
+// one returns; a database driver that watches ctx.Done() from a goroutine of
+// its own (SQLite's interrupt watcher, pgx's context watcher) must hold the
+// request's context instead, or it reads the next request's fields.
+func requestContext(ctx context.Context) context.Context {
+	if g, ok := ctx.(*gin.Context); ok && g.Request != nil {
+		return g.Request.Context()
+	}
+	return ctx
+}
+
 func apiKey(ctx context.Context) string {
 	key, _ := ctx.Value(apiKeyContext{}).(string)
 	return key
@@ -97,6 +109,7 @@ func apiKey(ctx context.Context) string {
 
 // StartSession creates a session and returns where and how to connect.
 func (h *Handlers) StartSession(ctx context.Context, req gen.StartSessionRequestObject) (gen.StartSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	started, err := h.svc.Start(ctx, apiKey(ctx), toConfig(req.Body))
 	if err != nil {
 		return nil, err
@@ -117,6 +130,7 @@ func (h *Handlers) StopSession(ctx context.Context, req gen.StopSessionRequestOb
 	} else if g, ok := ctx.(*gin.Context); ok {
 		token, _ = auth.BearerToken(g.GetHeader("Authorization"))
 	}
+	ctx = requestContext(ctx)
 	if err := h.svc.Stop(ctx, apiKey(ctx), req.Body.SessionId, token); err != nil {
 		return nil, err
 	}
@@ -125,6 +139,7 @@ func (h *Handlers) StopSession(ctx context.Context, req gen.StopSessionRequestOb
 
 // GetSessionStatus reports a session's state and what it received.
 func (h *Handlers) GetSessionStatus(ctx context.Context, req gen.GetSessionStatusRequestObject) (gen.GetSessionStatusResponseObject, error) {
+	ctx = requestContext(ctx)
 	s, err := h.svc.Status(ctx, apiKey(ctx), req.SessionId)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"math"
-	"time"
 
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
@@ -16,7 +15,10 @@ import (
 func replyFor(action string, err error) gen.ErrorReply {
 	var problem *wsschema.Problem
 	var field *decisions.FieldError
+	var limited *decisions.RateLimitedError
 	switch {
+	case errors.As(err, &limited):
+		return rateLimited(action, limited)
 	case errors.Is(err, decisions.ErrInvalidAPIKey):
 		return errorReply(&action, gen.ErrorCodeInvalidAPIKey, "Invalid API key")
 	case errors.Is(err, decisions.ErrNotRegistered):
@@ -33,11 +35,18 @@ func replyFor(action string, err error) gen.ErrorReply {
 	}
 }
 
-// rateLimited answers a limited connection; retry_after is whole seconds,
+// rateLimitMessages word each limit as the spec documents it.
+var rateLimitMessages = map[decisions.Scope]string{
+	decisions.ScopeConnection: "Too many failed attempts; retry later",
+	decisions.ScopeAddress:    "Too many failed attempts from this address; retry later",
+	decisions.ScopeServer:     "Too many failed attempts on this server; Register and Connection resume later",
+}
+
+// rateLimited answers a limited action; retry_after is whole seconds,
 // rounded up, at least 1.
-func rateLimited(action string, wait time.Duration) gen.ErrorReply {
-	secs := max(int64(math.Ceil(wait.Seconds())), 1)
-	reply := errorReply(&action, gen.ErrorCodeRateLimited, "Too many failed attempts; retry later")
+func rateLimited(action string, limited *decisions.RateLimitedError) gen.ErrorReply {
+	secs := max(int64(math.Ceil(limited.RetryAfter.Seconds())), 1)
+	reply := errorReply(&action, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
 	reply.RetryAfter = &secs
 	return reply
 }

@@ -4,12 +4,11 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/clientaddr"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
@@ -19,7 +18,7 @@ type API struct {
 	svc       *decisions.Service
 	hub       *wsconn.Hub
 	validator *wsschema.Validator
-	limits    decisions.Limits
+	guard     *decisions.Guard
 	opts      wsconn.Options
 }
 
@@ -32,8 +31,8 @@ var actions = map[string]string{
 	gen.GetDecisionsRequestActionValue: gen.MsgGetDecisions,
 }
 
-// New compiles the action schemas and returns the API; limits bound each
-// connection's failed credential checks.
+// New compiles the action schemas and returns the API; limits bound failed
+// credential checks per connection, per client address and per process.
 func New(svc *decisions.Service, hub *wsconn.Hub, limits decisions.Limits) (*API, error) {
 	names := make([]string, 0, len(actions))
 	for _, name := range actions {
@@ -43,7 +42,7 @@ func New(svc *decisions.Service, hub *wsconn.Hub, limits decisions.Limits) (*API
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, limits: limits,
+	return &API{svc: svc, hub: hub, validator: v, guard: decisions.NewGuard(limits),
 		opts: wsconn.Options{API: "decisions", ReadLimit: gen.Channels[0].ReadLimit}}, nil
 }
 
@@ -52,7 +51,7 @@ func (a *API) Path() string { return gen.ChannelWs }
 
 // ServeHTTP upgrades the request and answers actions until the client leaves.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, failures: decisions.NewFailureLimiter(a.limits)}, nil)
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, failures: a.guard.ForConnection(clientaddr.Of(r))}, nil)
 }
 
 // connection is one client's state: only its failure count. Tokens are not
@@ -85,8 +84,9 @@ func (c *connection) handle(ctx context.Context, data []byte) any {
 	if !known {
 		return errorReply(&action, gen.ErrorCodeUnknownAction, "Unknown action: "+action)
 	}
-	if wait, limited := c.failures.Check(); limited {
-		return rateLimited(action, wait)
+	guessable := action == gen.RegisterRequestActionValue || action == gen.ConnectionRequestActionValue
+	if err := c.failures.Check(guessable); err != nil {
+		return replyFor(action, err)
 	}
 	reply, err := c.dispatch(ctx, action, message, obj, frame, data)
 	if err != nil {
@@ -171,14 +171,7 @@ func (c *connection) decode(message string, frame any, data []byte, req any) err
 	if problem := c.api.validator.Validate(message, frame); problem != nil {
 		return problem
 	}
-	err := json.Unmarshal(data, req)
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		// The schema admitted it, so only a whole number written with a
-		// fraction (limit 10.0) is left: JSON Schema calls it an integer.
-		return &wsschema.Problem{Field: typeErr.Field, Message: "Invalid value for field: " + typeErr.Field + " (must be an integer)"}
-	}
-	return err
+	return wsschema.Unmarshal(data, req)
 }
 
 const success = "success"

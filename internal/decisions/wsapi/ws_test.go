@@ -32,6 +32,12 @@ func (c *clock) advance(d time.Duration) {
 
 func dial(t *testing.T, limits decisions.Limits) *websocket.Conn {
 	t.Helper()
+	return connect(t, serve(t, limits))
+}
+
+// serve starts the API and returns its WebSocket URL.
+func serve(t *testing.T, limits decisions.Limits) string {
+	t.Helper()
 	db := dbtest.SQLite(t, store.Migrate)
 	hub := wsconn.NewHub(nil)
 	api, err := wsapi.New(decisions.NewService(store.New(db), auth.NewKeySet([]string{"k"})), hub, limits)
@@ -40,7 +46,12 @@ func dial(t *testing.T, limits decisions.Limits) *websocket.Conn {
 	}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http")+api.Path(), nil)
+	return "ws" + strings.TrimPrefix(srv.URL, "http") + api.Path()
+}
+
+func connect(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,5 +119,43 @@ func TestRateLimitCountsOnlyCredentialFailures(t *testing.T) {
 	}
 	if r := roundTrip(t, conn, `{"action":"Connection","checksum":"azerty"}`); r["code"] != "RATE_LIMITED" {
 		t.Fatalf("after one failure with MaxFailures 1: %v, want RATE_LIMITED", r)
+	}
+}
+
+// TestReconnectingKeepsTheAddressLimit: the failures of one connection stay
+// with its client address, so a new connection is refused at once.
+func TestReconnectingKeepsTheAddressLimit(t *testing.T) {
+	url := serve(t, decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 3, Window: time.Minute})
+	first := connect(t, url)
+	for i := 0; i < 3; i++ {
+		if r := roundTrip(t, first, `{"action":"Connection","checksum":"guess"}`); r["code"] != "NOT_REGISTERED" {
+			t.Fatalf("guess %d: %v", i+1, r)
+		}
+	}
+	_ = first.Close()
+	again := connect(t, url)
+	r := roundTrip(t, again, `{"action":"Connection","checksum":"guess"}`)
+	if r["code"] != "RATE_LIMITED" || r["message"] != "Too many failed attempts from this address; retry later" || r["retry_after"] != float64(60) {
+		t.Fatalf("first guess after reconnecting: %v, want RATE_LIMITED for this address", r)
+	}
+}
+
+// TestServerCeilingPausesGuessesButNotTokens: once the process's failed
+// guesses reach the ceiling, Register and Connection wait for everyone,
+// while an action with a valid token goes on.
+func TestServerCeilingPausesGuessesButNotTokens(t *testing.T) {
+	url := serve(t, decisions.Limits{MaxFailures: 10, MaxFailedGuesses: 2, Window: time.Minute})
+	holder := connect(t, url)
+	token := roundTrip(t, holder, `{"action":"Register","API_KEY":"k","checksum":"azerty","name":"tom"}`)["token"].(string)
+	attacker := connect(t, url)
+	for i := 0; i < 2; i++ {
+		roundTrip(t, attacker, `{"action":"Connection","checksum":"guess"}`)
+	}
+	r := roundTrip(t, holder, `{"action":"Connection","checksum":"azerty"}`)
+	if r["code"] != "RATE_LIMITED" || r["message"] != "Too many failed attempts on this server; Register and Connection resume later" {
+		t.Fatalf("Connection after the ceiling: %v, want RATE_LIMITED for the server", r)
+	}
+	if r := roundTrip(t, holder, `{"action":"TakeDecision","token":"`+token+`","message":"still here"}`); r["status"] != "success" {
+		t.Fatalf("TakeDecision with a valid token after the ceiling: %v", r)
 	}
 }

@@ -113,11 +113,15 @@ func (s *Conversations) Conversation(ctx context.Context, id string) (petchat.Co
 	return c, nil
 }
 
-func (s *Conversations) ConversationsOf(ctx context.Context, user string) ([]petchat.Conversation, error) {
+func (s *Conversations) ConversationsOf(ctx context.Context, user string, after *petchat.ListPosition, limit int) ([]petchat.Conversation, error) {
 	db := s.db.WithContext(ctx)
 	var rows []conversationRow
 	mine := db.Model(&participantRow{}).Select("conversation_id").Where("user_id = ?", user)
-	if err := db.Where("id IN (?)", mine).Order("last_activity_us DESC").Order("id ASC").Find(&rows).Error; err != nil {
+	q := db.Where("id IN (?)", mine)
+	if after != nil {
+		q = q.Where("last_activity_us < ? OR (last_activity_us = ? AND id > ?)", after.ActivityUS, after.ActivityUS, after.ConversationID)
+	}
+	if err := q.Order("last_activity_us DESC").Order("id ASC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list conversations: %w", err)
 	}
 	if len(rows) == 0 {

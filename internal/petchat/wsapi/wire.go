@@ -3,9 +3,11 @@ package wsapi
 import (
 	"errors"
 	"log/slog"
+	"math"
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
 // conversationError carries the conversation id a domain error is about, for
@@ -28,7 +30,13 @@ func domainError(event string, err error) gen.ErrorEvent {
 		id = ce.id
 	}
 	var inv *petchat.InvalidError
+	var problem *wsschema.Problem
+	var limited *petchat.RateLimitedError
 	switch {
+	case errors.As(err, &limited):
+		return rateLimited(event, limited)
+	case errors.As(err, &problem):
+		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &inv):
 		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
 	case errors.Is(err, petchat.ErrConversationNotFound):
@@ -39,6 +47,21 @@ func domainError(event string, err error) gen.ErrorEvent {
 		slog.Error("petchat event failed", "event", event, "err", err)
 		return errorEvent(&event, gen.ErrorCodeInternalError, "Internal error")
 	}
+}
+
+// rateLimitMessages word each limit as the spec documents it.
+var rateLimitMessages = map[petchat.Scope]string{
+	petchat.ScopeConnection: "Too many new conversations on this connection; retry later",
+	petchat.ScopeUser:       "Too many new conversations for one of its participants; retry later",
+}
+
+// rateLimited answers a refused new conversation; retry_after is whole
+// seconds, rounded up, at least 1.
+func rateLimited(event string, limited *petchat.RateLimitedError) gen.ErrorEvent {
+	reply := errorEvent(&event, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
+	secs := max(int64(math.Ceil(limited.RetryAfter.Seconds())), 1)
+	reply.Data.RetryAfter = &secs
+	return reply
 }
 
 func logDeliveryFailure(err error) {

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
@@ -23,21 +25,26 @@ type API struct {
 	router    *Router
 	validator *wsschema.Validator
 	opts      wsconn.Options
+	// newConversations is each connection's limit of new_conversation.
+	newConversations ratelimit.Rule
 }
 
 // events are the client messages; a message's name is its event value.
 var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
 
 // New compiles the event schemas and returns the API; router must be the
-// notifier svc was built with (it joins this API's connections).
-func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Signer) (*API, error) {
+// notifier svc was built with (it joins this API's connections). One
+// connection may create conversationsPerMinute conversations a minute (0:
+// no limit).
+func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Signer, conversationsPerMinute int) (*API, error) {
 	v, err := wsschema.Compile(gen.MessageSchema, events...)
 	if err != nil {
 		return nil, err
 	}
 	return &API{
 		svc: svc, hub: hub, tokens: tokens, router: router, validator: v,
-		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		newConversations: ratelimit.PerMinute(conversationsPerMinute),
 	}, nil
 }
 
@@ -57,7 +64,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user}, nil)
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user, newConversations: ratelimit.NewWindow(a.newConversations)}, nil)
 }
 
 // identify returns the connection's user id, or why its credentials are
@@ -85,10 +92,12 @@ func (a *API) identify(r *http.Request) (user, refusal string) {
 	return petchat.UserIDForSubject(claims.Subject), ""
 }
 
-// connection is one client's state: who it is.
+// connection is one client's state: who it is, and how many conversations
+// it created this minute (used by the connection's one reader only).
 type connection struct {
-	api  *API
-	user string
+	api              *API
+	user             string
+	newConversations *ratelimit.Window
 }
 
 // OnOpen announces the user id first, then joins delivery, so `connected`
@@ -138,24 +147,41 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 	svc := c.api.svc
 	switch event {
 	case gen.MsgConversations:
-		list, err := svc.List(ctx, c.user)
+		var req gen.ConversationsRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		var q petchat.ListQuery
+		if req.Data != nil && req.Data.Limit != nil {
+			q.Limit = int(*req.Data.Limit)
+		}
+		if req.Data != nil && req.Data.Before != nil {
+			q.Before = *req.Data.Before
+		}
+		page, err := svc.List(ctx, c.user, q)
 		if err != nil {
 			return nil, err
 		}
-		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{Conversations: toWireConversations(list)}}, nil
+		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
+			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
+		}}, nil
 	case gen.MsgNewConversation:
 		var req gen.NewConversationRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
+		}
+		if wait, limited := c.newConversations.Blocked(time.Now()); limited {
+			return nil, &petchat.RateLimitedError{Scope: petchat.ScopeConnection, RetryAfter: wait}
 		}
 		conv, err := svc.Create(ctx, c.user, conn.ID(), petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
 		if err != nil {
 			return nil, err
 		}
+		c.newConversations.Add(time.Now())
 		return gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}, nil
 	case gen.MsgMessage:
 		var req gen.MessageRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		msg, err := svc.Send(ctx, c.user, conn.ID(), req.Data.ConversationID, req.Data.Content)
@@ -165,7 +191,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
 	default: // gen.MsgHistory; isEvent admitted nothing else
 		var req gen.HistoryRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		before, limit := "", 0

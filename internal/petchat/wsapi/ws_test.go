@@ -21,9 +21,9 @@ import (
 func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
 	router := NewRouter(pubsub.NewLocal())
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), router)
+	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), router, petchat.Limits{})
 	hub := wsconn.NewHub(nil)
-	api, err := New(svc, hub, router, auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
+	api, err := New(svc, hub, router, auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +132,24 @@ func TestIdentifyFromToken(t *testing.T) {
 	_, resp, err := websocket.DefaultDialer.Dial(url+"?access_token=forged", nil)
 	if err == nil || resp == nil || resp.StatusCode != 401 {
 		t.Fatalf("forged token: %v %v, want HTTP 401", resp, err)
+	}
+}
+
+// A limit the schema admits but Go's int64 cannot take (10.0 is an integer
+// to JSON Schema) is the client's mistake: VALIDATION_ERROR, not an
+// internal error.
+func TestHistoryLimitWrittenAsFloatIsValidationError(t *testing.T) {
+	_, url := newTestAPI(t)
+	owner, vet := connect(t, url), connect(t, url)
+	owner.send("new_conversation", map[string]any{"pet_id": uuid.NewString(), "providers": []string{vet.user}})
+	conv := owner.read("conversation_created")["conversation_id"].(string)
+	owner.send("history", map[string]any{"conversation_id": conv, "limit": 10.0})
+	if err := owner.conn.WriteMessage(websocket.TextMessage, []byte(`{"event":"history","data":{"conversation_id":"`+conv+`","limit":10.0}}`)); err != nil {
+		t.Fatal(err)
+	}
+	owner.read("history") // encoding/json writes 10.0 as 10
+	got := owner.read("error")
+	if got["code"] != "VALIDATION_ERROR" || got["message"] != "Invalid value for field: data.limit (must be an integer)" {
+		t.Fatalf("history with limit 10.0 = %v, want VALIDATION_ERROR on data.limit", got)
 	}
 }

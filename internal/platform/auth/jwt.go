@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // ErrUnauthorized is returned for a missing, malformed, forged or expired token.
@@ -87,6 +89,10 @@ func (s *Signer) verify(token string, extra jwt.ParserOption) (*Claims, error) {
 	}
 	if claims.Subject == "" {
 		return nil, fmt.Errorf("%w: token has no subject", ErrUnauthorized)
+	}
+	if !storedtext.Valid(claims.Subject) {
+		// The subject is stored as the owner of what its holder creates.
+		return nil, fmt.Errorf("%w: token subject contains NUL", ErrUnauthorized)
 	}
 	return &claims, nil
 }

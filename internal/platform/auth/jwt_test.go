@@ -21,8 +21,9 @@ func TestSignerRoundTripAndRefusals(t *testing.T) {
 	expired, _, _ := s.Mint("sess-1", "sess-1", -time.Minute)
 	otherAudience, _, _ := NewSigner(key, "therapy").Mint("sess-1", "sess-1", time.Hour)
 	otherKey, _, _ := NewSigner([]byte("another-key-another-key-another!"), "avatar-session").Mint("sess-1", "sess-1", time.Hour)
+	nulSubject, _, _ := s.Mint("al\x00ice", "sess-1", time.Hour) // a subject is stored as an owner
 	for name, tok := range map[string]string{
-		"expired": expired, "other audience": otherAudience, "other key": otherKey,
+		"expired": expired, "other audience": otherAudience, "other key": otherKey, "NUL in the subject": nulSubject,
 		"garbage": "not.a.jwt", "empty": "", "tampered": token[:len(token)-2] + "xx",
 	} {
 		if _, err := s.Verify(tok); !errors.Is(err, ErrUnauthorized) {

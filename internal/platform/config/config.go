@@ -50,6 +50,10 @@ type Config struct {
 	// a heartbeat before another process may take it over (ANALYSIS_LEASE).
 	AnalysisLease time.Duration
 
+	// RateLimits keep one client from guessing credentials or filling the
+	// database (per minute, 0: off).
+	RateLimits RateLimits
+
 	// Generated lists the development secrets made up at start because their
 	// variable was unset; the server prints them once so the user can call it.
 	Generated []GeneratedSecret
@@ -96,6 +100,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if err := cfg.loadTherapy(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.loadRateLimits(getenv); err != nil {
 		return Config{}, err
 	}
 

@@ -20,6 +20,8 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // Kind classifies a Problem so APIs can choose their error code.
@@ -42,6 +44,9 @@ const (
 	UnsupportedMediaType
 	// BodyTooLarge: the body exceeds the limit set with http.MaxBytesReader.
 	BodyTooLarge
+	// RepeatedParameter: a parameter that takes one value was given several
+	// times (?page=1&page=2); Field names it.
+	RepeatedParameter
 )
 
 // Problem is one way a request fails its operation's contract.
@@ -50,6 +55,9 @@ type Problem struct {
 	Field   string // dotted body path or parameter name
 	In      string // "body", "query", "path" or "header"
 	Message string // safe to show to the client: never echoes the value
+	// BodyTypes are the media types the operation's body may have (sorted;
+	// none when it takes no body), so a writer can say which one is wanted.
+	BodyTypes []string
 }
 
 // Writer renders a Problem in the API's documented error body.
@@ -80,13 +88,27 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 	if err != nil {
 		return nil, err
 	}
-	filterOpts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	// Defaults are never written into the request: kin-openapi would also
+	// put them in place of an explicit null (which then passed as if the
+	// field were absent); every handler applies its own defaults, and a null
+	// stays a null that the schema refuses.
+	filterOpts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
 	return func(c *gin.Context) {
 		route, params, err := router.FindRoute(c.Request)
 		if err != nil {
 			c.Next()
 			return
 		}
+		fail := func(p Problem) {
+			p.BodyTypes = bodyTypes(route.Operation)
+			write(c, p)
+			c.Abort()
+		}
+		if p, repeated := repeatedParameter(route.Operation, c.Request.URL.Query()); repeated {
+			fail(p)
+			return
+		}
+		decodePathParams(params)
 		if opts.PlainTextJSON && takesJSON(route.Operation) && unlabelledOrPlainText(c.Request) {
 			c.Request.Header.Set("Content-Type", "application/json")
 		}
@@ -94,10 +116,9 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 		if skipsBody(c.Request, route.Operation, opts.SkipBodyFor) {
 			o.ExcludeRequestBody = true
 		}
-		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: &o}
+		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: withoutSecurity(route), Options: &o}
 		if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {
-			write(c, Describe(err))
-			c.Abort()
+			fail(Describe(err))
 			return
 		}
 		c.Next()
@@ -119,6 +140,59 @@ func NewRouter(doc *openapi3.T) (routers.Router, error) {
 		return nil, fmt.Errorf("invalid OpenAPI document: %w", err)
 	}
 	return gorillamux.NewRouter(&clone)
+}
+
+// withoutSecurity is the route with no security requirements. The APIs
+// authenticate in their own middleware, and kin-openapi's security check
+// reads the whole body into memory first (for authentication functions that
+// might look at it), which would buffer every upload that must be streamed.
+func withoutSecurity(route *routers.Route) *routers.Route {
+	op := *route.Operation
+	op.Security = &openapi3.SecurityRequirements{}
+	r := *route
+	r.Operation = &op
+	return &r
+}
+
+// decodePathParams percent-decodes the router's path parameters, so they are
+// checked as the handlers see them: an id of 22 × "é" is 22 characters, not
+// the 132 of its encoded form. A value that does not decode is kept as sent.
+func decodePathParams(params map[string]string) {
+	for name, raw := range params {
+		if v, err := url.PathUnescape(raw); err == nil {
+			params[name] = v
+		}
+	}
+}
+
+// repeatedParameter finds a query parameter that takes one value but was
+// given several: kin-openapi and the generated binders would silently use
+// one of them, or fail without naming the parameter.
+func repeatedParameter(op *openapi3.Operation, query url.Values) (Problem, bool) {
+	for _, ref := range op.Parameters {
+		p := ref.Value
+		if p == nil || p.In != openapi3.ParameterInQuery || len(query[p.Name]) < 2 {
+			continue
+		}
+		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) {
+			continue
+		}
+		return Problem{Kind: RepeatedParameter, In: p.In, Field: p.Name,
+			Message: fmt.Sprintf("Invalid value for parameter: %s (must be given only once)", p.Name)}, true
+	}
+	return Problem{}, false
+}
+
+func bodyTypes(op *openapi3.Operation) []string {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	types := make([]string, 0, len(op.RequestBody.Value.Content))
+	for mt := range op.RequestBody.Value.Content {
+		types = append(types, mt)
+	}
+	sort.Strings(types)
+	return types
 }
 
 func takesJSON(op *openapi3.Operation) bool {
@@ -213,8 +287,18 @@ func schemaReason(e *openapi3.SchemaError) string {
 		}
 		return "must be one of " + strings.Join(allowed, ", ")
 	}
-	if e.SchemaField == "additionalProperties" {
+	switch e.SchemaField {
+	case "additionalProperties":
 		return "unknown field"
+	case "nullable":
+		return "must not be null"
+	case "pattern":
+		if e.Schema == nil {
+			break
+		}
+		if r, ok := storedtext.Reason(e.Schema.Pattern); ok {
+			return r
+		}
 	}
 	return e.Reason
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -29,10 +30,17 @@ paths:
                 name: {type: string, minLength: 1}
                 kind: {type: string, enum: [a, b]}
                 nested: {type: object, required: [x], properties: {x: {type: integer}}}
+                timeout: {type: number, default: 120}
       responses: {"200": {description: ok}}
     get:
       parameters:
         - {name: page, in: query, schema: {type: integer, minimum: 1}}
+        - {name: tag, in: query, schema: {type: array, items: {type: string}}}
+      responses: {"200": {description: ok}}
+  /items/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string, maxLength: 22}}
       responses: {"200": {description: ok}}
   /uploads:
     post:
@@ -62,6 +70,7 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 	r.Use(func(c *gin.Context) { c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64); c.Next() }, mw)
 	r.POST("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
 	r.GET("/api/v1/items", func(c *gin.Context) { c.Status(http.StatusOK) })
+	r.GET("/api/v1/items/:id", func(c *gin.Context) { c.Status(http.StatusOK) })
 
 	tests := []struct {
 		name, method, target, contentType, body string
@@ -78,6 +87,15 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 		{"too large", "POST", "/api/v1/items", "application/json", `{"name":"` + strings.Repeat("n", 100) + `","kind":"a"}`, BodyTooLarge, "Request body too large (limit 64 bytes)"},
 		{"bad parameter", "GET", "/api/v1/items?page=0", "", ``, InvalidParameter, ""},
 		{"unparseable parameter", "GET", "/api/v1/items?page=x", "", ``, InvalidParameter, "Invalid value for parameter: page (is not a valid integer)"},
+		// An explicit null is not the field's default: it is refused.
+		{"null with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","timeout":null}`, InvalidField, "Invalid value for field: timeout (must not be null)"},
+		{"absent with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a"}`, 0, ""},
+		// A single-valued parameter given twice is named; arrays repeat.
+		{"repeated parameter", "GET", "/api/v1/items?page=1&page=2", "", ``, RepeatedParameter, "Invalid value for parameter: page (must be given only once)"},
+		{"repeated array parameter", "GET", "/api/v1/items?tag=a&tag=b", "", ``, 0, ""},
+		// Path parameters are measured decoded: 22 × "é" is 22 characters.
+		{"encoded path parameter", "GET", "/api/v1/items/" + strings.Repeat("%C3%A9", 22), "", ``, 0, ""},
+		{"long path parameter", "GET", "/api/v1/items/" + strings.Repeat("%C3%A9", 23), "", ``, InvalidParameter, "Invalid value for parameter: id (maximum string length is 22)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +152,7 @@ func TestPlainTextJSON(t *testing.T) {
 		want, wantSaw := serve(on, "application/json", body)
 		for _, ct := range []string{"", "text/plain", "text/plain;charset=UTF-8", "Text/Plain; charset=iso-8859-1"} {
 			got, saw := serve(on, ct, body)
-			if (got == nil) != (want == nil) || got != nil && *got != *want || saw != wantSaw {
+			if (got == nil) != (want == nil) || got != nil && !reflect.DeepEqual(*got, *want) || saw != wantSaw {
 				t.Errorf("%q as %q: problem %+v, handler saw %q; want %+v and %q as for application/json", body, ct, got, saw, want, wantSaw)
 			}
 		}
@@ -192,5 +210,63 @@ func TestSkipBodyOnlyWhereDeclared(t *testing.T) {
 		case tc.want != 0 && (got == nil || got.Kind != tc.want):
 			t.Errorf("%s as %q: problem %+v, want kind %d", tc.path, tc.contentType, got, tc.want)
 		}
+	}
+}
+
+const securedUploadSpec = `
+openapi: 3.0.3
+info: {title: t, version: "1"}
+security: [{bearer: []}]
+paths:
+  /upload:
+    post:
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema: {type: object}
+      responses: {"200": {description: ok}}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer}
+`
+
+// countingBody records how much of the body was read before the handler.
+type countingBody struct {
+	r    *strings.Reader
+	read int
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.read += n
+	return n, err
+}
+func (b *countingBody) Close() error { return nil }
+
+// TestSkippedBodiesStayUnread: a multipart body is the handler's to stream,
+// also on an operation with security requirements (kin-openapi's security
+// check would read the whole body into memory first).
+func TestSkippedBodiesStayUnread(t *testing.T) {
+	gin.SetMode(gin.TestMode)
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(securedUploadSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := Middleware(doc, func(c *gin.Context, p Problem) { t.Errorf("problem %+v", p); c.AbortWithStatus(400) },
+		Options{SkipBodyFor: []string{"multipart/form-data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := &countingBody{r: strings.NewReader(strings.Repeat("x", 1<<20))}
+	readBeforeHandler := -1
+	r := gin.New()
+	r.Use(mw)
+	r.POST("/upload", func(c *gin.Context) { readBeforeHandler = body.read; c.Status(http.StatusOK) })
+	req := httptest.NewRequest("POST", "/upload", body)
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
+	r.ServeHTTP(httptest.NewRecorder(), req)
+	if readBeforeHandler != 0 {
+		t.Fatalf("the validator read %d bytes of a body it was told to skip, want 0 (uploads must stream)", readBeforeHandler)
 	}
 }

@@ -5,13 +5,18 @@ package wsschema
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+
+	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
 // ErrInvalidJSON means the frame is not a JSON document.
@@ -142,6 +147,9 @@ func reason(k jsonschema.ErrorKind) string {
 	case *kind.ExclusiveMaximum:
 		return "must be less than " + ratString(k.Want)
 	case *kind.Pattern:
+		if r, ok := storedtext.Reason(k.Want); ok {
+			return r
+		}
 		return "has an invalid format"
 	default:
 		return "is invalid"
@@ -172,11 +180,44 @@ func article(typ string) string {
 	}
 }
 
+// ratString writes a schema bound as people read it: whole numbers as
+// integers, fractions with six decimals, and bounds too large for that (the
+// float64 range's ends, ±1.7976931348623157e+308) in float notation.
 func ratString(r *big.Rat) string {
-	if r.IsInt() {
+	switch {
+	case r.IsInt() && r.Num().IsInt64():
 		return r.Num().String()
+	case r.Num().BitLen() > 64:
+		f, _ := r.Float64()
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	case r.IsInt():
+		return r.Num().String()
+	default:
+		return r.FloatString(6)
 	}
-	return r.FloatString(6)
+}
+
+// Unmarshal fills v (a generated message struct) from a frame that passed
+// Validate. JSON Schema and Go types disagree at the edges: 10.0 is a JSON
+// Schema integer but not a Go int, and 1e999 is a JSON number but no
+// float64. Such a value is the client's mistake, so it becomes a Problem
+// naming the field, never an internal error.
+func Unmarshal(frame []byte, v any) error {
+	err := json.Unmarshal(frame, v)
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		return err
+	}
+	field, want := typeErr.Field, "must be a number a 64-bit float can hold"
+	switch typeErr.Type.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		want = "must be an integer"
+	case reflect.Float32, reflect.Float64:
+	default:
+		want = "has the wrong type"
+	}
+	return &Problem{Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, want)}
 }
 
 // Envelope is a decoded frame and the value of its discriminator field

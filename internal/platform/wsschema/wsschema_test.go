@@ -19,7 +19,7 @@ const schema = `{
         "id": {"type": "string", "format": "uuid"},
         "status": {"enum": ["running", "paused"]},
         "name": {"type": "string", "minLength": 1, "maxLength": 3},
-        "score": {"type": "number", "minimum": 0}
+        "score": {"type": "number", "minimum": 0, "maximum": 1.7976931348623157e308}
       }
     }
   }
@@ -42,6 +42,7 @@ func TestValidateWordsEachFailure(t *testing.T) {
 		`{"command": "create", "data": {` + id + `, "status": "running", "score": "high"}}`: "Invalid value for field: data.score (must be a number)",
 		`{"command": "create", "data": {` + id + `, "status": "running", "score": -1}}`:     "Invalid value for field: data.score (must be at least 0)",
 		`{"command": "create", "data": {` + id + `, "status": "running", "extra": 1}}`:      "Unknown field: data.extra",
+		`{"command": "create", "data": {` + id + `, "status": "running", "score": 1e999}}`:  "Invalid value for field: data.score (must be at most 1.7976931348623157e+308)",
 	}
 	for frame, want := range tests {
 		doc, err := Decode([]byte(frame))
@@ -55,6 +56,31 @@ func TestValidateWordsEachFailure(t *testing.T) {
 		case want != "" && (p == nil || p.Message != want):
 			t.Errorf("%s: problem = %v, want %q", frame, p, want)
 		}
+	}
+}
+
+func TestUnmarshalNamesValuesGoCannotHold(t *testing.T) {
+	var frame struct {
+		Data struct {
+			Score *float64 `json:"score"`
+			Limit *int64   `json:"limit"`
+		} `json:"data"`
+	}
+	tests := map[string]string{
+		`{"data": {"score": 1e999}}`:  "Invalid value for field: data.score (must be a number a 64-bit float can hold)",
+		`{"data": {"score": -1e999}}`: "Invalid value for field: data.score (must be a number a 64-bit float can hold)",
+		`{"data": {"limit": 10.0}}`:   "Invalid value for field: data.limit (must be an integer)",
+		`{"data": {"limit": 1e30}}`:   "Invalid value for field: data.limit (must be an integer)",
+	}
+	for in, want := range tests {
+		err := Unmarshal([]byte(in), &frame)
+		var p *Problem
+		if !errors.As(err, &p) || p.Message != want {
+			t.Errorf("Unmarshal(%s) = %v, want the problem %q", in, err, want)
+		}
+	}
+	if err := Unmarshal([]byte(`{"data": {"score": 1.7976931348623157e308, "limit": 7}}`), &frame); err != nil || *frame.Data.Limit != 7 {
+		t.Fatalf("Unmarshal of values that fit = %v (limit %v), want them stored", err, frame.Data.Limit)
 	}
 }
 

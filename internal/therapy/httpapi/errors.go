@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -54,17 +55,27 @@ var parameterMessages = map[string]string{
 
 // writeProblem renders a request that breaks the contract.
 func writeProblem(c *gin.Context, p restvalidate.Problem) {
+	takesJSON := slices.Contains(p.BodyTypes, "application/json")
 	switch p.Kind {
 	case restvalidate.InvalidJSON:
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is not valid JSON", "")
 	case restvalidate.MissingBody:
+		if !takesJSON {
+			// Multipart bodies are read by the handler, so the validator
+			// only sees uploads without a multipart Content-Type: with or
+			// without a body, their media type is what is wrong.
+			writeError(c, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType, "Content-Type must be "+strings.Join(p.BodyTypes, " or "), "")
+			return
+		}
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeInvalidJson, "Request body is empty (a JSON object is required)", "")
 	case restvalidate.UnsupportedMediaType:
-		want := "application/json (or text/plain, or none)"
-		if strings.HasSuffix(c.Request.URL.Path, "/content") {
-			want = "multipart/form-data"
+		want := strings.Join(p.BodyTypes, " or ")
+		if takesJSON {
+			want = "application/json (or text/plain, or none)"
 		}
 		writeError(c, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType, "Content-Type must be "+want, "")
+	case restvalidate.RepeatedParameter:
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" must be given only once", p.Field)
 	case restvalidate.BodyTooLarge:
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", maxJSONBytes), "")
 	case restvalidate.MissingParameter, restvalidate.InvalidParameter:

@@ -12,6 +12,7 @@ import (
 )
 
 func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionRequestObject) (gen.CreateSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	b := req.Body
 	in := therapy.NewSession{
 		Title: b.Title, Description: b.Description, Duration: b.Duration, Text: b.Text,
@@ -34,6 +35,7 @@ func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionReque
 }
 
 func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequestObject) (gen.ListSessionsResponseObject, error) {
+	ctx = requestContext(ctx)
 	p := req.Params
 	q := therapy.ListQuery{Desc: true}
 	if p.Page != nil {
@@ -64,6 +66,7 @@ func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequest
 }
 
 func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObject) (gen.GetSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	s, results, err := h.svc.Get(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -72,6 +75,7 @@ func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObje
 }
 
 func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionRequestObject) (gen.UpdateSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	b := req.Body
 	up := therapy.Update{
 		Title: b.Title, Description: b.Description, Duration: b.Duration,
@@ -90,6 +94,7 @@ func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionReque
 }
 
 func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionRequestObject) (gen.DeleteSessionResponseObject, error) {
+	ctx = requestContext(ctx)
 	if err := h.svc.Delete(ctx, owner(ctx), req.SessionId.String()); err != nil {
 		return nil, err
 	}
@@ -100,6 +105,7 @@ func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 // disk (never whole into memory), the type part is read as a short value.
 // Without a type part (or with an empty one) the domain infers the type.
 func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentRequestObject) (gen.UploadContentResponseObject, error) {
+	ctx = requestContext(ctx)
 	sessionID := req.SessionId.String()
 	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
 		return nil, err
@@ -133,7 +139,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			break
 		}
 		if err != nil {
-			return fail(uploadReadError(err))
+			return fail(h.uploadReadError(err))
 		}
 		switch name := part.FormName(); name {
 		case "file":
@@ -143,7 +149,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			haveFile = true
 			up.Filename = part.FileName()
 			if up.File, err = h.svc.StageUpload(sessionID, part); err != nil {
-				return fail(uploadReadError(err))
+				return fail(h.uploadReadError(err))
 			}
 		case "type":
 			if haveType {
@@ -152,7 +158,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			haveType = true
 			raw, err := io.ReadAll(io.LimitReader(part, 64))
 			if err != nil {
-				return fail(uploadReadError(err))
+				return fail(h.uploadReadError(err))
 			}
 			up.Type = strings.TrimSpace(string(raw))
 		default:
@@ -170,17 +176,23 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 }
 
 // uploadReadError keeps size errors (413) and makes any other failure to
-// read the form a 400 naming the file.
-func uploadReadError(err error) error {
+// read the form a 400 naming the file. A form larger than the file limit
+// plus its overhead is an oversized file to the client: the 413 names file
+// and states CONTENT_MAX_BYTES, never the JSON bodies' limit.
+func (h *Handlers) uploadReadError(err error) error {
 	var tooLarge *therapy.TooLargeError
 	var bodyTooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || errors.As(err, &bodyTooLarge) {
+	switch {
+	case errors.As(err, &tooLarge):
 		return err
+	case errors.As(err, &bodyTooLarge):
+		return &therapy.TooLargeError{Field: "file", Limit: h.svc.MaxContentBytes()}
 	}
 	return &therapy.ValidationError{Field: "file", Message: "file could not be read (malformed multipart body)"}
 }
 
 func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisStatusRequestObject) (gen.GetAnalysisStatusResponseObject, error) {
+	ctx = requestContext(ctx)
 	state, err := h.svc.AnalysisStatus(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -189,6 +201,7 @@ func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisSta
 }
 
 func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestObject) (gen.GetEmotionsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Category != nil {
 		f.Category = *req.Params.Category
@@ -201,6 +214,7 @@ func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestOb
 }
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Category != nil {
 		f.Category = *req.Params.Category
@@ -213,6 +227,7 @@ func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject
 }
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
+	ctx = requestContext(ctx)
 	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
 	if req.Params.Type != nil {
 		f.Type = string(*req.Params.Type)

@@ -10,11 +10,11 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	gen "github.com/sessionhub/server/gen/therapy"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -70,7 +70,7 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 		// generated wrapper's binding does, and session_id is the API's only
 		// path parameter.
 		ErrorHandler: func(c *gin.Context, err error, status int) {
-			if _, perr := uuid.Parse(c.Param("session_id")); c.Param("session_id") != "" && perr != nil {
+			if c.Param("session_id") != "" && !uuidform.Valid(c.Param("session_id")) {
 				writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, parameterMessages["session_id"], "session_id")
 				return
 			}
@@ -119,6 +119,18 @@ func limitBody(maxContent int64) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// requestContext is the request's own context. Strict handlers receive the
+// pooled *gin.Context, which gin hands to the next request as soon as this
+// one returns; a database driver that watches ctx.Done() from a goroutine of
+// its own (SQLite's interrupt watcher, pgx's context watcher) must hold the
+// request's context instead, or it reads the next request's fields.
+func requestContext(ctx context.Context) context.Context {
+	if g, ok := ctx.(*gin.Context); ok && g.Request != nil {
+		return g.Request.Context()
+	}
+	return ctx
 }
 
 func owner(ctx context.Context) string {

@@ -103,6 +103,13 @@ func TestErrorsNameTheirField(t *testing.T) {
 		{"POST", "/api/v1/sessions", alice, `{"title":`, 400, "INVALID_JSON", ""},
 		{"POST", "/api/v1/sessions", alice, `{"title":"x","inputMethod":"audio","text":"hi"}`, 400, "VALIDATION_ERROR", "text"},
 		{"GET", "/api/v1/sessions/" + uuid.NewString() + "/emotions?start_time=yesterday", alice, "", 400, "VALIDATION_ERROR", "start_time"},
+		// Issue 10, item 12: one spelling per id, every parameter named,
+		// an upload without body or Content-Type is a media-type problem.
+		{"GET", "/api/v1/sessions/" + strings.ReplaceAll(uuid.NewString(), "-", ""), alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions/urn:uuid:" + uuid.NewString(), alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions/%7B" + uuid.NewString() + "%7D/topics", alice, "", 400, "VALIDATION_ERROR", "session_id"},
+		{"GET", "/api/v1/sessions?page=1&page=2", alice, "", 400, "VALIDATION_ERROR", "page"},
+		{"POST", "/api/v1/sessions/" + uuid.NewString() + "/content", alice, "", 415, "UNSUPPORTED_MEDIA_TYPE", ""},
 	} {
 		status, body := call(engine, tc.method, tc.path, tc.tok, tc.body)
 		field, _ := body["field"].(string)
@@ -277,5 +284,30 @@ func BenchmarkListSessions(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestHandlersDoNotHandThePooledGinContextToTheDatabase: gin reuses a
+// request's *gin.Context for the next request as soon as the handler
+// returns, while the SQLite driver still watches ctx.Done() from its own
+// goroutine. Run with -race (as make unit does): requests in a row over a
+// real connection must not race.
+func TestHandlersDoNotHandThePooledGinContextToTheDatabase(t *testing.T) {
+	engine, _ := newAPI(t)
+	srv := httptest.NewServer(engine)
+	defer srv.Close()
+	alice := token(t, "alice", time.Hour)
+	for i := 0; i < 20; i++ {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/sessions", strings.NewReader(`{"title":"t"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+alice)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("create %d: HTTP %d", i, resp.StatusCode)
+		}
 	}
 }

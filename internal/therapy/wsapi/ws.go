@@ -11,11 +11,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 
 	gen "github.com/sessionhub/server/gen/therapyevents"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/httpapi"
@@ -55,7 +55,7 @@ func (a *API) Handle(c *gin.Context) {
 		refuse(c, http.StatusUnauthorized, gen.ErrorBodyCodeUnauthorized, refusal.Message, "")
 		return
 	}
-	id, err := uuid.Parse(c.Param("session_id"))
+	id, err := uuidform.Parse(c.Param("session_id"))
 	if err != nil {
 		refuse(c, http.StatusBadRequest, gen.ErrorBodyCodeValidationError, "session_id must be a UUID", "session_id")
 		return

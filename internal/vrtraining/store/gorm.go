@@ -65,10 +65,13 @@ func (s *Sessions) Get(ctx context.Context, id string) (vrtraining.Session, erro
 	return toSession(row), nil
 }
 
-func (s *Sessions) List(ctx context.Context, activeOnly bool) ([]vrtraining.Session, error) {
-	q := s.db.WithContext(ctx).Order("created_at ASC").Order("id ASC")
+func (s *Sessions) List(ctx context.Context, activeOnly bool, after *vrtraining.Session, limit int) ([]vrtraining.Session, error) {
+	q := s.db.WithContext(ctx).Order("created_at ASC").Order("id ASC").Limit(limit)
 	if activeOnly {
 		q = q.Where("status IN ?", []string{string(vrtraining.StatusRunning), string(vrtraining.StatusPaused)})
+	}
+	if after != nil {
+		q = q.Where("created_at > ? OR (created_at = ? AND id > ?)", after.CreatedAt, after.CreatedAt, after.ID)
 	}
 	var rows []sessionRow
 	if err := q.Find(&rows).Error; err != nil {

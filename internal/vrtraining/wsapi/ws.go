@@ -4,14 +4,16 @@ package wsapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"sync"
+	"time"
 
 	gen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 	"github.com/sessionhub/server/internal/vrtraining"
@@ -23,6 +25,7 @@ type API struct {
 	hub       *wsconn.Hub
 	validator *wsschema.Validator
 	opts      wsconn.Options
+	creations ratelimit.Rule // create_session per connection
 }
 
 // commands are the client messages; a message's name is its command value.
@@ -31,13 +34,15 @@ var commands = []string{
 	gen.MsgGetSessionJSON, gen.MsgWatchSessions, gen.MsgUnwatchSessions,
 }
 
-// New compiles the command schemas and returns the API.
-func New(svc *vrtraining.Service, hub *wsconn.Hub) (*API, error) {
+// New compiles the command schemas and returns the API; one connection may
+// create sessionsPerMinute sessions a minute (0: no limit).
+func New(svc *vrtraining.Service, hub *wsconn.Hub, sessionsPerMinute int) (*API, error) {
 	v, err := wsschema.Compile(gen.MessageSchema, commands...)
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit}}, nil
+	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit},
+		creations: ratelimit.PerMinute(sessionsPerMinute)}, nil
 }
 
 // Path is where the API is mounted.
@@ -45,14 +50,15 @@ func (a *API) Path() string { return gen.ChannelWsSessions }
 
 // ServeHTTP upgrades the request and serves commands until the client leaves.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a}, nil)
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, creations: ratelimit.NewWindow(a.creations)}, nil)
 }
 
 // connection is one client's state. While a command is being handled,
 // session_changed events for this connection wait, so the command's own
 // reply always comes before the events it caused.
 type connection struct {
-	api *API
+	api       *API
+	creations *ratelimit.Window // used by the connection's one reader only
 
 	mu        sync.Mutex
 	busy      bool
@@ -118,32 +124,50 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 	switch command {
 	case gen.MsgCreateSession:
 		var req gen.CreateSessionRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
+		if wait, limited := c.creations.Blocked(time.Now()); limited {
+			return nil, &rateLimitedError{wait: wait}
+		}
 		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
+		if err == nil { // only stored sessions count
+			c.creations.Add(time.Now())
+		}
 		return gen.CreateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session created")}, err
 	case gen.MsgUpdateSession:
 		var req gen.UpdateSessionRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		s, err := svc.Update(ctx, req.Data.SessionID, vrtraining.Update{Status: vrtraining.Status(req.Data.Status), Notes: req.Data.Notes, Score: req.Data.Score})
 		return gen.UpdateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session updated")}, withID(err, req.Data.SessionID)
 	case gen.MsgGetActiveSessions:
-		list, err := svc.Active(ctx)
-		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(list)}, err
+		var req gen.GetActiveSessionsRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		q := vrtraining.PageQuery{ActiveOnly: true}
+		if req.Data != nil {
+			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
+		}
+		page, err := svc.List(ctx, q)
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
 	case gen.MsgGetSessionJSON:
 		var req gen.GetSessionJSONRequest
-		if err := json.Unmarshal(data, &req); err != nil {
+		if err := wsschema.Unmarshal(data, &req); err != nil {
 			return nil, err
 		}
 		if req.Data != nil && req.Data.SessionID != nil {
 			s, err := svc.Get(ctx, *req.Data.SessionID)
 			return gen.GetSessionJSONSuccessOne{Command: command, ResponseType: success, Data: toWire(s)}, withID(err, *req.Data.SessionID)
 		}
-		list, err := svc.All(ctx)
-		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(list)}, err
+		var q vrtraining.PageQuery
+		if req.Data != nil {
+			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
+		}
+		page, err := svc.List(ctx, q)
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
 	case gen.MsgWatchSessions:
 		c.watch(conn)
 		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
@@ -209,15 +233,33 @@ func withID(err error, id string) error {
 	return &idError{id: id, err: err}
 }
 
+// rateLimitedError refuses a create_session until the connection's window
+// ends.
+type rateLimitedError struct{ wait time.Duration }
+
+func (e *rateLimitedError) Error() string { return "rate limited for " + e.wait.String() }
+
 // domainError is the one place domain errors become error replies.
 func domainError(command string, err error) gen.ErrorReply {
 	id := ""
 	var final *vrtraining.FinalError
 	var ie *idError
+	var problem *wsschema.Problem
+	var field *vrtraining.FieldError
+	var limited *rateLimitedError
 	if errors.As(err, &ie) {
 		id = ie.id
 	}
 	switch {
+	case errors.As(err, &problem):
+		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
+	case errors.As(err, &field):
+		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
+	case errors.As(err, &limited):
+		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
+		secs := max(int64(math.Ceil(limited.wait.Seconds())), 1)
+		reply.RetryAfter = &secs
+		return reply
 	case errors.Is(err, vrtraining.ErrNotFound):
 		return errorReply(&command, gen.ErrorCodeSessionNotFound, "Session not found: "+id)
 	case errors.As(err, &final):
@@ -242,6 +284,26 @@ func toWire(s vrtraining.Session) gen.Session {
 		Status: gen.SessionStatus(s.Status), Notes: s.Notes, Score: s.Score,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
 	}
+}
+
+// pageOf reads a request's paging fields.
+func pageOf(limit *int64, after *string) (int, string) {
+	var q vrtraining.PageQuery
+	if limit != nil {
+		q.Limit = int(*limit)
+	}
+	if after != nil {
+		q.After = *after
+	}
+	return q.Limit, q.After
+}
+
+// cursorOf is a page's next_cursor: null on the last page.
+func cursorOf(p vrtraining.Page) *string {
+	if p.NextCursor == "" {
+		return nil
+	}
+	return &p.NextCursor
 }
 
 func toWireList(list []vrtraining.Session) []gen.Session {

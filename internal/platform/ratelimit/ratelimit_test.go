@@ -1,0 +1,100 @@
+package ratelimit
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// clock is a clock the test moves by hand.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)} }
+
+func TestWindowIsFixedFromTheFirstEvent(t *testing.T) {
+	c := newClock()
+	w := NewWindow(Rule{Max: 2, Window: time.Minute})
+	if _, ok := w.Take(c.now()); !ok {
+		t.Fatal("first event refused")
+	}
+	c.advance(20 * time.Second)
+	if _, ok := w.Take(c.now()); !ok {
+		t.Fatal("second event refused")
+	}
+	c.advance(10 * time.Second)
+	if wait, ok := w.Take(c.now()); ok || wait != 30*time.Second {
+		t.Fatalf("third event: ok=%v wait=%s, want refused for the 30s left", ok, wait)
+	}
+	if wait, blocked := w.Blocked(c.now()); !blocked || wait != 30*time.Second {
+		t.Fatalf("a refused event was counted or moved the window: blocked=%v wait=%s", blocked, wait)
+	}
+	c.advance(30 * time.Second)
+	if _, ok := w.Take(c.now()); !ok {
+		t.Fatal("refused after the window ended")
+	}
+}
+
+func TestZeroMaxIsNoLimit(t *testing.T) {
+	c := newClock()
+	w, counter := NewWindow(Rule{Window: time.Minute}), NewCounter(Rule{Window: time.Minute}, c.now)
+	for i := 0; i < 1000; i++ {
+		if _, ok := w.Take(c.now()); !ok {
+			t.Fatal("a window without Max refused an event")
+		}
+		if _, ok := counter.Take("k"); !ok {
+			t.Fatal("a counter without Max refused an event")
+		}
+	}
+}
+
+func TestCounterTakesAllKeysOrNone(t *testing.T) {
+	c := newClock()
+	counter := NewCounter(Rule{Max: 2, Window: time.Minute}, c.now)
+	counter.Add("provider")
+	c.advance(15 * time.Second)
+	counter.Add("provider")
+	c.advance(5 * time.Second)
+	if wait, ok := counter.Take("creator", "provider"); ok || wait != 40*time.Second {
+		t.Fatalf("Take with a full key: ok=%v wait=%s, want refused for 40s", ok, wait)
+	}
+	if _, blocked := counter.Blocked("creator"); blocked {
+		t.Fatal("a refused Take counted the other key")
+	}
+	counter.Add("creator")
+	if _, ok := counter.Take("creator", "other"); !ok {
+		t.Fatal("Take refused keys with room")
+	}
+	if wait, blocked := counter.Blocked("creator"); !blocked || wait != time.Minute {
+		t.Fatalf("creator after 2 events: blocked=%v wait=%s", blocked, wait)
+	}
+}
+
+func TestCounterMemoryIsBounded(t *testing.T) {
+	c := newClock()
+	counter := NewCounter(Rule{Max: 1, Window: time.Minute}, c.now)
+	counter.maxKeys = 10
+	for i := 0; i < 10; i++ {
+		counter.Add(fmt.Sprint("addr-", i))
+	}
+	// Beyond the bound, new keys share one window: limited together.
+	if _, ok := counter.Take("addr-new-1"); !ok {
+		t.Fatal("first key beyond the bound refused")
+	}
+	if _, ok := counter.Take("addr-new-2"); ok {
+		t.Fatal("keys beyond the bound are not limited together")
+	}
+	if n := counter.keys(); n > 11 {
+		t.Fatalf("%d keys tracked, want at most 11", n)
+	}
+	// Once the windows ended, the table is swept and keys count alone.
+	c.advance(time.Minute)
+	if _, ok := counter.Take("addr-new-3"); !ok {
+		t.Fatal("refused after the windows ended")
+	}
+	if n := counter.keys(); n != 1 {
+		t.Fatalf("%d keys after the sweep, want 1", n)
+	}
+}
