@@ -118,7 +118,7 @@ func (c *Conn) onPing(appData string) error {
 // the peer has stopped reading data.
 func (c *Conn) onPeerClose(code int, text string) error {
 	c.mu.Lock()
-	started := c.beginCloseLocked(code, text, modeCloseNow)
+	started := c.beginCloseLocked(code, text, modeCloseNow, byPeer)
 	if started {
 		c.closeFrame = websocket.FormatCloseMessage(code, "")
 	}
