@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,8 +16,12 @@ import (
 
 // Config is everything the server needs to start.
 type Config struct {
-	HTTPAddr        string
-	PublicBaseURL   *url.URL
+	HTTPAddr      string
+	PublicBaseURL *url.URL
+	// PublicBaseURLSet is false when PUBLIC_BASE_URL was left unset and
+	// PublicBaseURL only guesses from HTTP_ADDR; ListeningOn then puts the
+	// address the server really listens on in its place.
+	PublicBaseURLSet bool
 	DatabaseURL     string
 	DataDir         string
 	AuthJWTSecret   []byte
@@ -72,7 +78,8 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite database)")
 	}
 
-	base, err := parsePublicBaseURL(valueOr(getenv("PUBLIC_BASE_URL"), "http://localhost:8080"))
+	cfg.PublicBaseURLSet = strings.TrimSpace(getenv("PUBLIC_BASE_URL")) != ""
+	base, err := parsePublicBaseURL(valueOr(getenv("PUBLIC_BASE_URL"), localBaseURL(cfg.HTTPAddr)))
 	if err != nil {
 		return Config{}, err
 	}
@@ -147,6 +154,33 @@ func (c *Config) loadTherapy(getenv func(string) string) error {
 // IsPostgresURL reports whether dsn selects PostgreSQL.
 func IsPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// ListeningOn returns the configuration of a server listening on addr: when
+// PUBLIC_BASE_URL is unset, clients are told that address (the docs URL
+// printed at start, the avatar API's websocket_address), with localhost for
+// an address that listens on every interface.
+func (c Config) ListeningOn(addr net.Addr) Config {
+	if c.PublicBaseURLSet {
+		return c
+	}
+	if base, err := parsePublicBaseURL(localBaseURL(addr.String())); err == nil {
+		c.PublicBaseURL = base
+	}
+	return c
+}
+
+// localBaseURL is http://host:port for a listen address; an empty or
+// unspecified host (":8080", "0.0.0.0:8080", "[::]:8080") becomes localhost.
+func localBaseURL(listenAddr string) string {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if ip, perr := netip.ParseAddr(host); host == "" || perr == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}).String()
 }
 
 // WebSocketURL turns PublicBaseURL into the ws:// or wss:// URL of path.

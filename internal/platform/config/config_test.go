@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +54,38 @@ func TestInvalidValuesAreRefused(t *testing.T) {
 		if _, err := Load(env(vars)); err == nil {
 			t.Errorf("%s: Load accepted %v", name, vars)
 		}
+	}
+}
+
+// TestUnsetPublicBaseURLFollowsTheListenAddress: without PUBLIC_BASE_URL,
+// clients are told the address the server listens on.
+func TestUnsetPublicBaseURLFollowsTheListenAddress(t *testing.T) {
+	for _, tc := range []struct{ httpAddr, listening, want string }{
+		{":8080", "[::]:8080", "http://localhost:8080"},
+		{":0", "[::]:41234", "http://localhost:41234"},
+		{"0.0.0.0:9000", "0.0.0.0:9000", "http://localhost:9000"},
+		{"127.0.0.1:0", "127.0.0.1:39999", "http://127.0.0.1:39999"},
+		{"[::1]:9001", "[::1]:9001", "http://[::1]:9001"},
+		{"[fe80::1%eth0]:9002", "[fe80::1%eth0]:9002", "http://[fe80::1%25eth0]:9002"},
+	} {
+		cfg, err := Load(env(map[string]string{"HTTP_ADDR": tc.httpAddr}))
+		if err != nil {
+			t.Fatalf("HTTP_ADDR=%s: %v", tc.httpAddr, err)
+		}
+		addr := net.TCPAddrFromAddrPort(netip.MustParseAddrPort(tc.listening))
+		if got := cfg.ListeningOn(addr).PublicBaseURL.String(); got != tc.want {
+			t.Errorf("HTTP_ADDR=%s listening on %s: PublicBaseURL = %s, want %s", tc.httpAddr, tc.listening, got, tc.want)
+		}
+	}
+	cfg, err := Load(env(map[string]string{"HTTP_ADDR": "127.0.0.1:9000", "PUBLIC_BASE_URL": "https://api.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:9000"))
+	if got := cfg.ListeningOn(addr).PublicBaseURL.String(); got != "https://api.example.com" {
+		t.Errorf("a configured PUBLIC_BASE_URL must be kept, got %s", got)
+	}
+	if got := cfg.WebSocketURL("/v1/websocket"); got != "wss://api.example.com/v1/websocket" {
+		t.Errorf("WebSocketURL = %s", got)
 	}
 }
