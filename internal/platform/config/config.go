@@ -22,12 +22,12 @@ type Config struct {
 	// PublicBaseURL only guesses from HTTP_ADDR; ListeningOn then puts the
 	// address the server really listens on in its place.
 	PublicBaseURLSet bool
-	DatabaseURL     string
-	DataDir         string
-	AuthJWTSecret   []byte
-	AvatarAPIKeys   []string
-	DecisionAPIKeys []string
-	ShutdownTimeout time.Duration
+	DatabaseURL      string
+	DataDir          string
+	AuthJWTSecret    []byte
+	AvatarAPIKeys    []string
+	DecisionAPIKeys  []string
+	ShutdownTimeout  time.Duration
 
 	// AvatarMaxSessionsPerKey bounds the concurrently active avatar sessions
 	// of one API key (0: unbounded).

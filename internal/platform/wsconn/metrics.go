@@ -14,8 +14,8 @@ const (
 )
 
 type hubMetrics struct {
-	open     *prometheus.GaugeVec
-	messages *prometheus.CounterVec
+	open       *prometheus.GaugeVec
+	messages   *prometheus.CounterVec
 	closes     *prometheus.CounterVec
 	peerCloses *prometheus.CounterVec
 }
