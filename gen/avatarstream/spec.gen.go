@@ -92,6 +92,7 @@ var Channels = []ChannelInfo{
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop) or `idle timeout` (activity_idle_timeout); also the answer to a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown, deploy), reason `server shutting down`. The session stays active: reconnect with the same token and send `init` again.",
+			1007: "Invalid frame payload: a text frame that is not valid UTF-8 (RFC 6455 §8.1), reason `text message is not valid UTF-8`. Binary frames are not checked.",
 			1009: "Frame larger than the read limit (1572864 bytes).",
 			1011: "Internal server error on the connection, reason `internal error`.",
 			4009: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",

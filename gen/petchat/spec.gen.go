@@ -91,6 +91,7 @@ var Channels = []ChannelInfo{
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",
+			1007: "Invalid frame payload: a text frame that is not valid UTF-8 (RFC 6455 §8.1), reason `text message is not valid UTF-8`. Binary frames are not checked.",
 			1009: "Frame larger than the read limit (65536 bytes).",
 			1011: "Internal server error on the connection.",
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
