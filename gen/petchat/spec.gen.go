@@ -97,7 +97,7 @@ var Channels = []ChannelInfo{
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
 		UpgradeResponses: map[int]string{
-			401: "A bearer token was presented (header or `access_token`) but is invalid: malformed, bad\nsignature, not HS256, without `exp`, expired/not yet valid, or `sub` missing or empty; or the\n`Authorization` header is not of the form `Bearer <token>`.\n",
+			401: "A bearer token was presented (header or `access_token`) but is invalid: malformed, bad\nsignature, not HS256, without `exp`, expired/not yet valid, or `sub` missing or empty; or the\n`Authorization` header is not of the form `Bearer <token>`; or, without that header, the\nquery string cannot be read or repeats `access_token`.\n",
 		},
 	},
 }

@@ -82,7 +82,7 @@ var Channels = []ChannelInfo{
 		},
 		UpgradeResponses: map[int]string{
 			400: "`VALIDATION_ERROR`: `session_id` is not a UUID, or the request is not a WebSocket upgrade.",
-			401: "`UNAUTHORIZED`: the bearer token (header or `access_token`) is missing, malformed, wrongly signed, lacks `sub`, or has expired. Sent with `WWW-Authenticate: Bearer`.",
+			401: "`UNAUTHORIZED`: the bearer token (header or `access_token`) is missing, malformed, wrongly signed, lacks `sub`, or has expired; or, without an `Authorization` header, the query string cannot be read (more than 10,000 parameters, a malformed percent-escape, a `;`) or repeats `access_token`, so the token in it cannot be told (`Credentials cannot be read: the query string is malformed or repeats access_token`). Sent with `WWW-Authenticate: Bearer`.",
 			404: "`SESSION_NOT_FOUND`: no session with this id belongs to the caller (never existed, deleted, or another user's).",
 			500: "`INTERNAL_ERROR`: unexpected failure while checking the session.",
 		},

@@ -68,7 +68,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // identify returns the connection's user id, or why its credentials are
-// refused. The Authorization header wins over access_token.
+// refused. The Authorization header wins over access_token; only a request
+// that presents no credentials at all is anonymous.
 func (a *API) identify(r *http.Request) (user, refusal string) {
 	var token string
 	switch {
@@ -78,12 +79,18 @@ func (a *API) identify(r *http.Request) (user, refusal string) {
 			return "", "Authorization header must be Bearer <token>"
 		}
 		token = t
-	case r.URL.Query().Has("access_token"):
-		if token = r.URL.Query().Get("access_token"); token == "" {
+	default:
+		t, present, err := auth.QueryToken(r)
+		switch {
+		case err != nil:
+			// Never anonymous: the query may hold a token we cannot see.
+			return "", "Credentials cannot be read: the query string is malformed or repeats access_token"
+		case !present:
+			return petchat.NewAnonymousUserID(), ""
+		case t == "":
 			return "", "Empty access_token"
 		}
-	default:
-		return petchat.NewAnonymousUserID(), ""
+		token = t
 	}
 	claims, err := a.tokens.Verify(token)
 	if err != nil {

@@ -132,3 +132,29 @@ func TestIdentifyFromToken(t *testing.T) {
 		t.Fatalf("forged token: %v %v, want HTTP 401", resp, err)
 	}
 }
+
+// TestUnreadableCredentialsAreNeverAnonymous: a bad token hidden where the
+// query parser cannot see it (past net/url's 10,000 parameters, after a
+// semicolon, next to a bad escape, or given twice) is refused like any bad
+// token; only a request presenting no credentials is anonymous.
+func TestUnreadableCredentialsAreNeverAnonymous(t *testing.T) {
+	_, url := newTestAPI(t)
+	for name, query := range map[string]string{
+		"10,001 parameters": "access_token=bad" + strings.Repeat("&f=1", 10_000),
+		"semicolon":         "access_token=bad;x=1",
+		"bad escape":        "x=%zz&access_token=bad",
+		"given twice":       "access_token=bad&access_token=bad",
+	} {
+		conn, resp, err := websocket.DefaultDialer.Dial(url+"?"+query, nil)
+		if err == nil {
+			c := &testClient{t: t, conn: conn}
+			t.Errorf("%s: upgraded as anonymous user %v, want HTTP 401", name, c.read("connected")["user_id"])
+			_ = conn.Close()
+			continue
+		}
+		if resp == nil || resp.StatusCode != 401 {
+			t.Errorf("%s: %v %v, want HTTP 401", name, resp, err)
+		}
+	}
+	connect(t, url+"?unrelated=1") // no credentials at all: anonymous
+}
