@@ -10,6 +10,7 @@ import (
 	decisionsgen "github.com/sessionhub/server/gen/decisions"
 	petchatgen "github.com/sessionhub/server/gen/petchat"
 	vrgen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/config"
 )
 
 // wsTarget is one WebSocket channel of a server with credentials it
@@ -52,6 +53,17 @@ func everyWSChannel(t *testing.T, ts *testServer) []wsTarget {
 	}
 }
 
+func targetNamed(t *testing.T, targets []wsTarget, name string) wsTarget {
+	t.Helper()
+	for _, target := range targets {
+		if target.name == name {
+			return target
+		}
+	}
+	t.Fatalf("no channel named %q", name)
+	return wsTarget{}
+}
+
 // TestWSTextThatIsNotUTF8Closes1007: on every channel a text frame that
 // is not valid UTF-8 closes the connection with 1007 (RFC 6455 §8.1)
 // instead of being read with replacement characters.
@@ -67,5 +79,75 @@ func TestWSTextThatIsNotUTF8Closes1007(t *testing.T) {
 				t.Fatalf("close 1007 reason %q", reason)
 			}
 		})
+	}
+}
+
+// refusalCode is the code of any channel's refusal body (pet-care nests it
+// under data).
+func refusalCode(body map[string]any) any {
+	if data, ok := body["data"].(map[string]any); ok {
+		return data["code"]
+	}
+	return body["code"]
+}
+
+func refusalMessage(body map[string]any) any {
+	if data, ok := body["data"].(map[string]any); ok {
+		return data["message"]
+	}
+	return body["message"]
+}
+
+// requireCeilingRefusals fills the ceiling with one connection, then
+// requires every channel to refuse the next with status, its own body,
+// code and message, and Retry-After: 5.
+func requireCeilingRefusals(t *testing.T, ts *testServer, status int, code, message string) {
+	t.Helper()
+	targets := everyWSChannel(t, ts)
+	targets[0].dial(t) // the one connection the ceiling allows
+	for _, target := range targets {
+		t.Run(target.name, func(t *testing.T) {
+			body, header := target.dialRefused(t, status)
+			if refusalCode(body) != code || refusalMessage(body) != message {
+				t.Errorf("refusal %v, want %s %q", body, code, message)
+			}
+			if got := header.Get("Retry-After"); got != "5" {
+				t.Errorf("Retry-After %q, want 5", got)
+			}
+		})
+	}
+}
+
+// TestWSServerCeilingRefusesWith503: WS_MAX_CONNECTIONS counts the open
+// connections of every channel together.
+func TestWSServerCeilingRefusesWith503(t *testing.T) {
+	ts := startServer(t, createDatabase(t), func(cfg *config.Config) {
+		cfg.WSMaxConnections, cfg.WSMaxConnectionsPerAddress = 1, 0
+	})
+	requireCeilingRefusals(t, ts, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE",
+		"Too many open WebSocket connections on this server (limit 1); retry later")
+}
+
+// TestWSAddressCeilingRefusesWith429: WS_MAX_CONNECTIONS_PER_ADDRESS counts
+// one client address's connections of every channel together.
+func TestWSAddressCeilingRefusesWith429(t *testing.T) {
+	ts := startServer(t, createDatabase(t), func(cfg *config.Config) {
+		cfg.WSMaxConnections, cfg.WSMaxConnectionsPerAddress = 0, 1
+	})
+	requireCeilingRefusals(t, ts, http.StatusTooManyRequests, "TOO_MANY_CONNECTIONS",
+		"Too many open WebSocket connections from your address (limit 1); close one or retry later")
+}
+
+// TestAvatarWSUpgrade500: a failure while authorizing the upgrade (the
+// database is gone) is the documented 500 body, never a plain-text one.
+func TestAvatarWSUpgrade500(t *testing.T) {
+	ts := newServer(t)
+	targets := everyWSChannel(t, ts)
+	if err := ts.srv.DB().Close(); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := targetNamed(t, targets, "avatar stream").dialRefused(t, http.StatusInternalServerError)
+	if body["code"] != "INTERNAL_ERROR" || body["error"] != "Internal Server Error" || body["message"] != "Internal error" {
+		t.Fatalf("refusal %v", body)
 	}
 }

@@ -84,7 +84,9 @@ var Channels = []ChannelInfo{
 			400: "`VALIDATION_ERROR`: `session_id` is not a UUID, or the request is not a WebSocket upgrade.",
 			401: "`UNAUTHORIZED`: the bearer token (header or `access_token`) is missing, malformed, wrongly signed, lacks `sub`, or has expired; or, without an `Authorization` header, the query string cannot be read (more than 10,000 parameters, a malformed percent-escape, a `;`) or repeats `access_token`, so the token in it cannot be told (`Credentials cannot be read: the query string is malformed or repeats access_token`). Sent with `WWW-Authenticate: Bearer`.",
 			404: "`SESSION_NOT_FOUND`: no session with this id belongs to the caller (never existed, deleted, or another user's).",
+			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
 			500: "`INTERNAL_ERROR`: unexpected failure while checking the session.",
+			503: "`SERVICE_UNAVAILABLE`: this server process holds `WS_MAX_CONNECTIONS` open WebSocket\nconnections, all five WebSocket APIs counted (default 10,000; sent with `Retry-After: 5`,\nthe message names the limit), or it is shutting down (message `Server shutting down`;\nreconnect after a moment, to it or another process).\n",
 		},
 	},
 }
@@ -104,7 +106,9 @@ var upgradeSchemaFiles = map[int]string{
 	400: "schemas/upgrade_400.json",
 	401: "schemas/upgrade_401.json",
 	404: "schemas/upgrade_404.json",
+	429: "schemas/upgrade_429.json",
 	500: "schemas/upgrade_500.json",
+	503: "schemas/upgrade_503.json",
 }
 
 // MessageSchema returns the JSON Schema (draft 2020-12, self-contained) of the

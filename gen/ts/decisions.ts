@@ -170,6 +170,19 @@ export interface TakeDecisionSuccess {
 /** An access token as issued by Register/Connection (256 random bits, URL-safe base64 without padding). */
 export type Token = string;
 
+/** HTTP body of a refused upgrade (instead of 101 Switching Protocols), shaped like an error reply. */
+export interface UpgradeErrorBody {
+  /** Why the upgrade was refused. */
+  code: UpgradeErrorBodyCode;
+  /** Human-readable reason, e.g. `Server shutting down`. */
+  message: string;
+  /** Always `error`. */
+  status: "error";
+}
+
+/** Why the upgrade was refused. */
+export type UpgradeErrorBodyCode = "TOO_MANY_CONNECTIONS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+
 /** Payloads the client sends on /ws. */
 export type WsClientMessage = ConnectionRequest | DisconnectRequest | GetDecisionsRequest | RegisterRequest | TakeDecisionRequest;
 

@@ -55,7 +55,10 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 		bgCtx:          bgCtx,
 		stopBackground: stop,
 	}
-	s.hub = wsconn.NewHub(s.metrics.Registry)
+	s.hub = wsconn.NewHub(s.metrics.Registry, wsconn.Limits{
+		MaxConnections:           cfg.WSMaxConnections,
+		MaxConnectionsPerAddress: cfg.WSMaxConnectionsPerAddress,
+	})
 	if s.bus, err = openBus(ctx, db); err != nil {
 		stop()
 		_ = db.Close()

@@ -33,7 +33,7 @@ func (c *clock) advance(d time.Duration) {
 func dial(t *testing.T, limits decisions.Limits) *websocket.Conn {
 	t.Helper()
 	db := dbtest.SQLite(t, store.Migrate)
-	hub := wsconn.NewHub(nil)
+	hub := wsconn.NewHub(nil, wsconn.Limits{})
 	api, err := wsapi.New(decisions.NewService(store.New(db), auth.NewKeySet([]string{"k"})), hub, limits)
 	if err != nil {
 		t.Fatal(err)

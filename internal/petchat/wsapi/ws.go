@@ -38,7 +38,7 @@ func New(svc *petchat.Service, hub *wsconn.Hub, bus pubsub.Bus, tokens *auth.Sig
 	}
 	return &API{
 		svc: svc, hub: hub, tokens: tokens, router: newRouter(bus), validator: v,
-		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		opts: wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 	}, nil
 }
 
@@ -54,17 +54,35 @@ func (a *API) Close() error {
 // ServeHTTP identifies the user, upgrades and serves events until the client
 // leaves. Bad credentials are refused with 401 before the upgrade.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
 	user, refusal := a.identify(r)
 	if refusal != "" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_ = json.NewEncoder(w).Encode(gen.UpgradeErrorBody{
-			Event: gen.UpgradeErrorBodyEventValue,
-			Data:  gen.UpgradeErrorBodyData{Code: gen.UpgradeErrorBodyDataCodeUnauthorized, Message: refusal},
-		})
+		refuseUpgrade(w, wsconn.Refusal{Status: http.StatusUnauthorized, Message: refusal})
 		return
 	}
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user}, nil)
+}
+
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyDataCode{
+	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
+}
+
+// refuseUpgrade is the one place a refused upgrade gets its documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyDataCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{
+		Event: gen.UpgradeErrorBodyEventValue,
+		Data:  gen.UpgradeErrorBodyData{Code: code, Message: refusal.Message},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
 }
 
 // identify returns the connection's user id, or why its credentials are

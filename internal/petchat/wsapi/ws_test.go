@@ -21,7 +21,7 @@ import (
 func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
 	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
-	hub := wsconn.NewHub(nil)
+	hub := wsconn.NewHub(nil, wsconn.Limits{})
 	api, err := New(svc, hub, pubsub.NewLocal(), auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""))
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,23 @@ type Config struct {
 	// of one API key (0: unbounded).
 	AvatarMaxSessionsPerKey int
 
+	// Resource ceilings (issue 10).
+	// WSMaxConnections bounds the open WebSocket connections of this
+	// process over every API (WS_MAX_CONNECTIONS; 0: none).
+	WSMaxConnections int
+	// WSMaxConnectionsPerAddress bounds those of one client address
+	// (WS_MAX_CONNECTIONS_PER_ADDRESS; 0: none).
+	WSMaxConnectionsPerAddress int
+	// RequestReadTimeout bounds how long one request, headers and body,
+	// may take to arrive (HTTP_READ_TIMEOUT).
+	RequestReadTimeout time.Duration
+	// TherapyStorageQuota bounds the bytes of content one therapy user may
+	// store (THERAPY_STORAGE_QUOTA_BYTES; 0: none).
+	TherapyStorageQuota int64
+	// AvatarMaxRecordingBytes bounds what the built-in recorder keeps of one
+	// avatar session (AVATAR_MAX_RECORDING_BYTES; 0: none).
+	AvatarMaxRecordingBytes int64
+
 	// Avatar session WebSocket (issue 6).
 	// AvatarIdleCheckInterval is how often each process looks for avatar
 	// sessions past their activity_idle_timeout (and for sessions whose
@@ -105,6 +122,9 @@ func Load(getenv func(string) string) (Config, error) {
 	if err := cfg.loadTherapy(getenv); err != nil {
 		return Config{}, err
 	}
+	if err := cfg.loadCeilings(getenv); err != nil {
+		return Config{}, err
+	}
 
 	secret := getenv("AUTH_JWT_SECRET")
 	if secret == "" {
@@ -147,6 +167,37 @@ func (c *Config) loadTherapy(getenv func(string) string) error {
 	}
 	if c.AnalysisLease, err = durationOr(getenv("ANALYSIS_LEASE"), 30*time.Second); err != nil {
 		return fmt.Errorf("ANALYSIS_LEASE: %w", err)
+	}
+	return nil
+}
+
+// Defaults of the resource ceilings.
+const (
+	DefaultWSMaxConnections           = 10_000
+	DefaultWSMaxConnectionsPerAddress = 1_000
+	DefaultRequestReadTimeout         = 5 * time.Minute
+	DefaultTherapyStorageQuota        = 1 << 30 // 1 GiB
+	DefaultAvatarMaxRecordingBytes    = 1 << 30 // 1 GiB
+)
+
+// loadCeilings reads the limits that keep one client from exhausting the
+// process: connections, slow requests, disk.
+func (c *Config) loadCeilings(getenv func(string) string) error {
+	var err error
+	if c.WSMaxConnections, err = intOr(getenv("WS_MAX_CONNECTIONS"), DefaultWSMaxConnections); err != nil {
+		return fmt.Errorf("WS_MAX_CONNECTIONS: %w", err)
+	}
+	if c.WSMaxConnectionsPerAddress, err = intOr(getenv("WS_MAX_CONNECTIONS_PER_ADDRESS"), DefaultWSMaxConnectionsPerAddress); err != nil {
+		return fmt.Errorf("WS_MAX_CONNECTIONS_PER_ADDRESS: %w", err)
+	}
+	if c.RequestReadTimeout, err = durationOr(getenv("HTTP_READ_TIMEOUT"), DefaultRequestReadTimeout); err != nil {
+		return fmt.Errorf("HTTP_READ_TIMEOUT: %w", err)
+	}
+	if c.TherapyStorageQuota, err = int64Or(getenv("THERAPY_STORAGE_QUOTA_BYTES"), DefaultTherapyStorageQuota); err != nil {
+		return fmt.Errorf("THERAPY_STORAGE_QUOTA_BYTES: %w", err)
+	}
+	if c.AvatarMaxRecordingBytes, err = int64Or(getenv("AVATAR_MAX_RECORDING_BYTES"), DefaultAvatarMaxRecordingBytes); err != nil {
+		return fmt.Errorf("AVATAR_MAX_RECORDING_BYTES: %w", err)
 	}
 	return nil
 }
@@ -235,10 +286,10 @@ func durationOr(raw string, fallback time.Duration) (time.Duration, error) {
 	if raw = strings.TrimSpace(raw); raw == "" {
 		return fallback, nil
 	}
-	if secs, err := strconv.Atoi(raw); err == nil {
-		return time.Duration(secs) * time.Second, nil
-	}
 	d, err := time.ParseDuration(raw)
+	if secs, aerr := strconv.Atoi(raw); aerr == nil {
+		d, err = time.Duration(secs)*time.Second, nil
+	}
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("want a positive duration such as 15s, got %q", raw)
 	}
@@ -252,6 +303,17 @@ func intOr(raw string, fallback int) (int, error) {
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("want a whole number >= 0, got %q", raw)
+	}
+	return n, nil
+}
+
+func int64Or(raw string, fallback int64) (int64, error) {
+	if raw = strings.TrimSpace(raw); raw == "" {
+		return fallback, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a whole number of bytes >= 0, got %q", raw)
 	}
 	return n, nil
 }

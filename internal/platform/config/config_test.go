@@ -89,3 +89,38 @@ func TestUnsetPublicBaseURLFollowsTheListenAddress(t *testing.T) {
 		t.Errorf("WebSocketURL = %s", got)
 	}
 }
+
+func TestResourceCeilings(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WSMaxConnections != 10_000 || cfg.WSMaxConnectionsPerAddress != 1_000 || cfg.RequestReadTimeout != 5*time.Minute ||
+		cfg.TherapyStorageQuota != 1<<30 || cfg.AvatarMaxRecordingBytes != 1<<30 {
+		t.Fatalf("default ceilings = %+v", cfg)
+	}
+	cfg, err = Load(env(map[string]string{
+		"WS_MAX_CONNECTIONS": "0", "WS_MAX_CONNECTIONS_PER_ADDRESS": "20", "HTTP_READ_TIMEOUT": "90s",
+		"THERAPY_STORAGE_QUOTA_BYTES": "0", "AVATAR_MAX_RECORDING_BYTES": "10000000000",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WSMaxConnections != 0 || cfg.WSMaxConnectionsPerAddress != 20 || cfg.RequestReadTimeout != 90*time.Second ||
+		cfg.TherapyStorageQuota != 0 || cfg.AvatarMaxRecordingBytes != 10_000_000_000 {
+		t.Fatalf("explicit ceilings = %+v", cfg)
+	}
+	for name, vars := range map[string]map[string]string{
+		"negative connections": {"WS_MAX_CONNECTIONS": "-1"},
+		"words per address":    {"WS_MAX_CONNECTIONS_PER_ADDRESS": "many"},
+		"zero read timeout":    {"HTTP_READ_TIMEOUT": "0s"},
+		"zero seconds":         {"HTTP_READ_TIMEOUT": "0"},
+		"negative seconds":     {"SHUTDOWN_TIMEOUT": "-5"},
+		"negative quota":       {"THERAPY_STORAGE_QUOTA_BYTES": "-5"},
+		"fractional recording": {"AVATAR_MAX_RECORDING_BYTES": "1.5"},
+	} {
+		if _, err := Load(env(vars)); err == nil {
+			t.Errorf("%s: Load accepted %v", name, vars)
+		}
+	}
+}

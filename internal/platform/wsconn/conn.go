@@ -49,6 +49,7 @@ const (
 type Conn struct {
 	id      string
 	api     string
+	address clientAddress // what the hub's per-address ceiling counts
 	request *http.Request
 	ws      *websocket.Conn
 	hub     *Hub

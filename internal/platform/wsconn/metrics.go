@@ -18,6 +18,7 @@ type hubMetrics struct {
 	messages   *prometheus.CounterVec
 	closes     *prometheus.CounterVec
 	peerCloses *prometheus.CounterVec
+	refused    *prometheus.CounterVec
 }
 
 func newHubMetrics(reg prometheus.Registerer) hubMetrics {
@@ -38,12 +39,17 @@ func newHubMetrics(reg prometheus.Registerer) hubMetrics {
 			Name: "websocket_client_closes_total",
 			Help: "Connections the client began to close, by API and close code; the codes clients choose freely are counted per range (3xxx, 4xxx).",
 		}, []string{"api", "code"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "websocket_upgrades_refused_total",
+			Help: "Upgrade requests refused by the connection layer, by API and HTTP status (503 = shutting down or the server's ceiling, 429 = the address's ceiling).",
+		}, []string{"api", "status"}),
 	}
 	if reg != nil {
 		m.open = registerOrReuse(reg, m.open)
 		m.messages = registerOrReuse(reg, m.messages)
 		m.closes = registerOrReuse(reg, m.closes)
 		m.peerCloses = registerOrReuse(reg, m.peerCloses)
+		m.refused = registerOrReuse(reg, m.refused)
 	}
 	return m
 }

@@ -67,6 +67,10 @@ type Options struct {
 	CloseGrace time.Duration
 	// Logger receives the connection's log lines (default slog.Default()).
 	Logger *slog.Logger
+	// Refuse writes a refused upgrade's body in the API's documented error
+	// shape; the status and the Retry-After header are the refusal's, and
+	// Refuse must write the status. Default: a plain-text body.
+	Refuse func(w http.ResponseWriter, refusal Refusal)
 }
 
 func (o Options) withDefaults() Options {
