@@ -139,6 +139,9 @@ func openBus(ctx context.Context, db *database.DB) (pubsub.Bus, error) {
 	return pubsub.NewPostgres(ctx, db.DB, db.DSN)
 }
 
+// recoverToJSON is the last resort for routes outside the APIs (/healthz,
+// /docs, /metrics, unmatched paths); every API recovers first, with its own
+// documented 500 body.
 func recoverToJSON(c *gin.Context, recovered any) {
 	slog.Error("panic serving request", "route", c.FullPath(), "panic", fmt.Sprint(recovered))
 	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{

@@ -49,7 +49,7 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	if err := thttp.Register(s.engine, svc, tokens); err != nil {
 		return err
 	}
-	s.engine.GET(tws.Path, tws.New(svc, s.hub, s.bus, tokens).Handle)
+	s.engine.GET(tws.Path, thttp.Recovery(), tws.New(svc, s.hub, s.bus, tokens).Handle)
 	if s.cfg.AnalysisWorkers > 0 {
 		s.goBackground("therapy-analysis", worker.Run)
 	}

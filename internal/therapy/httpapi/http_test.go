@@ -136,3 +136,33 @@ func BenchmarkListSessions(b *testing.B) {
 		})
 	}
 }
+
+// TestPanicAnswersTheTherapyErrorBody: a panicking handler (here: a service
+// without a store) answers the therapy API's documented 500 body, not the
+// server-wide recovery's.
+func TestPanicAnswersTheTherapyErrorBody(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	files, err := therapy.NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := gin.New()
+	engine.ContextWithFallback = true
+	engine.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
+		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "the server-wide recovery"})
+	}))
+	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, 1<<20)
+	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
+		t.Fatal(err)
+	}
+	status, body := call(engine, http.MethodGet, "/api/v1/sessions", token(t, "alice", time.Hour), "")
+	want := map[string]any{"status": "error", "code": "INTERNAL_ERROR", "message": "Internal error"}
+	if status != http.StatusInternalServerError || len(body) != len(want) {
+		t.Fatalf("panic: %d %v, want 500 %v", status, body, want)
+	}
+	for k, v := range want {
+		if body[k] != v {
+			t.Fatalf("panic: %d %v, want 500 %v", status, body, want)
+		}
+	}
+}
