@@ -65,6 +65,7 @@ const (
 	ErrorCodeInternalError        ErrorCode = "INTERNAL_ERROR"
 	ErrorCodeInvalidJson          ErrorCode = "INVALID_JSON"
 	ErrorCodePayloadTooLarge      ErrorCode = "PAYLOAD_TOO_LARGE"
+	ErrorCodeRequestTimeout       ErrorCode = "REQUEST_TIMEOUT"
 	ErrorCodeSessionNotFound      ErrorCode = "SESSION_NOT_FOUND"
 	ErrorCodeUnauthorized         ErrorCode = "UNAUTHORIZED"
 	ErrorCodeUnsupportedMediaType ErrorCode = "UNSUPPORTED_MEDIA_TYPE"
@@ -79,6 +80,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeInvalidJson:
 		return true
 	case ErrorCodePayloadTooLarge:
+		return true
+	case ErrorCodeRequestTimeout:
 		return true
 	case ErrorCodeSessionNotFound:
 		return true
@@ -744,6 +747,9 @@ type NotFound = ErrorBody
 
 // PayloadTooLarge The one error shape of this API, for every error status.
 type PayloadTooLarge = ErrorBody
+
+// RequestTimeout The one error shape of this API, for every error status.
+type RequestTimeout = ErrorBody
 
 // Unauthorized The one error shape of this API, for every error status.
 type Unauthorized = ErrorBody

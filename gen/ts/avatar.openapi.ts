@@ -483,6 +483,26 @@ export interface components {
              */
             code: "TOO_MANY_SESSIONS";
         };
+        /** @description 408 body (the seed's error shape). */
+        RequestTimeoutError: {
+            /**
+             * @description Always `Request Timeout`.
+             * @example Request Timeout
+             * @enum {string}
+             */
+            error: "Request Timeout";
+            /**
+             * @description Human-readable reason.
+             * @example Request body did not arrive within the server's time limit
+             */
+            message: string;
+            /**
+             * @description Always `REQUEST_TIMEOUT`.
+             * @example REQUEST_TIMEOUT
+             * @enum {string}
+             */
+            code: "REQUEST_TIMEOUT";
+        };
         /** @description 500 body (the seed's error shape). */
         InternalServerError: {
             /**
@@ -585,6 +605,19 @@ export interface components {
                 "application/json": components["schemas"]["TooManySessionsError"];
             };
         };
+        /**
+         * @description The request, body included, did not arrive within `HTTP_READ_TIMEOUT` (default 5 minutes,
+         *     counted from its first byte). Nothing was done; the server closes the connection after this
+         *     reply.
+         */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RequestTimeoutError"];
+            };
+        };
         /** @description An unexpected server failure; details are logged, never sent. */
         InternalError: {
             headers: {
@@ -634,6 +667,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManySessions"];
             500: components["responses"]["InternalError"];
         };
@@ -664,6 +698,7 @@ export interface operations {
             401: components["responses"]["StopUnauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            408: components["responses"]["RequestTimeout"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -81,6 +81,10 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.engine,
 		ReadHeaderTimeout: 10 * time.Second,
+		// A request, body included, must arrive within HTTP_READ_TIMEOUT: a
+		// client trickling its body cannot hold a connection indefinitely.
+		// Upgraded WebSockets are not affected (gorilla clears the deadline).
+		ReadTimeout: cfg.RequestReadTimeout,
 		IdleTimeout:       120 * time.Second,
 	}
 	return s, nil

@@ -243,6 +243,9 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 		message = "Content-Type must be application/json"
 	case restvalidate.BodyTooLarge:
 		message = fmt.Sprintf("Request body too large (limit %d bytes)", maxBodyBytes)
+	case restvalidate.BodyTimeout:
+		writeError(c, http.StatusRequestTimeout, "Request Timeout", "REQUEST_TIMEOUT", p.Message)
+		return
 	case restvalidate.InvalidField:
 		if p.Field == "" {
 			message = "Request body must be a JSON object"

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 
@@ -40,7 +41,17 @@ const (
 	UnsupportedMediaType
 	// BodyTooLarge: the body exceeds the limit set with http.MaxBytesReader.
 	BodyTooLarge
+	// BodyTimeout: the body did not arrive before the server's read
+	// deadline (HTTP_READ_TIMEOUT).
+	BodyTimeout
 )
+
+// BodyTimeoutMessage is the wording of a BodyTimeout, for every API.
+const BodyTimeoutMessage = "Request body did not arrive within the server's time limit"
+
+// BodyTimedOut reports whether err comes from reading a request body past
+// the server's read deadline: the client sent it too slowly.
+func BodyTimedOut(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 // Problem is one way a request fails its operation's contract.
 type Problem struct {
@@ -131,6 +142,8 @@ func Describe(err error) Problem {
 	switch {
 	case errors.As(reqErr.Err, &tooLarge):
 		return Problem{Kind: BodyTooLarge, In: "body", Message: fmt.Sprintf("Request body too large (limit %d bytes)", tooLarge.Limit)}
+	case BodyTimedOut(reqErr.Err):
+		return Problem{Kind: BodyTimeout, In: "body", Message: BodyTimeoutMessage}
 	case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 		return Problem{Kind: MissingBody, In: "body", Message: "Request body is required"}
 	case reqErr.Err == nil && reqErr.RequestBody != nil:

@@ -28,6 +28,8 @@ func writeDomainError(c *gin.Context, err error) {
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, tooLarge.Error(), tooLarge.Field)
 	case errors.As(err, &bodyTooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", bodyTooLarge.Limit), "")
+	case restvalidate.BodyTimedOut(err):
+		writeError(c, http.StatusRequestTimeout, gen.ErrorCodeRequestTimeout, restvalidate.BodyTimeoutMessage, "")
 	default:
 		slog.Error("therapy request failed", "route", c.FullPath(), "err", err)
 		writeError(c, http.StatusInternalServerError, gen.ErrorCodeInternalError, "Internal error", "")
@@ -62,6 +64,8 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 		writeError(c, http.StatusUnsupportedMediaType, gen.ErrorCodeUnsupportedMediaType, "Content-Type must be "+want, "")
 	case restvalidate.BodyTooLarge:
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", maxJSONBytes), "")
+	case restvalidate.BodyTimeout:
+		writeError(c, http.StatusRequestTimeout, gen.ErrorCodeRequestTimeout, p.Message, "")
 	case restvalidate.MissingParameter, restvalidate.InvalidParameter:
 		msg, ok := parameterMessages[p.Field]
 		if !ok {

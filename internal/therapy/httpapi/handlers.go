@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -176,7 +177,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 func uploadReadError(err error) error {
 	var tooLarge *therapy.TooLargeError
 	var bodyTooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || errors.As(err, &bodyTooLarge) {
+	if errors.As(err, &tooLarge) || errors.As(err, &bodyTooLarge) || restvalidate.BodyTimedOut(err) {
 		return err
 	}
 	return &therapy.ValidationError{Field: "file", Message: "file could not be read (malformed multipart body)"}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,48 @@ func TestPanicAnswersTheTherapyErrorBody(t *testing.T) {
 	for k, v := range want {
 		if body[k] != v {
 			t.Fatalf("panic: %d %v, want 500 %v", status, body, want)
+		}
+	}
+}
+
+// deadlineBody yields its bytes, then the error a request body returns once
+// the server's read deadline (HTTP_READ_TIMEOUT) has passed.
+type deadlineBody struct{ sent *strings.Reader }
+
+func (b deadlineBody) Read(p []byte) (int, error) {
+	if b.sent.Len() > 0 {
+		return b.sent.Read(p)
+	}
+	return 0, fmt.Errorf("read tcp: %w", os.ErrDeadlineExceeded)
+}
+
+// TestSlowBodiesAre408: a body cut off by the read deadline is the
+// documented 408, whether the contract's validator (JSON) or the streaming
+// upload (multipart) was reading it.
+func TestSlowBodiesAre408(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, http.MethodPost, "/api/v1/sessions", alice, `{"title":"slow"}`)
+	id, _ := created["sessionId"].(string)
+	if id == "" {
+		t.Fatalf("create: %v", created)
+	}
+	for _, tc := range []struct{ method, path, contentType, sent string }{
+		{http.MethodPost, "/api/v1/sessions", "application/json", `{"title": "`},
+		{http.MethodPut, "/api/v1/sessions/" + id, "application/json", `{"title": "`},
+		{http.MethodPost, "/api/v1/sessions/" + id + "/content", "multipart/form-data; boundary=b",
+			"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nI have"},
+		{http.MethodPost, "/api/v1/sessions/" + id + "/content", "multipart/form-data; boundary=b", "--b\r\nContent-Dispo"},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, deadlineBody{strings.NewReader(tc.sent)})
+		req.Header.Set("Content-Type", tc.contentType)
+		req.Header.Set("Authorization", "Bearer "+alice)
+		rec := httptest.NewRecorder()
+		engine.ServeHTTP(rec, req)
+		var body map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != http.StatusRequestTimeout || body["code"] != "REQUEST_TIMEOUT" || body["message"] != "Request body did not arrive within the server's time limit" {
+			t.Errorf("%s %s cut off after %q: %d %v, want 408 REQUEST_TIMEOUT", tc.method, tc.path, tc.sent, rec.Code, body)
 		}
 	}
 }
