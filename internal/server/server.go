@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 		// client trickling its body cannot hold a connection indefinitely.
 		// Upgraded WebSockets are not affected (gorilla clears the deadline).
 		ReadTimeout: cfg.RequestReadTimeout,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout: 120 * time.Second,
 	}
 	return s, nil
 }
