@@ -67,6 +67,7 @@ const (
 	ErrorCodePayloadTooLarge      ErrorCode = "PAYLOAD_TOO_LARGE"
 	ErrorCodeRequestTimeout       ErrorCode = "REQUEST_TIMEOUT"
 	ErrorCodeSessionNotFound      ErrorCode = "SESSION_NOT_FOUND"
+	ErrorCodeStorageQuotaExceeded ErrorCode = "STORAGE_QUOTA_EXCEEDED"
 	ErrorCodeUnauthorized         ErrorCode = "UNAUTHORIZED"
 	ErrorCodeUnsupportedMediaType ErrorCode = "UNSUPPORTED_MEDIA_TYPE"
 	ErrorCodeValidationError      ErrorCode = "VALIDATION_ERROR"
@@ -84,6 +85,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeRequestTimeout:
 		return true
 	case ErrorCodeSessionNotFound:
+		return true
+	case ErrorCodeStorageQuotaExceeded:
 		return true
 	case ErrorCodeUnauthorized:
 		return true

@@ -222,7 +222,7 @@ export interface components {
          * @description Stable error code (see the table in the API description).
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT" | "STORAGE_QUOTA_EXCEEDED";
         /** @description The one error shape of this API, for every error status. */
         ErrorBody: {
             status: components["schemas"]["ErrorStatus"];
@@ -660,7 +660,14 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `PAYLOAD_TOO_LARGE`: a JSON body over 1 MiB, or an uploaded file over `CONTENT_MAX_BYTES` (default 52,428,800 bytes). */
+        /**
+         * @description `PAYLOAD_TOO_LARGE`: a JSON body over 1 MiB, or an uploaded file over `CONTENT_MAX_BYTES`
+         *     (default 52,428,800 bytes). `STORAGE_QUOTA_EXCEEDED` (`field` `file` for an upload, `text`
+         *     for a create's `text`): the content would take the user's stored content (every upload and
+         *     create `text` of all their sessions) past `THERAPY_STORAGE_QUOTA_BYTES` (default
+         *     1,073,741,824 bytes; `0` = none); an upload is refused as soon as it passes what is left, and
+         *     nothing of it is kept. Deleting sessions frees their share.
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;

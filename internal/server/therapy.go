@@ -43,7 +43,9 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	})
 	unsubscribe := s.bus.Subscribe(therapyJobsTopic, func([]byte) { worker.JobQueued(context.Background()) })
 	s.closers = append(s.closers, func() error { unsubscribe(); return nil })
-	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, s.cfg.ContentMaxBytes)
+	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, therapy.ContentLimits{
+		MaxFileBytes: s.cfg.ContentMaxBytes, OwnerQuotaBytes: s.cfg.TherapyStorageQuota,
+	})
 
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
 	if err := thttp.Register(s.engine, svc, tokens); err != nil {

@@ -39,7 +39,7 @@ func TestUploadLimitsAndTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	upload := func(kind string, body []byte) (therapy.Content, error) {
-		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(body))
+		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(body))
 		if err != nil {
 			return therapy.Content{}, err
 		}

@@ -18,6 +18,7 @@ import (
 func writeDomainError(c *gin.Context, err error) {
 	var invalid *therapy.ValidationError
 	var tooLarge *therapy.TooLargeError
+	var overQuota *therapy.QuotaError
 	var bodyTooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &invalid):
@@ -26,6 +27,8 @@ func writeDomainError(c *gin.Context, err error) {
 		writeError(c, http.StatusNotFound, gen.ErrorCodeSessionNotFound, "Session not found", "session_id")
 	case errors.As(err, &tooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, tooLarge.Error(), tooLarge.Field)
+	case errors.As(err, &overQuota):
+		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodeStorageQuotaExceeded, overQuota.Error(), overQuota.Field)
 	case errors.As(err, &bodyTooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", bodyTooLarge.Limit), "")
 	case restvalidate.BodyTimedOut(err):

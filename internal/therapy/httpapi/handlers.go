@@ -104,7 +104,7 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
 		return nil, err
 	}
-	up, err := h.readUpload(sessionID, req)
+	up, err := h.readUpload(ctx, sessionID, req)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	}}, nil
 }
 
-func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObject) (therapy.NewUpload, error) {
+func (h *Handlers) readUpload(ctx context.Context, sessionID string, req gen.UploadContentRequestObject) (therapy.NewUpload, error) {
 	var up therapy.NewUpload
 	haveFile, haveType := false, false
 	fail := func(err error) (therapy.NewUpload, error) {
@@ -142,7 +142,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			}
 			haveFile = true
 			up.Filename = part.FileName()
-			if up.File, err = h.svc.StageUpload(sessionID, part); err != nil {
+			if up.File, err = h.svc.StageUpload(ctx, owner(ctx), sessionID, part); err != nil {
 				return fail(uploadReadError(err))
 			}
 		case "type":
@@ -176,8 +176,9 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 // read the form a 400 naming the file.
 func uploadReadError(err error) error {
 	var tooLarge *therapy.TooLargeError
+	var overQuota *therapy.QuotaError
 	var bodyTooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) || errors.As(err, &bodyTooLarge) || restvalidate.BodyTimedOut(err) {
+	if errors.As(err, &tooLarge) || errors.As(err, &overQuota) || errors.As(err, &bodyTooLarge) || restvalidate.BodyTimedOut(err) {
 		return err
 	}
 	return &therapy.ValidationError{Field: "file", Message: "file could not be read (malformed multipart body)"}

@@ -38,7 +38,7 @@ func newAPI(t testing.TB) (*gin.Engine, *store.Store) {
 		t.Fatal(err)
 	}
 	st := store.New(db)
-	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, 1<<20)
+	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
 	engine := gin.New()
 	engine.ContextWithFallback = true
 	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
@@ -113,7 +113,7 @@ func BenchmarkListSessions(b *testing.B) {
 			ID: uuid.NewString(), Owner: "alice", Title: fmt.Sprint("session ", i), Status: therapy.StatusCreated,
 			Settings: map[string]any{}, Analysis: therapy.AnalysisState{Status: therapy.AnalysisPending, UpdatedAt: at}, CreatedAt: at, UpdatedAt: at,
 		}
-		if err := st.CreateSession(ctx, s, nil); err != nil {
+		if err := st.CreateSession(ctx, s, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -152,7 +152,7 @@ func TestPanicAnswersTheTherapyErrorBody(t *testing.T) {
 	engine.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
 		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "the server-wide recovery"})
 	}))
-	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, 1<<20)
+	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
 	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
 		t.Fatal(err)
 	}
