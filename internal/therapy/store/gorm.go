@@ -254,11 +254,11 @@ func (s *Store) UpdateSession(ctx context.Context, owner, id string, change func
 func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.Content, error) {
 	var contents []therapy.Content
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
-		if res.Error != nil {
-			return fmt.Errorf("delete session: %w", res.Error)
+		var owned int64
+		if err := tx.Model(&sessionRow{}).Where("id = ? AND owner = ?", id, owner).Count(&owned).Error; err != nil {
+			return fmt.Errorf("find session: %w", err)
 		}
-		if res.RowsAffected == 0 {
+		if owned == 0 {
 			return therapy.ErrNotFound
 		}
 		var rows []contentRow
@@ -268,10 +268,20 @@ func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.
 		for _, r := range rows {
 			contents = append(contents, r.toDomain())
 		}
-		for _, model := range []any{&contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}} {
+		// Jobs first, the session last: a running analysis holds its job's
+		// row, then updates its session's; taking them in the other order
+		// deadlocks with it on PostgreSQL.
+		for _, model := range []any{&jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}, &contentRow{}} {
 			if err := tx.Where("session_id = ?", id).Delete(model).Error; err != nil {
 				return fmt.Errorf("delete session data: %w", err)
 			}
+		}
+		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
+		if res.Error != nil {
+			return fmt.Errorf("delete session: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return therapy.ErrNotFound // deleted meanwhile
 		}
 		return nil
 	})
