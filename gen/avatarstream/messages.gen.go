@@ -54,15 +54,16 @@ type ErrorCode string
 
 // Values of ErrorCode.
 const (
-	ErrorCodeInvalidJSON         ErrorCode = "INVALID_JSON"
-	ErrorCodeValidationError     ErrorCode = "VALIDATION_ERROR"
-	ErrorCodeUnknownCommand      ErrorCode = "UNKNOWN_COMMAND"
-	ErrorCodeNotInitialized      ErrorCode = "NOT_INITIALIZED"
-	ErrorCodeSessionMismatch     ErrorCode = "SESSION_MISMATCH"
-	ErrorCodeUnsupportedEncoding ErrorCode = "UNSUPPORTED_ENCODING"
-	ErrorCodeInvalidAudio        ErrorCode = "INVALID_AUDIO"
-	ErrorCodeAudioFormatChanged  ErrorCode = "AUDIO_FORMAT_CHANGED"
-	ErrorCodeInternalError       ErrorCode = "INTERNAL_ERROR"
+	ErrorCodeInvalidJSON           ErrorCode = "INVALID_JSON"
+	ErrorCodeValidationError       ErrorCode = "VALIDATION_ERROR"
+	ErrorCodeUnknownCommand        ErrorCode = "UNKNOWN_COMMAND"
+	ErrorCodeNotInitialized        ErrorCode = "NOT_INITIALIZED"
+	ErrorCodeSessionMismatch       ErrorCode = "SESSION_MISMATCH"
+	ErrorCodeUnsupportedEncoding   ErrorCode = "UNSUPPORTED_ENCODING"
+	ErrorCodeInvalidAudio          ErrorCode = "INVALID_AUDIO"
+	ErrorCodeAudioFormatChanged    ErrorCode = "AUDIO_FORMAT_CHANGED"
+	ErrorCodeRecordingLimitReached ErrorCode = "RECORDING_LIMIT_REACHED"
+	ErrorCodeInternalError         ErrorCode = "INTERNAL_ERROR"
 )
 
 // ErrorMessage: A refused frame; the connection stays open.

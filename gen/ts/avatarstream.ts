@@ -48,7 +48,7 @@ export type Area = "GLOBAL" | "NORTH_AMERICA" | "EUROPE" | "ASIA" | "INDIA" | "J
 export type AudioEncoding = "PCM16" | "PCM8" | "OPUS";
 
 /** Stable error code of a refused frame. */
-export type ErrorCode = "INVALID_JSON" | "VALIDATION_ERROR" | "UNKNOWN_COMMAND" | "NOT_INITIALIZED" | "SESSION_MISMATCH" | "UNSUPPORTED_ENCODING" | "INVALID_AUDIO" | "AUDIO_FORMAT_CHANGED" | "INTERNAL_ERROR";
+export type ErrorCode = "INVALID_JSON" | "VALIDATION_ERROR" | "UNKNOWN_COMMAND" | "NOT_INITIALIZED" | "SESSION_MISMATCH" | "UNSUPPORTED_ENCODING" | "INVALID_AUDIO" | "AUDIO_FORMAT_CHANGED" | "RECORDING_LIMIT_REACHED" | "INTERNAL_ERROR";
 
 /** A refused frame; the connection stays open. */
 export interface ErrorMessage {
