@@ -53,7 +53,10 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	}
 	s.engine.GET(tws.Path, thttp.Recovery(), tws.New(svc, s.hub, s.bus, tokens).Handle)
 	if s.cfg.AnalysisWorkers > 0 {
-		s.goBackground("therapy-analysis", worker.Run)
+		// A running job is given back as soon as a shutdown begins, so
+		// another process (or the next start) runs it without waiting for
+		// this one's connections to drain.
+		s.goUntilShutdown("therapy-analysis", worker.Run)
 	}
 	return nil
 }
