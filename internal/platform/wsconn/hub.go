@@ -66,7 +66,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 	addr := clientAddressOf(r)
 	if refusal, err := h.admit(addr); err != nil {
 		h.metrics.refused.WithLabelValues(opts.API, strconv.Itoa(refusal.Status)).Inc()
-		opts.Logger.Info("websocket upgrade refused", "api", opts.API, "status", refusal.Status, "reason", refusal.Message)
+		// Debug: a client hammering a ceiling would flood the log; the
+		// websocket_upgrades_refused_total counter shows it.
+		opts.Logger.Debug("websocket upgrade refused", "api", opts.API, "status", refusal.Status, "reason", refusal.Message)
 		writeRefusal(w, opts, refusal)
 		return nil, err
 	}
