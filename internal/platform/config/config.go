@@ -159,7 +159,7 @@ func (c *Config) loadTherapy(getenv func(string) string) error {
 			continue
 		}
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%s must be an absolute http:// or https:// URL, got %q", name, raw)
+			return fmt.Errorf("%s must be an absolute http:// or https:// URL, got %s", name, redactedURL(raw))
 		}
 	}
 	if c.AnalysisWorkers, err = intOr(getenv("ANALYSIS_WORKERS"), 2); err != nil {
@@ -257,10 +257,10 @@ func (c *Config) generate(variable string) string {
 func parsePublicBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http:// or https:// URL, got %q", raw)
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http:// or https:// URL, got %s", redactedURL(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("PUBLIC_BASE_URL must not carry a query or fragment, got %q", raw)
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must not carry a query or fragment, got %s", redactedURL(raw))
 	}
 	return u, nil
 }
@@ -316,4 +316,14 @@ func int64Or(raw string, fallback int64) (int64, error) {
 		return 0, fmt.Errorf("want a whole number of bytes >= 0, got %q", raw)
 	}
 	return n, nil
+}
+
+// redactedURL quotes a configured URL for an error message without the
+// password it may carry: only values the server generated are ever printed.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "a value that is not a URL"
+	}
+	return strconv.Quote(u.Redacted())
 }

@@ -124,3 +124,22 @@ func TestResourceCeilings(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsNeverEchoAPassword: a configured URL may carry credentials;
+// only values the server generated may ever be printed.
+func TestErrorsNeverEchoAPassword(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"analyzer without scheme": {"ANALYZER_URL": "//bob:hunter2secret@analyzer.internal/x"},
+		"transcriber ftp":         {"TRANSCRIBER_URL": "ftp://bob:hunter2secret@transcriber.internal/"},
+		"base URL with query":     {"PUBLIC_BASE_URL": "https://bob:hunter2secret@api.example.com/?x=1"},
+		"unparseable":             {"ANALYZER_URL": "http://bob:hunter2secret@[::1"},
+	} {
+		_, err := Load(env(vars))
+		if err == nil {
+			t.Fatalf("%s: Load accepted %v", name, vars)
+		}
+		if strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("%s: the error prints the password: %v", name, err)
+		}
+	}
+}
