@@ -100,6 +100,14 @@ func (c *wsContract) dial(t *testing.T, channel, url string, header http.Header)
 // body against the documented upgrade response and returns it.
 func (c *wsContract) dialRefused(t *testing.T, channel, url string, header http.Header, status int) map[string]any {
 	t.Helper()
+	body, _ := c.dialRefusedWithHeader(t, channel, url, header, status)
+	return body
+}
+
+// dialRefusedWithHeader is dialRefused that also returns the refusal's
+// response headers.
+func (c *wsContract) dialRefusedWithHeader(t *testing.T, channel, url string, header http.Header, status int) (map[string]any, http.Header) {
+	t.Helper()
 	conn, resp, err := websocket.DefaultDialer.Dial(url, header)
 	if err == nil {
 		_ = conn.Close()
@@ -133,7 +141,7 @@ func (c *wsContract) dialRefused(t *testing.T, channel, url string, header http.
 	}
 	var decoded map[string]any
 	_ = json.Unmarshal(body, &decoded)
-	return decoded
+	return decoded, resp.Header
 }
 
 // send writes v as one text frame; a frame that is a documented client

@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -45,15 +46,19 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
 	}
-	printDevSecrets(cfg)
+	// Listening first tells the configuration the real address (a port of
+	// 0 is only chosen now); connections wait in the backlog meanwhile.
+	cfg = cfg.ListeningOn(ln.Addr())
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	printDevSecrets(os.Stdout, cfg)
 	backend := "sqlite (" + cfg.DataDir + ")"
 	if cfg.DatabaseURL != "" {
 		backend = "postgres"
@@ -77,16 +82,21 @@ func serve() error {
 }
 
 // printDevSecrets is the only place a secret is ever printed: once, at start,
-// and only the ones generated because their variable was unset.
-func printDevSecrets(cfg config.Config) {
+// and only the ones generated because their variable was unset. A configured
+// AUTH_JWT_SECRET is referred to by name, never printed.
+func printDevSecrets(w io.Writer, cfg config.Config) {
 	if len(cfg.Generated) == 0 {
 		return
 	}
-	fmt.Println("Development secrets generated for this run (set these variables to keep them across restarts):")
+	fmt.Fprintln(w, "Development secrets generated for this run (set these variables to keep them across restarts):")
+	secret := `"$AUTH_JWT_SECRET"`
 	for _, g := range cfg.Generated {
-		fmt.Printf("  %s=%s\n", g.Variable, g.Value)
+		fmt.Fprintf(w, "  %s=%s\n", g.Variable, g.Value)
+		if g.Variable == "AUTH_JWT_SECRET" {
+			secret = g.Value
+		}
 	}
-	fmt.Printf("Mint a bearer token for the therapy and pet-care APIs:\n  AUTH_JWT_SECRET=%s go run ./cmd/server token --sub alice\n", cfg.AuthJWTSecret)
+	fmt.Fprintf(w, "Mint a bearer token for the therapy and pet-care APIs:\n  AUTH_JWT_SECRET=%s go run ./cmd/server token --sub alice\n", secret)
 }
 
 func mintToken(args []string) error {

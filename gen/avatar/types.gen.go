@@ -251,6 +251,36 @@ func (e Quality) Valid() bool {
 	}
 }
 
+// Defines values for RequestTimeoutErrorCode.
+const (
+	REQUESTTIMEOUT RequestTimeoutErrorCode = "REQUEST_TIMEOUT"
+)
+
+// Valid indicates whether the value is a known member of the RequestTimeoutErrorCode enum.
+func (e RequestTimeoutErrorCode) Valid() bool {
+	switch e {
+	case REQUESTTIMEOUT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestTimeoutErrorError.
+const (
+	RequestTimeoutErrorErrorRequestTimeout RequestTimeoutErrorError = "Request Timeout"
+)
+
+// Valid indicates whether the value is a known member of the RequestTimeoutErrorError enum.
+func (e RequestTimeoutErrorError) Valid() bool {
+	switch e {
+	case RequestTimeoutErrorErrorRequestTimeout:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionState.
 const (
 	Active SessionState = "active"
@@ -639,6 +669,34 @@ type PayloadTooLargeErrorError string
 // Example: high
 type Quality string
 
+// RequestTimeoutError 408 body (the seed's error shape).
+type RequestTimeoutError struct {
+	// Code Always `REQUEST_TIMEOUT`.
+	//
+	// Example: REQUEST_TIMEOUT
+	Code RequestTimeoutErrorCode `json:"code"`
+
+	// Error Always `Request Timeout`.
+	//
+	// Example: Request Timeout
+	Error RequestTimeoutErrorError `json:"error"`
+
+	// Message Human-readable reason.
+	//
+	// Example: Request body did not arrive within the server's time limit
+	Message string `json:"message"`
+}
+
+// RequestTimeoutErrorCode Always `REQUEST_TIMEOUT`.
+//
+// Example: REQUEST_TIMEOUT
+type RequestTimeoutErrorCode string
+
+// RequestTimeoutErrorError Always `Request Timeout`.
+//
+// Example: Request Timeout
+type RequestTimeoutErrorError string
+
 // SessionCounts What the avatar backend received on the session's WebSocket(s), over the whole session.
 type SessionCounts struct {
 	// AudioSeconds Seconds of audio in the recorded utterances (bytes / (sample rate × bytes per sample)).
@@ -993,6 +1051,9 @@ type InternalError = InternalServerError
 
 // PayloadTooLarge 413 body (the seed's error shape).
 type PayloadTooLarge = PayloadTooLargeError
+
+// RequestTimeout 408 body (the seed's error shape).
+type RequestTimeout = RequestTimeoutError
 
 // SessionNotFound 404 body (the seed's error shape).
 type SessionNotFound = NotFoundError

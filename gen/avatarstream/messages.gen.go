@@ -54,15 +54,16 @@ type ErrorCode string
 
 // Values of ErrorCode.
 const (
-	ErrorCodeInvalidJSON         ErrorCode = "INVALID_JSON"
-	ErrorCodeValidationError     ErrorCode = "VALIDATION_ERROR"
-	ErrorCodeUnknownCommand      ErrorCode = "UNKNOWN_COMMAND"
-	ErrorCodeNotInitialized      ErrorCode = "NOT_INITIALIZED"
-	ErrorCodeSessionMismatch     ErrorCode = "SESSION_MISMATCH"
-	ErrorCodeUnsupportedEncoding ErrorCode = "UNSUPPORTED_ENCODING"
-	ErrorCodeInvalidAudio        ErrorCode = "INVALID_AUDIO"
-	ErrorCodeAudioFormatChanged  ErrorCode = "AUDIO_FORMAT_CHANGED"
-	ErrorCodeInternalError       ErrorCode = "INTERNAL_ERROR"
+	ErrorCodeInvalidJSON           ErrorCode = "INVALID_JSON"
+	ErrorCodeValidationError       ErrorCode = "VALIDATION_ERROR"
+	ErrorCodeUnknownCommand        ErrorCode = "UNKNOWN_COMMAND"
+	ErrorCodeNotInitialized        ErrorCode = "NOT_INITIALIZED"
+	ErrorCodeSessionMismatch       ErrorCode = "SESSION_MISMATCH"
+	ErrorCodeUnsupportedEncoding   ErrorCode = "UNSUPPORTED_ENCODING"
+	ErrorCodeInvalidAudio          ErrorCode = "INVALID_AUDIO"
+	ErrorCodeAudioFormatChanged    ErrorCode = "AUDIO_FORMAT_CHANGED"
+	ErrorCodeRecordingLimitReached ErrorCode = "RECORDING_LIMIT_REACHED"
+	ErrorCodeInternalError         ErrorCode = "INTERNAL_ERROR"
 )
 
 // ErrorMessage: A refused frame; the connection stays open.
@@ -199,11 +200,11 @@ const (
 	SpecialCommandCommandValue = "special"
 )
 
-// UpgradeErrorBody: HTTP 401 body of a refused upgrade (the seed's error shape).
+// UpgradeErrorBody: HTTP body of a refused upgrade (the seed's error shape); `error` is the status's reason phrase.
 type UpgradeErrorBody struct {
 	// Why the upgrade was refused.
 	Code UpgradeErrorBodyCode `json:"code"`
-	// Always `Unauthorized`.
+	// The HTTP status's reason phrase (`Unauthorized` with 401).
 	Error UpgradeErrorBodyError `json:"error"`
 	// Human-readable reason, e.g. `Session token missing`, `Invalid session token`, `Session token expired`, `Session has ended`, `Session token does not match session_id`.
 	Message string `json:"message"`
@@ -219,14 +220,20 @@ const (
 	UpgradeErrorBodyCodeSessionTokenExpired UpgradeErrorBodyCode = "SESSION_TOKEN_EXPIRED"
 	UpgradeErrorBodyCodeSessionEnded        UpgradeErrorBodyCode = "SESSION_ENDED"
 	UpgradeErrorBodyCodeSessionMismatch     UpgradeErrorBodyCode = "SESSION_MISMATCH"
+	UpgradeErrorBodyCodeTooManyConnections  UpgradeErrorBodyCode = "TOO_MANY_CONNECTIONS"
+	UpgradeErrorBodyCodeServiceUnavailable  UpgradeErrorBodyCode = "SERVICE_UNAVAILABLE"
+	UpgradeErrorBodyCodeInternalError       UpgradeErrorBodyCode = "INTERNAL_ERROR"
 )
 
-// UpgradeErrorBodyError: Always `Unauthorized`.
+// UpgradeErrorBodyError: The HTTP status's reason phrase (`Unauthorized` with 401).
 type UpgradeErrorBodyError string
 
 // Values of UpgradeErrorBodyError.
 const (
-	UpgradeErrorBodyErrorUnauthorized UpgradeErrorBodyError = "Unauthorized"
+	UpgradeErrorBodyErrorUnauthorized        UpgradeErrorBodyError = "Unauthorized"
+	UpgradeErrorBodyErrorTooManyRequests     UpgradeErrorBodyError = "Too Many Requests"
+	UpgradeErrorBodyErrorInternalServerError UpgradeErrorBodyError = "Internal Server Error"
+	UpgradeErrorBodyErrorServiceUnavailable  UpgradeErrorBodyError = "Service Unavailable"
 )
 
 // VideoEncoding: Video codec of the avatar stream.

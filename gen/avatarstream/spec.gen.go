@@ -92,12 +92,16 @@ var Channels = []ChannelInfo{
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop) or `idle timeout` (activity_idle_timeout); also the answer to a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown, deploy), reason `server shutting down`. The session stays active: reconnect with the same token and send `init` again.",
+			1007: "Invalid frame payload: a text frame that is not valid UTF-8 (RFC 6455 §8.1), reason `text message is not valid UTF-8`. Binary frames are not checked.",
 			1009: "Frame larger than the read limit (1572864 bytes).",
 			1011: "Internal server error on the connection, reason `internal error`.",
 			4009: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",
 		},
 		UpgradeResponses: map[int]string{
 			401: "Upgrade refused: `MISSING_SESSION_TOKEN`, `INVALID_SESSION_TOKEN`,\n`SESSION_TOKEN_EXPIRED`, `SESSION_ENDED` or `SESSION_MISMATCH` (checked in that order).\n",
+			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
+			500: "`INTERNAL_ERROR`: the server failed before the upgrade (`Internal error`; details are\nlogged, never sent).\n",
+			503: "`SERVICE_UNAVAILABLE`: this server process holds `WS_MAX_CONNECTIONS` open WebSocket\nconnections, all five WebSocket APIs counted (default 10,000; sent with `Retry-After: 5`,\nthe message names the limit), or it is shutting down (message `Server shutting down`;\nreconnect after a moment, to it or another process).\n",
 		},
 	},
 }
@@ -121,6 +125,9 @@ var messageSchemaFiles = map[string]string{
 
 var upgradeSchemaFiles = map[int]string{
 	401: "schemas/upgrade_401.json",
+	429: "schemas/upgrade_429.json",
+	500: "schemas/upgrade_500.json",
+	503: "schemas/upgrade_503.json",
 }
 
 // MessageSchema returns the JSON Schema (draft 2020-12, self-contained) of the

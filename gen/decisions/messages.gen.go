@@ -228,3 +228,28 @@ const (
 
 // Token: An access token as issued by Register/Connection (256 random bits, URL-safe base64 without padding).
 type Token = string
+
+// UpgradeErrorBody: HTTP body of a refused upgrade (instead of 101 Switching Protocols), shaped like an error reply.
+type UpgradeErrorBody struct {
+	// Why the upgrade was refused.
+	Code UpgradeErrorBodyCode `json:"code"`
+	// Human-readable reason, e.g. `Server shutting down`.
+	Message string `json:"message"`
+	// Always `error`.
+	Status string `json:"status"`
+}
+
+// Fixed values of the const fields of UpgradeErrorBody.
+const (
+	UpgradeErrorBodyStatusValue = "error"
+)
+
+// UpgradeErrorBodyCode: Why the upgrade was refused.
+type UpgradeErrorBodyCode string
+
+// Values of UpgradeErrorBodyCode.
+const (
+	UpgradeErrorBodyCodeTooManyConnections UpgradeErrorBodyCode = "TOO_MANY_CONNECTIONS"
+	UpgradeErrorBodyCodeServiceUnavailable UpgradeErrorBodyCode = "SERVICE_UNAVAILABLE"
+	UpgradeErrorBodyCodeInternalError      UpgradeErrorBodyCode = "INTERNAL_ERROR"
+)

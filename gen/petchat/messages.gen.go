@@ -277,7 +277,7 @@ const (
 	NewMessageEventValue = "new_message"
 )
 
-// UpgradeErrorBody: HTTP 401 body returned instead of the WebSocket upgrade.
+// UpgradeErrorBody: HTTP body returned instead of the WebSocket upgrade (401, 429, 500, 503).
 type UpgradeErrorBody struct {
 	// Error details.
 	Data UpgradeErrorBodyData `json:"data"`
@@ -292,16 +292,19 @@ const (
 
 // UpgradeErrorBodyData: Error details.
 type UpgradeErrorBodyData struct {
-	// Always `UNAUTHORIZED`.
+	// Why the upgrade was refused (`UNAUTHORIZED` with 401).
 	Code UpgradeErrorBodyDataCode `json:"code"`
 	// Human-readable reason, e.g. `Invalid bearer token`.
 	Message string `json:"message"`
 }
 
-// UpgradeErrorBodyDataCode: Always `UNAUTHORIZED`.
+// UpgradeErrorBodyDataCode: Why the upgrade was refused (`UNAUTHORIZED` with 401).
 type UpgradeErrorBodyDataCode string
 
 // Values of UpgradeErrorBodyDataCode.
 const (
-	UpgradeErrorBodyDataCodeUnauthorized UpgradeErrorBodyDataCode = "UNAUTHORIZED"
+	UpgradeErrorBodyDataCodeUnauthorized       UpgradeErrorBodyDataCode = "UNAUTHORIZED"
+	UpgradeErrorBodyDataCodeTooManyConnections UpgradeErrorBodyDataCode = "TOO_MANY_CONNECTIONS"
+	UpgradeErrorBodyDataCodeServiceUnavailable UpgradeErrorBodyDataCode = "SERVICE_UNAVAILABLE"
+	UpgradeErrorBodyDataCodeInternalError      UpgradeErrorBodyDataCode = "INTERNAL_ERROR"
 )

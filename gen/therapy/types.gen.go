@@ -65,7 +65,9 @@ const (
 	ErrorCodeInternalError        ErrorCode = "INTERNAL_ERROR"
 	ErrorCodeInvalidJson          ErrorCode = "INVALID_JSON"
 	ErrorCodePayloadTooLarge      ErrorCode = "PAYLOAD_TOO_LARGE"
+	ErrorCodeRequestTimeout       ErrorCode = "REQUEST_TIMEOUT"
 	ErrorCodeSessionNotFound      ErrorCode = "SESSION_NOT_FOUND"
+	ErrorCodeStorageQuotaExceeded ErrorCode = "STORAGE_QUOTA_EXCEEDED"
 	ErrorCodeUnauthorized         ErrorCode = "UNAUTHORIZED"
 	ErrorCodeUnsupportedMediaType ErrorCode = "UNSUPPORTED_MEDIA_TYPE"
 	ErrorCodeValidationError      ErrorCode = "VALIDATION_ERROR"
@@ -80,7 +82,11 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodePayloadTooLarge:
 		return true
+	case ErrorCodeRequestTimeout:
+		return true
 	case ErrorCodeSessionNotFound:
+		return true
+	case ErrorCodeStorageQuotaExceeded:
 		return true
 	case ErrorCodeUnauthorized:
 		return true
@@ -746,6 +752,9 @@ type NotFound = ErrorBody
 
 // PayloadTooLarge The one error shape of this API, for every error status.
 type PayloadTooLarge = ErrorBody
+
+// RequestTimeout The one error shape of this API, for every error status.
+type RequestTimeout = ErrorBody
 
 // Unauthorized The one error shape of this API, for every error status.
 type Unauthorized = ErrorBody

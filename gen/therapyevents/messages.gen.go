@@ -77,10 +77,12 @@ type ErrorBodyCode string
 
 // Values of ErrorBodyCode.
 const (
-	ErrorBodyCodeValidationError ErrorBodyCode = "VALIDATION_ERROR"
-	ErrorBodyCodeUnauthorized    ErrorBodyCode = "UNAUTHORIZED"
-	ErrorBodyCodeSessionNotFound ErrorBodyCode = "SESSION_NOT_FOUND"
-	ErrorBodyCodeInternalError   ErrorBodyCode = "INTERNAL_ERROR"
+	ErrorBodyCodeValidationError    ErrorBodyCode = "VALIDATION_ERROR"
+	ErrorBodyCodeUnauthorized       ErrorBodyCode = "UNAUTHORIZED"
+	ErrorBodyCodeSessionNotFound    ErrorBodyCode = "SESSION_NOT_FOUND"
+	ErrorBodyCodeInternalError      ErrorBodyCode = "INTERNAL_ERROR"
+	ErrorBodyCodeTooManyConnections ErrorBodyCode = "TOO_MANY_CONNECTIONS"
+	ErrorBodyCodeServiceUnavailable ErrorBodyCode = "SERVICE_UNAVAILABLE"
 )
 
 // ErrorData: What went wrong with the client's frame.

@@ -74,6 +74,7 @@ var Channels = []ChannelInfo{
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the session was deleted (reason `session deleted`), or the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",
+			1007: "Invalid frame payload: a text frame that is not valid UTF-8 (RFC 6455 §8.1), reason `text message is not valid UTF-8`. Binary frames are not checked.",
 			1009: "Frame larger than the read limit (4096 bytes).",
 			1011: "Internal server error on the connection.",
 			4001: "Token expired: the bearer token's `exp` passed while connected; reconnect with a fresh token.",
@@ -81,9 +82,11 @@ var Channels = []ChannelInfo{
 		},
 		UpgradeResponses: map[int]string{
 			400: "`VALIDATION_ERROR`: `session_id` is not a UUID, or the request is not a WebSocket upgrade.",
-			401: "`UNAUTHORIZED`: the token (header or `access_token`) is missing, the `Authorization` header is not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past. Sent with `WWW-Authenticate: Bearer`.",
+			401: "`UNAUTHORIZED`: the token (header or `access_token`) is missing, the `Authorization` header is not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past; or, without an `Authorization` header, the query string cannot be read (more than 10,000 parameters, a malformed percent-escape, a `;`) or repeats `access_token`, so the token in it cannot be told (`Credentials cannot be read: the query string is malformed or repeats access_token`). Sent with `WWW-Authenticate: Bearer`.",
 			404: "`SESSION_NOT_FOUND`: no session with this id belongs to the caller (never existed, deleted, or another user's).",
+			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
 			500: "`INTERNAL_ERROR`: unexpected failure while checking the session.",
+			503: "`SERVICE_UNAVAILABLE`: this server process holds `WS_MAX_CONNECTIONS` open WebSocket\nconnections, all five WebSocket APIs counted (default 10,000; sent with `Retry-After: 5`,\nthe message names the limit), or it is shutting down (message `Server shutting down`;\nreconnect after a moment, to it or another process).\n",
 		},
 	},
 }
@@ -103,7 +106,9 @@ var upgradeSchemaFiles = map[int]string{
 	400: "schemas/upgrade_400.json",
 	401: "schemas/upgrade_401.json",
 	404: "schemas/upgrade_404.json",
+	429: "schemas/upgrade_429.json",
 	500: "schemas/upgrade_500.json",
+	503: "schemas/upgrade_503.json",
 }
 
 // MessageSchema returns the JSON Schema (draft 2020-12, self-contained) of the

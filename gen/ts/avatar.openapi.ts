@@ -523,6 +523,26 @@ export interface components {
              */
             code: "UNSUPPORTED_MEDIA_TYPE";
         };
+        /** @description 408 body (the seed's error shape). */
+        RequestTimeoutError: {
+            /**
+             * @description Always `Request Timeout`.
+             * @example Request Timeout
+             * @enum {string}
+             */
+            error: "Request Timeout";
+            /**
+             * @description Human-readable reason.
+             * @example Request body did not arrive within the server's time limit
+             */
+            message: string;
+            /**
+             * @description Always `REQUEST_TIMEOUT`.
+             * @example REQUEST_TIMEOUT
+             * @enum {string}
+             */
+            code: "REQUEST_TIMEOUT";
+        };
         /** @description 500 body (the seed's error shape). */
         InternalServerError: {
             /**
@@ -625,6 +645,19 @@ export interface components {
                 "application/json": components["schemas"]["TooManySessionsError"];
             };
         };
+        /**
+         * @description The request, body included, did not arrive within `HTTP_READ_TIMEOUT` (default 5 minutes,
+         *     counted from its first byte). Nothing was done; the server closes the connection after this
+         *     reply.
+         */
+        RequestTimeout: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RequestTimeoutError"];
+            };
+        };
         /** @description The body is over 65,536 bytes. */
         PayloadTooLarge: {
             headers: {
@@ -696,6 +729,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManySessions"];
@@ -728,6 +762,7 @@ export interface operations {
             401: components["responses"]["StopUnauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["SessionNotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

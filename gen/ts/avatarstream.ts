@@ -48,7 +48,7 @@ export type Area = "GLOBAL" | "NORTH_AMERICA" | "EUROPE" | "ASIA" | "INDIA" | "J
 export type AudioEncoding = "PCM16" | "PCM8" | "OPUS";
 
 /** Stable error code of a refused frame. */
-export type ErrorCode = "INVALID_JSON" | "VALIDATION_ERROR" | "UNKNOWN_COMMAND" | "NOT_INITIALIZED" | "SESSION_MISMATCH" | "UNSUPPORTED_ENCODING" | "INVALID_AUDIO" | "AUDIO_FORMAT_CHANGED" | "INTERNAL_ERROR";
+export type ErrorCode = "INVALID_JSON" | "VALIDATION_ERROR" | "UNKNOWN_COMMAND" | "NOT_INITIALIZED" | "SESSION_MISMATCH" | "UNSUPPORTED_ENCODING" | "INVALID_AUDIO" | "AUDIO_FORMAT_CHANGED" | "RECORDING_LIMIT_REACHED" | "INTERNAL_ERROR";
 
 /** A refused frame; the connection stays open. */
 export interface ErrorMessage {
@@ -156,21 +156,21 @@ export interface SpecialCommand {
   [key: string]: unknown;
 }
 
-/** HTTP 401 body of a refused upgrade (the seed's error shape). */
+/** HTTP body of a refused upgrade (the seed's error shape); `error` is the status's reason phrase. */
 export interface UpgradeErrorBody {
   /** Why the upgrade was refused. */
   code: UpgradeErrorBodyCode;
-  /** Always `Unauthorized`. */
+  /** The HTTP status's reason phrase (`Unauthorized` with 401). */
   error: UpgradeErrorBodyError;
   /** Human-readable reason, e.g. `Session token missing`, `Invalid session token`, `Session token expired`, `Session has ended`, `Session token does not match session_id`. */
   message: string;
 }
 
 /** Why the upgrade was refused. */
-export type UpgradeErrorBodyCode = "MISSING_SESSION_TOKEN" | "INVALID_SESSION_TOKEN" | "SESSION_TOKEN_EXPIRED" | "SESSION_ENDED" | "SESSION_MISMATCH";
+export type UpgradeErrorBodyCode = "MISSING_SESSION_TOKEN" | "INVALID_SESSION_TOKEN" | "SESSION_TOKEN_EXPIRED" | "SESSION_ENDED" | "SESSION_MISMATCH" | "TOO_MANY_CONNECTIONS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
 
-/** Always `Unauthorized`. */
-export type UpgradeErrorBodyError = "Unauthorized";
+/** The HTTP status's reason phrase (`Unauthorized` with 401). */
+export type UpgradeErrorBodyError = "Unauthorized" | "Too Many Requests" | "Internal Server Error" | "Service Unavailable";
 
 /** Video codec of the avatar stream. */
 export type VideoEncoding = "H264" | "VP8" | "AV1";

@@ -230,7 +230,7 @@ export interface NewMessage {
   event: "new_message";
 }
 
-/** HTTP 401 body returned instead of the WebSocket upgrade. */
+/** HTTP body returned instead of the WebSocket upgrade (401, 429, 500, 503). */
 export interface UpgradeErrorBody {
   /** Error details. */
   data: UpgradeErrorBodyData;
@@ -240,14 +240,14 @@ export interface UpgradeErrorBody {
 
 /** Error details. */
 export interface UpgradeErrorBodyData {
-  /** Always `UNAUTHORIZED`. */
+  /** Why the upgrade was refused (`UNAUTHORIZED` with 401). */
   code: UpgradeErrorBodyDataCode;
   /** Human-readable reason, e.g. `Invalid bearer token`. */
   message: string;
 }
 
-/** Always `UNAUTHORIZED`. */
-export type UpgradeErrorBodyDataCode = "UNAUTHORIZED";
+/** Why the upgrade was refused (`UNAUTHORIZED` with 401). */
+export type UpgradeErrorBodyDataCode = "UNAUTHORIZED" | "TOO_MANY_CONNECTIONS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
 
 /** Payloads the client sends on /ws/. */
 export type WsSlashClientMessage = ConversationsRequest | HistoryRequest | MessageRequest | NewConversationRequest;

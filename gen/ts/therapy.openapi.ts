@@ -235,7 +235,7 @@ export interface components {
          * @description Stable error code (see the table in the API description).
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT" | "STORAGE_QUOTA_EXCEEDED";
         /** @description The one error shape of this API, for every error status. */
         ErrorBody: {
             status: components["schemas"]["ErrorStatus"];
@@ -675,8 +675,28 @@ export interface components {
                 "application/json": components["schemas"]["ErrorBody"];
             };
         };
-        /** @description `PAYLOAD_TOO_LARGE`: a JSON body over 1 MiB, or an uploaded file over `CONTENT_MAX_BYTES` (default 52,428,800 bytes). */
+        /**
+         * @description `PAYLOAD_TOO_LARGE`: a JSON body over 1 MiB, or an uploaded file over `CONTENT_MAX_BYTES`
+         *     (default 52,428,800 bytes). `STORAGE_QUOTA_EXCEEDED` (`field` `file` for an upload, `text`
+         *     for a create's `text`): the content would take the user's stored content (every upload and
+         *     create `text` of all their sessions) past `THERAPY_STORAGE_QUOTA_BYTES` (default
+         *     1,073,741,824 bytes; `0` = none); an upload is refused as soon as it passes what is left, and
+         *     nothing of it is kept. Deleting sessions frees their share.
+         */
         PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /**
+         * @description `REQUEST_TIMEOUT`: the request, body included, did not arrive within `HTTP_READ_TIMEOUT`
+         *     (default 5 minutes, counted from its first byte), e.g. an upload trickled a byte at a time.
+         *     Nothing of it is kept; the server closes the connection after this reply.
+         */
+        RequestTimeout: {
             headers: {
                 [name: string]: unknown;
             };
@@ -807,6 +827,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -883,6 +904,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
@@ -953,6 +975,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -61,7 +61,7 @@ export interface ErrorBody {
 }
 
 /** Stable error code. */
-export type ErrorBodyCode = "VALIDATION_ERROR" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "INTERNAL_ERROR";
+export type ErrorBodyCode = "VALIDATION_ERROR" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "INTERNAL_ERROR" | "TOO_MANY_CONNECTIONS" | "SERVICE_UNAVAILABLE";
 
 /** What went wrong with the client's frame. */
 export interface ErrorData {

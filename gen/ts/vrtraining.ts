@@ -254,6 +254,19 @@ export interface UpdateSessionSuccess {
   response_type: "success";
 }
 
+/** HTTP body of a refused upgrade (instead of 101 Switching Protocols), shaped like an error reply. */
+export interface UpgradeErrorBody {
+  /** Why the upgrade was refused. */
+  code: UpgradeErrorBodyCode;
+  /** Human-readable reason, e.g. `Server shutting down`. */
+  message: string;
+  /** Always `error`. */
+  response_type: "error";
+}
+
+/** Why the upgrade was refused. */
+export type UpgradeErrorBodyCode = "TOO_MANY_CONNECTIONS" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+
 /** The watch_sessions command (extension). Unknown top-level fields are ignored. */
 export interface WatchSessionsRequest {
   /** The command name (case-sensitive). */

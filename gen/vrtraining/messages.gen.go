@@ -321,6 +321,31 @@ const (
 	UpdateSessionSuccessResponseTypeValue = "success"
 )
 
+// UpgradeErrorBody: HTTP body of a refused upgrade (instead of 101 Switching Protocols), shaped like an error reply.
+type UpgradeErrorBody struct {
+	// Why the upgrade was refused.
+	Code UpgradeErrorBodyCode `json:"code"`
+	// Human-readable reason, e.g. `Server shutting down`.
+	Message string `json:"message"`
+	// Always `error`.
+	ResponseType string `json:"response_type"`
+}
+
+// Fixed values of the const fields of UpgradeErrorBody.
+const (
+	UpgradeErrorBodyResponseTypeValue = "error"
+)
+
+// UpgradeErrorBodyCode: Why the upgrade was refused.
+type UpgradeErrorBodyCode string
+
+// Values of UpgradeErrorBodyCode.
+const (
+	UpgradeErrorBodyCodeTooManyConnections UpgradeErrorBodyCode = "TOO_MANY_CONNECTIONS"
+	UpgradeErrorBodyCodeServiceUnavailable UpgradeErrorBodyCode = "SERVICE_UNAVAILABLE"
+	UpgradeErrorBodyCodeInternalError      UpgradeErrorBodyCode = "INTERNAL_ERROR"
+)
+
 // WatchSessionsRequest: The watch_sessions command (extension). Unknown top-level fields are ignored.
 type WatchSessionsRequest struct {
 	// The command name (case-sensitive).

@@ -101,11 +101,16 @@ var Channels = []ChannelInfo{
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",
+			1007: "Invalid frame payload: a text frame that is not valid UTF-8 (RFC 6455 §8.1), reason `text message is not valid UTF-8`. Binary frames are not checked.",
 			1009: "Frame larger than the read limit (65536 bytes).",
 			1011: "Internal server error on the connection.",
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
-		UpgradeResponses: map[int]string{},
+		UpgradeResponses: map[int]string{
+			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
+			500: "`INTERNAL_ERROR`: the server failed before the upgrade (`Internal error`; details are\nlogged, never sent).\n",
+			503: "`SERVICE_UNAVAILABLE`: this server process holds `WS_MAX_CONNECTIONS` open WebSocket\nconnections, all five WebSocket APIs counted (default 10,000; sent with `Retry-After: 5`,\nthe message names the limit), or it is shutting down (message `Server shutting down`;\nreconnect after a moment, to it or another process).\n",
+		},
 	},
 }
 
@@ -130,7 +135,11 @@ var messageSchemaFiles = map[string]string{
 	MsgWatchSessionsSuccess:     "schemas/watch_sessions_success.json",
 }
 
-var upgradeSchemaFiles = map[int]string{}
+var upgradeSchemaFiles = map[int]string{
+	429: "schemas/upgrade_429.json",
+	500: "schemas/upgrade_500.json",
+	503: "schemas/upgrade_503.json",
+}
 
 // MessageSchema returns the JSON Schema (draft 2020-12, self-contained) of the
 // payload of the named message; a fresh copy on every call.

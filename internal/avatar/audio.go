@@ -18,8 +18,9 @@ import (
 // Calls for one session never overlap and come in stream order; calls for
 // different sessions run concurrently. Every method is called only for a
 // session whose init was accepted, Configure first. An error from a method
-// refuses that one frame (the client gets INTERNAL_ERROR); Close is always
-// called once the session is over in this process.
+// refuses that one frame (the client gets INTERNAL_ERROR, or
+// RECORDING_LIMIT_REACHED for a SinkFullError); Close is always called once
+// the session is over in this process.
 type AudioSink interface {
 	// Configure passes the session's configuration (each accepted init,
 	// and again after a reconnect): avatar, quality, encoding, Agora

@@ -38,6 +38,14 @@ func (e *LimitError) Error() string {
 // Is makes errors.Is(err, ErrTooManySessions) hold.
 func (e *LimitError) Is(target error) bool { return target == ErrTooManySessions }
 
+// SinkFullError is returned (wrapped) by an AudioSink that cannot keep
+// more of a session's stream: the frame is refused, the session goes on.
+type SinkFullError struct{ Limit int64 }
+
+func (e *SinkFullError) Error() string {
+	return fmt.Sprintf("The session's recording reached its limit of %d bytes; this frame was not recorded", e.Limit)
+}
+
 // InvalidFieldError is a value the contract's schema admits but a rule of
 // the domain refuses; Field is the dotted path.
 type InvalidFieldError struct {

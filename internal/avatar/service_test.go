@@ -20,7 +20,7 @@ var signer = auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "avatar-
 func newService(t *testing.T, limit int) *avatar.Service {
 	t.Helper()
 	return avatar.NewService(store.New(dbtest.SQLite(t, store.Migrate)), signer, avatar.Options{
-		MaxSessionsPerKey: limit, Sink: recording.New(t.TempDir()), Bus: pubsub.NewLocal(),
+		MaxSessionsPerKey: limit, Sink: recording.New(t.TempDir(), 0), Bus: pubsub.NewLocal(),
 	})
 }
 

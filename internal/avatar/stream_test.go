@@ -57,7 +57,7 @@ func (f *fixture) service(instance string) (*avatar.Service, *recording.Recorder
 
 // serviceOn is a server process that hears the session events of bus.
 func (f *fixture) serviceOn(instance string, bus avatar.Bus) (*avatar.Service, *recording.Recorder) {
-	rec := recording.New(f.dataDir)
+	rec := recording.New(f.dataDir, 0)
 	return avatar.NewService(store.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
 }
 

@@ -23,7 +23,7 @@ func (s *Server) registerAvatar() error {
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
 	svc := avatar.NewService(avstore.New(s.db), tokens, avatar.Options{
 		MaxSessionsPerKey: s.cfg.AvatarMaxSessionsPerKey,
-		Sink:              recording.New(s.cfg.DataDir),
+		Sink:              recording.New(s.cfg.DataDir, s.cfg.AvatarMaxRecordingBytes),
 		Bus:               s.bus,
 	})
 	if err := avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath)); err != nil {

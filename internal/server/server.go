@@ -34,11 +34,16 @@ type Server struct {
 	engine  *gin.Engine
 	http    *http.Server
 
-	// stopBackground ends the APIs' background work (timers, listeners).
+	// stopBackground ends the APIs' background work (timers, listeners)
+	// once the connections have drained.
 	bgCtx          context.Context
 	stopBackground context.CancelFunc
-	background     sync.WaitGroup
-	closers        []func() error
+	// shutdownBegun is cancelled as Shutdown starts, for work that other
+	// processes should take over at once rather than finish here.
+	shutdownBegun context.Context
+	beginShutdown context.CancelFunc
+	background    sync.WaitGroup
+	closers       []func() error
 }
 
 // New opens the database named by cfg, migrates it and builds the routes.
@@ -48,14 +53,20 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 		return nil, err
 	}
 	bgCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	shutdownBegun, beginShutdown := context.WithCancel(bgCtx)
 	s := &Server{
 		cfg:            cfg,
 		db:             db,
 		metrics:        metrics.New(),
 		bgCtx:          bgCtx,
 		stopBackground: stop,
+		shutdownBegun:  shutdownBegun,
+		beginShutdown:  beginShutdown,
 	}
-	s.hub = wsconn.NewHub(s.metrics.Registry)
+	s.hub = wsconn.NewHub(s.metrics.Registry, wsconn.Limits{
+		MaxConnections:           cfg.WSMaxConnections,
+		MaxConnectionsPerAddress: cfg.WSMaxConnectionsPerAddress,
+	})
 	if s.bus, err = openBus(ctx, db); err != nil {
 		stop()
 		_ = db.Close()
@@ -78,7 +89,11 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 	s.http = &http.Server{
 		Handler:           s.engine,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// A request, body included, must arrive within HTTP_READ_TIMEOUT: a
+		// client trickling its body cannot hold a connection indefinitely.
+		// Upgraded WebSockets are not affected (gorilla clears the deadline).
+		ReadTimeout: cfg.RequestReadTimeout,
+		IdleTimeout: 120 * time.Second,
 	}
 	return s, nil
 }
@@ -100,8 +115,10 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes every WebSocket with 1001 after flushing
 // what was queued to it, waits for in-flight requests, stops background work
-// and closes the database.
+// and closes the database. Work started with goUntilShutdown (analysis
+// jobs) stops at once, not after the drain.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.beginShutdown()
 	var wg sync.WaitGroup
 	var httpErr, wsErr error
 	wg.Add(2)
@@ -117,12 +134,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(httpErr, wsErr, closeErr, s.db.Close())
 }
 
-// goBackground runs fn until Shutdown.
+// goBackground runs fn until Shutdown has drained the connections.
 func (s *Server) goBackground(name string, fn func(ctx context.Context)) {
+	s.goWith(s.bgCtx, name, fn)
+}
+
+// goUntilShutdown runs fn until Shutdown begins: for work another process
+// can take over, which should be handed over without waiting for the drain.
+func (s *Server) goUntilShutdown(name string, fn func(ctx context.Context)) {
+	s.goWith(s.shutdownBegun, name, fn)
+}
+
+func (s *Server) goWith(ctx context.Context, name string, fn func(ctx context.Context)) {
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
-		fn(s.bgCtx)
+		fn(ctx)
 		slog.Debug("background task stopped", "task", name)
 	}()
 }
@@ -136,6 +163,9 @@ func openBus(ctx context.Context, db *database.DB) (pubsub.Bus, error) {
 	return pubsub.NewPostgres(ctx, db.DB, db.DSN)
 }
 
+// recoverToJSON is the last resort for routes outside the APIs (/healthz,
+// /docs, /metrics, unmatched paths); every API recovers first, with its own
+// documented 500 body.
 func recoverToJSON(c *gin.Context, recovered any) {
 	slog.Error("panic serving request", "route", c.FullPath(), "panic", fmt.Sprint(recovered))
 	c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{

@@ -43,15 +43,20 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	})
 	unsubscribe := s.bus.Subscribe(therapyJobsTopic, func([]byte) { worker.JobQueued(context.Background()) })
 	s.closers = append(s.closers, func() error { unsubscribe(); return nil })
-	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, s.cfg.ContentMaxBytes)
+	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, therapy.ContentLimits{
+		MaxFileBytes: s.cfg.ContentMaxBytes, OwnerQuotaBytes: s.cfg.TherapyStorageQuota,
+	})
 
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
 	if err := thttp.Register(s.engine, svc, tokens); err != nil {
 		return err
 	}
-	s.engine.GET(tws.Path, tws.New(svc, s.hub, s.bus, tokens).Handle)
+	s.engine.GET(tws.Path, thttp.Recovery(), tws.New(svc, s.hub, s.bus, tokens).Handle)
 	if s.cfg.AnalysisWorkers > 0 {
-		s.goBackground("therapy-analysis", worker.Run)
+		// A running job is given back as soon as a shutdown begins, so
+		// another process (or the next start) runs it without waiting for
+		// this one's connections to drain.
+		s.goUntilShutdown("therapy-analysis", worker.Run)
 	}
 	return nil
 }

@@ -69,9 +69,20 @@ func (f StagedFile) Discard() {
 	}
 }
 
-// StageUpload streams r into the session's folder, refusing it with
-// TooLargeError as soon as it passes the limit; nothing of it is kept then.
-func (s *Service) StageUpload(sessionID string, r io.Reader) (StagedFile, error) {
+// StageUpload streams r into the session's folder, refusing it as soon as
+// it passes the file limit (TooLargeError) or what is left of its owner's
+// storage quota (QuotaError); nothing of it is kept then.
+func (s *Service) StageUpload(ctx context.Context, owner, sessionID string, r io.Reader) (StagedFile, error) {
+	fileLimit, tooLarge := s.limits.MaxFileBytes, error(&TooLargeError{Field: "file", Limit: s.limits.MaxFileBytes})
+	if quota := s.limits.OwnerQuotaBytes; quota > 0 {
+		stored, err := s.store.StoredBytes(ctx, owner)
+		if err != nil {
+			return StagedFile{}, err
+		}
+		if left := quota - stored; left < fileLimit {
+			fileLimit, tooLarge = max(left, 0), &QuotaError{Field: "file", Limit: quota, Stored: stored}
+		}
+	}
 	dir := s.files.sessionDir(sessionID)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return StagedFile{}, fmt.Errorf("create session directory: %w", err)
@@ -87,10 +98,10 @@ func (s *Service) StageUpload(sessionID string, r io.Reader) (StagedFile, error)
 		if n > 0 {
 			chunk := buf[:n]
 			staged.size += int64(n)
-			if staged.size > s.maxSize {
+			if staged.size > fileLimit {
 				_ = out.Close()
 				staged.Discard()
-				return StagedFile{}, &TooLargeError{Field: "file", Limit: s.maxSize}
+				return StagedFile{}, tooLarge
 			}
 			if len(staged.head) < sniffBytes {
 				staged.head = append(staged.head, chunk[:min(n, sniffBytes-len(staged.head))]...)
@@ -158,7 +169,7 @@ func (s *Service) AddUpload(ctx context.Context, owner, sessionID string, up New
 	if err := os.Rename(up.File.path, c.Path); err != nil {
 		return Content{}, AnalysisState{}, fmt.Errorf("store upload: %w", err)
 	}
-	state, err := s.store.AddContent(ctx, c)
+	state, err := s.store.AddContent(ctx, c, s.storageCheck("file", c.Size))
 	if err != nil {
 		s.files.Remove(c.Path)
 		return Content{}, AnalysisState{}, err

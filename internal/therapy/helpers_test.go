@@ -88,6 +88,11 @@ func (noWake) JobQueued(context.Context) {}
 
 func newFixture(t testing.TB, maxSize int64) *fixture {
 	t.Helper()
+	return newFixtureWithLimits(t, therapy.ContentLimits{MaxFileBytes: maxSize})
+}
+
+func newFixtureWithLimits(t testing.TB, limits therapy.ContentLimits) *fixture {
+	t.Helper()
 	db := dbtest.SQLite(t, store.Migrate)
 	dir := t.TempDir()
 	files, err := therapy.NewFileStore(dir)
@@ -96,7 +101,7 @@ func newFixture(t testing.TB, maxSize int64) *fixture {
 	}
 	f := &fixture{db: db, store: store.New(db), bus: pubsub.NewLocal(), dir: dir}
 	f.events = therapy.NewEvents(f.bus)
-	f.svc = therapy.NewService(f.store, files, f.events, noWake{}, maxSize)
+	f.svc = therapy.NewService(f.store, files, f.events, noWake{}, limits)
 	return f
 }
 

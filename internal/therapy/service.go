@@ -12,23 +12,44 @@ import (
 
 // Service is the therapy sessions use cases.
 type Service struct {
-	store   Store
-	files   *FileStore
-	events  *Events
-	queue   JobNotifier
-	maxSize int64
+	store  Store
+	files  *FileStore
+	events *Events
+	queue  JobNotifier
+	limits ContentLimits
+}
+
+// ContentLimits bound what users may store.
+type ContentLimits struct {
+	// MaxFileBytes bounds one uploaded file (CONTENT_MAX_BYTES).
+	MaxFileBytes int64
+	// OwnerQuotaBytes bounds all the content one user stores, uploads and
+	// texts given at creation (THERAPY_STORAGE_QUOTA_BYTES; 0: none).
+	OwnerQuotaBytes int64
 }
 
 // JobNotifier is told when a new job is queued (it wakes the workers).
 type JobNotifier interface{ JobQueued(ctx context.Context) }
 
-// NewService wires the use cases. maxSize bounds one uploaded file.
-func NewService(store Store, files *FileStore, events *Events, queue JobNotifier, maxSize int64) *Service {
-	return &Service{store: store, files: files, events: events, queue: queue, maxSize: maxSize}
+// NewService wires the use cases.
+func NewService(store Store, files *FileStore, events *Events, queue JobNotifier, limits ContentLimits) *Service {
+	return &Service{store: store, files: files, events: events, queue: queue, limits: limits}
 }
 
 // MaxContentBytes is the upload limit.
-func (s *Service) MaxContentBytes() int64 { return s.maxSize }
+func (s *Service) MaxContentBytes() int64 { return s.limits.MaxFileBytes }
+
+// storageCheck is the quota rule for adding size bytes of content as field:
+// the store runs it on the owner's stored total, atomically with the
+// insert.
+func (s *Service) storageCheck(field string, size int64) StorageCheck {
+	return func(stored int64) error {
+		if quota := s.limits.OwnerQuotaBytes; quota > 0 && stored+size > quota {
+			return &QuotaError{Field: field, Limit: quota, Stored: stored}
+		}
+		return nil
+	}
+}
 
 // Create stores a new session; a text given with it becomes its first
 // content and is queued for analysis.
@@ -48,7 +69,11 @@ func (s *Service) Create(ctx context.Context, owner string, in NewSession) (Sess
 		sess.Analysis = AnalysisState{Status: AnalysisPending, UpdatedAt: now}
 		first = &c
 	}
-	if err := s.store.CreateSession(ctx, sess, first); err != nil {
+	var admit StorageCheck
+	if first != nil {
+		admit = s.storageCheck("text", first.Size)
+	}
+	if err := s.store.CreateSession(ctx, sess, first, admit); err != nil {
 		if first != nil {
 			s.files.Remove(first.Path)
 		}

@@ -82,7 +82,7 @@ func TestOwnershipIsolation(t *testing.T) {
 	_, checks["emotions"] = f.svc.Emotions(ctx, "bob", s.ID, therapy.Filter{})
 	_, checks["topics"] = f.svc.Topics(ctx, "bob", s.ID, therapy.Filter{})
 	_, checks["insights"] = f.svc.Insights(ctx, "bob", s.ID, therapy.Filter{})
-	staged, err := f.svc.StageUpload(s.ID, stringsReader("text"))
+	staged, err := f.svc.StageUpload(context.Background(), "bob", s.ID, stringsReader("text"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,3 +199,16 @@ type TooLargeError struct {
 func (e *TooLargeError) Error() string {
 	return fmt.Sprintf("%s exceeds the limit of %d bytes", e.Field, e.Limit)
 }
+
+// QuotaError: storing the content would take its owner past the storage
+// quota. Stored is what the owner had stored before it.
+type QuotaError struct {
+	Field  string
+	Limit  int64
+	Stored int64
+}
+
+func (e *QuotaError) Error() string {
+	return fmt.Sprintf("%s does not fit in the %d bytes left of the %d bytes each user may store (storage quota exceeded)",
+		e.Field, max(e.Limit-e.Stored, 0), e.Limit)
+}

@@ -8,8 +8,9 @@ import (
 // Store keeps sessions, contents, jobs and results. Every method that takes
 // an owner answers ErrNotFound for another user's session.
 type Store interface {
-	// CreateSession stores s and, when first is set, that content and its job.
-	CreateSession(ctx context.Context, s Session, first *Content) error
+	// CreateSession stores s and, when first is set, that content and its
+	// job, once admit accepts the owner's stored total.
+	CreateSession(ctx context.Context, s Session, first *Content, admit StorageCheck) error
 	GetSession(ctx context.Context, owner, id string) (Session, error)
 	ListSessions(ctx context.Context, owner string, q ListQuery) (SessionPage, error)
 	// UpdateSession loads the session, lets change edit it and saves it.
@@ -17,9 +18,12 @@ type Store interface {
 	// DeleteSession removes the session, its contents, jobs and results and
 	// returns the contents so their files can be removed.
 	DeleteSession(ctx context.Context, owner, id string) ([]Content, error)
-	// AddContent stores c and queues its job; the session's analysis becomes
-	// pending. It returns the session's analysis state afterwards.
-	AddContent(ctx context.Context, c Content) (AnalysisState, error)
+	// AddContent stores c and queues its job, once admit accepts the owner's
+	// stored total; the session's analysis becomes pending. It returns the
+	// session's analysis state afterwards.
+	AddContent(ctx context.Context, c Content, admit StorageCheck) (AnalysisState, error)
+	// StoredBytes is the size of all the content owner stores.
+	StoredBytes(ctx context.Context, owner string) (int64, error)
 
 	// SessionWithResults reads the caller's session and all its results
 	// in one snapshot.
@@ -32,6 +36,12 @@ type Store interface {
 
 	JobStore
 }
+
+// StorageCheck decides whether content may be added given the bytes its
+// owner already stores. The store calls it inside the transaction that adds
+// the content, with the owner's additions serialized, so concurrent uploads
+// cannot together pass a quota that each alone respects.
+type StorageCheck func(stored int64) error
 
 // Job is one claimed analysis job.
 type Job struct {

@@ -39,7 +39,7 @@ func TestUploadLimitsAndTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	upload := func(kind string, body []byte) (therapy.Content, error) {
-		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(body))
+		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(body))
 		if err != nil {
 			return therapy.Content{}, err
 		}
@@ -122,7 +122,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"MP4", mp4Video, "video"},
 		{"WebM", webm, "video"},
 	} {
-		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"text with NUL", []byte("abc\x00def")},
 		{"Latin-1 text", []byte("caf\xe9 cr\xe8me")},
 	} {
-		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"video", m4aAudio, ""}, // inferred as audio, but an MP4 container
 		{"audio", []byte("plain words"), "type"},
 	} {
-		staged, err := f.svc.StageUpload(s.ID, bytes.NewReader(tc.body))
+		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
 		if err != nil {
 			t.Fatal(err)
 		}

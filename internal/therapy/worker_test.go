@@ -40,7 +40,7 @@ func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := f.recordEvents(t, s.ID)
-	staged, _ := f.svc.StageUpload(s.ID, bytes.NewReader([]byte("I am anxious about work")))
+	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("I am anxious about work")))
 	c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestAudioWithoutTranscriberFails(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(s.ID, bytes.NewReader(wav()))
+	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
 	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestAudioWithTranscriberIsAnalysed(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(s.ID, bytes.NewReader(wav()))
+	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
 	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 		}
 	}
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("first")})
-	staged, _ := f.svc.StageUpload(s.ID, bytes.NewReader([]byte("second")))
+	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("second")))
 	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged}); err != nil {
 		t.Fatal(err)
 	}

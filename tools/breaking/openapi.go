@@ -9,11 +9,14 @@ import (
 	"github.com/oasdiff/oasdiff/load"
 )
 
-// stricter raises oasdiff checks that its defaults rate below ERR but the
-// project counts as breaking: every documented status code (an error
-// response a client handles, too) is part of the contract.
+// stricter adjusts oasdiff's levels to the project's rules, which are the
+// same for the AsyncAPI documents: every documented status code (an error
+// response a client handles, too) is part of the contract, so removing one
+// breaks; a new value of an enum the server sends (a new error code) is an
+// addition: clients handle codes they do not know as errors.
 var stricter = map[string]checker.Level{
 	checker.ResponseNonSuccessStatusRemovedId: checker.ERR,
+	checker.ResponsePropertyEnumValueAddedId:  checker.WARN,
 }
 
 // openAPIChanges runs oasdiff's backward-compatibility checks and returns

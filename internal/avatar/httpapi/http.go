@@ -54,13 +54,22 @@ func Register(r gin.IRouter, svc *avatar.Service, keys *auth.KeySet, websocketUR
 			slog.Error("avatar: writing response failed", "err", err)
 		},
 	})
-	group := r.Group("", requireAPIKey(keys), limitBody, validate)
+	group := r.Group("", recovery(), requireAPIKey(keys), limitBody, validate)
 	gen.RegisterHandlersWithOptions(group, strict, gen.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", "Invalid path parameter")
 		},
 	})
 	return nil
+}
+
+// recovery answers a panic in an avatar handler with this API's documented
+// 500 body; the server's own recovery knows no API's body.
+func recovery() gin.HandlerFunc {
+	return gin.CustomRecovery(func(c *gin.Context, recovered any) {
+		slog.Error("avatar: panic serving request", "route", c.FullPath(), "panic", fmt.Sprint(recovered))
+		writeError(c, http.StatusInternalServerError, "Internal Server Error", "INTERNAL_ERROR", "Internal error")
+	})
 }
 
 // apiKeyContext carries the caller's key from the middleware to handlers.
@@ -254,6 +263,9 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 		code, message = "INVALID_JSON", "Invalid JSON in request body"
 	case restvalidate.MissingBody:
 		message = "Missing request body"
+	case restvalidate.BodyTimeout:
+		writeError(c, http.StatusRequestTimeout, "Request Timeout", "REQUEST_TIMEOUT", p.Message)
+		return
 	case restvalidate.InvalidField:
 		if p.Field == "" {
 			message = "Request body must be a JSON object"

@@ -20,7 +20,8 @@ import (
 
 // Recorder writes every session's audio to disk.
 type Recorder struct {
-	root string // DATA_DIR/avatar
+	root     string // DATA_DIR/avatar
+	maxBytes int64  // what one session's directory may hold (0: no limit)
 
 	mu       sync.Mutex
 	sessions map[string]*sessionFiles
@@ -32,6 +33,7 @@ var _ avatar.AudioSink = (*Recorder)(nil)
 type sessionFiles struct {
 	dir  string
 	open *wavWriter // the utterance being recorded, nil between utterances
+	size int64      // bytes in dir, the open utterance's included
 }
 
 // PartialName is the file of the utterance in progress; it is renamed to
@@ -44,9 +46,12 @@ const SpecialsName = "specials.jsonl"
 // UtteranceName is the file of the n-th recorded utterance (from 1).
 func UtteranceName(n int) string { return fmt.Sprintf("utterance-%04d.wav", n) }
 
-// New records under dataDir/avatar.
-func New(dataDir string) *Recorder {
-	return &Recorder{root: filepath.Join(dataDir, "avatar"), sessions: map[string]*sessionFiles{}}
+// New records under dataDir/avatar, at most maxBytes per session (WAV
+// headers and specials.jsonl included; 0: no limit). A session may stream
+// for as long as it lives, and one with activity_idle_timeout 0 never ends
+// by itself: the limit keeps one session from filling the disk.
+func New(dataDir string, maxBytes int64) *Recorder {
+	return &Recorder{root: filepath.Join(dataDir, "avatar"), maxBytes: maxBytes, sessions: map[string]*sessionFiles{}}
 }
 
 // Dir is where a session's recording lives.
@@ -68,9 +73,39 @@ func (r *Recorder) session(sessionID string) (*sessionFiles, error) {
 	// A partial file left by a process that died mid-utterance is not
 	// audio anyone asked to keep.
 	_ = os.Remove(filepath.Join(dir, PartialName))
-	sf := &sessionFiles{dir: dir}
+	size, err := dirSize(dir) // what earlier connections, maybe other processes, recorded
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	sf := &sessionFiles{dir: dir, size: size}
 	r.sessions[sessionID] = sf
 	return sf, nil
+}
+
+func dirSize(dir string) (int64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			return 0, err
+		}
+		total += info.Size()
+	}
+	return total, nil
+}
+
+// reserve counts n more bytes of the session's recording, or refuses them
+// past the limit.
+func (r *Recorder) reserve(sf *sessionFiles, n int64) error {
+	if r.maxBytes > 0 && sf.size+n > r.maxBytes {
+		return &avatar.SinkFullError{Limit: r.maxBytes}
+	}
+	sf.size += n
+	return nil
 }
 
 // Configure prepares the session's directory.
@@ -85,9 +120,17 @@ func (r *Recorder) Audio(_ context.Context, sessionID string, format avatar.Audi
 	if err != nil {
 		return err
 	}
+	need := int64(len(pcm))
+	if sf.open == nil {
+		need += wavHeaderSize
+	}
+	if err := r.reserve(sf, need); err != nil {
+		return err
+	}
 	if sf.open == nil {
 		wf := WAVFormat{SampleRate: format.SampleRate, BitsPerSample: 8 * format.BytesPerSample()}
 		if sf.open, err = createWAV(filepath.Join(sf.dir, PartialName), wf); err != nil {
+			sf.size -= need
 			return fmt.Errorf("recording: %w", err)
 		}
 	}
@@ -124,6 +167,7 @@ func (r *Recorder) Interrupt(_ context.Context, sessionID string) error {
 	}
 	w := sf.open
 	sf.open = nil
+	sf.size -= wavHeaderSize + w.data
 	return w.abort()
 }
 
@@ -142,6 +186,9 @@ func (r *Recorder) Special(_ context.Context, sessionID string, s avatar.Special
 	}
 	line, err := json.Marshal(specialLine{EventID: s.EventID, ReceivedAt: s.ReceivedAt, Content: s.Content})
 	if err != nil {
+		return err
+	}
+	if err := r.reserve(sf, int64(len(line))+1); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(filepath.Join(sf.dir, SpecialsName), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)

@@ -51,7 +51,7 @@ func TestWAVHeaderRoundTrip(t *testing.T) {
 
 func TestRecorderNumbersUtterancesAndDropsInterrupted(t *testing.T) {
 	ctx := context.Background()
-	r := New(t.TempDir())
+	r := New(t.TempDir(), 0)
 	id := uuid.NewString()
 	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
 	steps := []func() error{

@@ -95,6 +95,7 @@ func (c *connection) domainError(frame map[string]any, err error) any {
 	var field *avatar.InvalidFieldError
 	var audio *avatar.InvalidAudioError
 	var format *avatar.FormatChangedError
+	var full *avatar.SinkFullError
 	switch {
 	case errors.Is(err, avatar.ErrSessionEnded):
 		return nil // the session is over or the connection replaced: its close is under way
@@ -108,6 +109,8 @@ func (c *connection) domainError(frame map[string]any, err error) any {
 		return errorReply(frame, gen.ErrorCodeInvalidAudio, audio.Reason)
 	case errors.As(err, &format):
 		return errorReply(frame, gen.ErrorCodeAudioFormatChanged, format.Error())
+	case errors.As(err, &full):
+		return errorReply(frame, gen.ErrorCodeRecordingLimitReached, full.Error())
 	case errors.As(err, &field):
 		return errorReply(frame, gen.ErrorCodeValidationError, field.Error())
 	default:

@@ -35,7 +35,7 @@ func New(svc *avatar.Service, hub *wsconn.Hub) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "avatar", ReadLimit: gen.Channels[0].ReadLimit}}, nil
+	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "avatar", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
 }
 
 // Path is where the API is mounted.
@@ -44,36 +44,59 @@ func (a *API) Path() string { return gen.ChannelV1Websocket }
 // ServeHTTP authorizes the upgrade (401 with the seed's error body before
 // switching protocols), then serves the session's commands.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
 	token, _ := auth.BearerToken(r.Header.Get("Authorization"))
 	sessionID, err := a.svc.Authorize(r.Context(), token, r.URL.Query().Get("session_id"))
 	if err != nil {
-		refuseUpgrade(w, err)
+		refuseUnauthorized(w, err)
 		return
 	}
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, sessionID: sessionID}, nil)
 }
 
-// refuseUpgrade is the one place authorization errors become 401 bodies.
-func refuseUpgrade(w http.ResponseWriter, err error) {
-	code, message := gen.UpgradeErrorBodyCodeInvalidSessionToken, "Invalid session token"
-	switch {
-	case errors.Is(err, avatar.ErrMissingToken):
-		code, message = gen.UpgradeErrorBodyCodeMissingSessionToken, "Session token missing"
-	case errors.Is(err, avatar.ErrTokenExpired):
-		code, message = gen.UpgradeErrorBodyCodeSessionTokenExpired, "Session token expired"
-	case errors.Is(err, avatar.ErrSessionEnded):
-		code, message = gen.UpgradeErrorBodyCodeSessionEnded, "Session has ended"
-	case errors.Is(err, avatar.ErrSessionMismatch):
-		code, message = gen.UpgradeErrorBodyCodeSessionMismatch, "Session token does not match session_id"
-	case errors.Is(err, avatar.ErrInvalidToken):
-	default:
-		slog.Error("avatar: authorize websocket", "err", err)
-		http.Error(w, `{"error":"Internal Server Error","message":"Internal error","code":"INTERNAL_ERROR"}`, http.StatusInternalServerError)
-		return
+// unauthorized words each 401 of the upgrade.
+var unauthorized = []struct {
+	err     error
+	code    gen.UpgradeErrorBodyCode
+	message string
+}{
+	{avatar.ErrMissingToken, gen.UpgradeErrorBodyCodeMissingSessionToken, "Session token missing"},
+	{avatar.ErrTokenExpired, gen.UpgradeErrorBodyCodeSessionTokenExpired, "Session token expired"},
+	{avatar.ErrSessionEnded, gen.UpgradeErrorBodyCodeSessionEnded, "Session has ended"},
+	{avatar.ErrSessionMismatch, gen.UpgradeErrorBodyCodeSessionMismatch, "Session token does not match session_id"},
+	{avatar.ErrInvalidToken, gen.UpgradeErrorBodyCodeInvalidSessionToken, "Invalid session token"},
+}
+
+// refuseUnauthorized is the one place authorization errors become 401
+// bodies; anything else is an internal error.
+func refuseUnauthorized(w http.ResponseWriter, err error) {
+	for _, u := range unauthorized {
+		if errors.Is(err, u.err) {
+			writeUpgradeError(w, http.StatusUnauthorized, gen.UpgradeErrorBodyErrorUnauthorized, u.code, u.message)
+			return
+		}
 	}
-	body, _ := json.Marshal(gen.UpgradeErrorBody{Error: gen.UpgradeErrorBodyErrorUnauthorized, Code: code, Message: message})
+	slog.Error("avatar: authorize websocket", "err", err)
+	refuseUpgrade(w, wsconn.Refusal{Status: http.StatusInternalServerError, Message: "Internal error"})
+}
+
+// refuseUpgrade writes a refusal of the connection layer (or a failure) in
+// the seed's error body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	switch refusal.Status {
+	case http.StatusTooManyRequests:
+		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorTooManyRequests, gen.UpgradeErrorBodyCodeTooManyConnections, refusal.Message)
+	case http.StatusServiceUnavailable:
+		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorServiceUnavailable, gen.UpgradeErrorBodyCodeServiceUnavailable, refusal.Message)
+	default:
+		writeUpgradeError(w, http.StatusInternalServerError, gen.UpgradeErrorBodyErrorInternalServerError, gen.UpgradeErrorBodyCodeInternalError, refusal.Message)
+	}
+}
+
+func writeUpgradeError(w http.ResponseWriter, status int, phrase gen.UpgradeErrorBodyError, code gen.UpgradeErrorBodyCode, message string) {
+	body, _ := json.Marshal(gen.UpgradeErrorBody{Error: phrase, Code: code, Message: message})
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusUnauthorized)
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 

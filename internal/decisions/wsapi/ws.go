@@ -4,6 +4,7 @@ package wsapi
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	gen "github.com/sessionhub/server/gen/decisions"
@@ -43,7 +44,7 @@ func New(svc *decisions.Service, hub *wsconn.Hub, limits decisions.Limits) (*API
 		return nil, err
 	}
 	return &API{svc: svc, hub: hub, validator: v, guard: decisions.NewGuard(limits),
-		opts: wsconn.Options{API: "decisions", ReadLimit: gen.Channels[0].ReadLimit}}, nil
+		opts: wsconn.Options{API: "decisions", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
 }
 
 // Path is where the API is mounted.
@@ -51,7 +52,26 @@ func (a *API) Path() string { return gen.ChannelWs }
 
 // ServeHTTP upgrades the request and answers actions until the client leaves.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, failures: a.guard.ForConnection(clientaddr.Of(r))}, nil)
+}
+
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyCode{
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
+}
+
+// refuseUpgrade writes a refused upgrade in the documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{Status: gen.UpgradeErrorBodyStatusValue, Code: code, Message: refusal.Message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
 }
 
 // connection is one client's state: only its failure count. Tokens are not

@@ -39,7 +39,7 @@ func dial(t *testing.T, limits decisions.Limits) *websocket.Conn {
 func serve(t *testing.T, limits decisions.Limits) string {
 	t.Helper()
 	db := dbtest.SQLite(t, store.Migrate)
-	hub := wsconn.NewHub(nil)
+	hub := wsconn.NewHub(nil, wsconn.Limits{})
 	api, err := wsapi.New(decisions.NewService(store.New(db), auth.NewKeySet([]string{"k"})), hub, limits)
 	if err != nil {
 		t.Fatal(err)

@@ -43,7 +43,7 @@ func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Sig
 	}
 	return &API{
 		svc: svc, hub: hub, tokens: tokens, router: router, validator: v,
-		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit},
+		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 		newConversations: ratelimit.PerMinute(conversationsPerMinute),
 	}, nil
 }
@@ -54,21 +54,40 @@ func (a *API) Path() string { return gen.ChannelWsSlash }
 // ServeHTTP identifies the user, upgrades and serves events until the client
 // leaves. Bad credentials are refused with 401 before the upgrade.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
 	user, refusal := a.identify(r)
 	if refusal != "" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		_ = json.NewEncoder(w).Encode(gen.UpgradeErrorBody{
-			Event: gen.UpgradeErrorBodyEventValue,
-			Data:  gen.UpgradeErrorBodyData{Code: gen.UpgradeErrorBodyDataCodeUnauthorized, Message: refusal},
-		})
+		refuseUpgrade(w, wsconn.Refusal{Status: http.StatusUnauthorized, Message: refusal})
 		return
 	}
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user, newConversations: ratelimit.NewWindow(a.newConversations)}, nil)
 }
 
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyDataCode{
+	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
+}
+
+// refuseUpgrade is the one place a refused upgrade gets its documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyDataCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{
+		Event: gen.UpgradeErrorBodyEventValue,
+		Data:  gen.UpgradeErrorBodyData{Code: code, Message: refusal.Message},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
+}
+
 // identify returns the connection's user id, or why its credentials are
-// refused. The Authorization header wins over access_token.
+// refused. The Authorization header wins over access_token; only a request
+// that presents no credentials at all is anonymous.
 func (a *API) identify(r *http.Request) (user, refusal string) {
 	var token string
 	switch {
@@ -78,12 +97,18 @@ func (a *API) identify(r *http.Request) (user, refusal string) {
 			return "", "Authorization header must be Bearer <token>"
 		}
 		token = t
-	case r.URL.Query().Has("access_token"):
-		if token = r.URL.Query().Get("access_token"); token == "" {
+	default:
+		t, present, err := auth.QueryToken(r)
+		switch {
+		case err != nil:
+			// Never anonymous: the query may hold a token we cannot see.
+			return "", "Credentials cannot be read: the query string is malformed or repeats access_token"
+		case !present:
+			return petchat.NewAnonymousUserID(), ""
+		case t == "":
 			return "", "Empty access_token"
 		}
-	default:
-		return petchat.NewAnonymousUserID(), ""
+		token = t
 	}
 	claims, err := a.tokens.Verify(token)
 	if err != nil {

@@ -22,7 +22,7 @@ func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
 	router := NewRouter(pubsub.NewLocal())
 	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), router, petchat.Limits{})
-	hub := wsconn.NewHub(nil)
+	hub := wsconn.NewHub(nil, wsconn.Limits{})
 	api, err := New(svc, hub, router, auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -152,4 +152,30 @@ func TestHistoryLimitWrittenAsFloatIsValidationError(t *testing.T) {
 	if got["code"] != "VALIDATION_ERROR" || got["message"] != "Invalid value for field: data.limit (must be an integer)" {
 		t.Fatalf("history with limit 10.0 = %v, want VALIDATION_ERROR on data.limit", got)
 	}
+}
+
+// TestUnreadableCredentialsAreNeverAnonymous: a bad token hidden where the
+// query parser cannot see it (past net/url's 10,000 parameters, after a
+// semicolon, next to a bad escape, or given twice) is refused like any bad
+// token; only a request presenting no credentials is anonymous.
+func TestUnreadableCredentialsAreNeverAnonymous(t *testing.T) {
+	_, url := newTestAPI(t)
+	for name, query := range map[string]string{
+		"10,001 parameters": "access_token=bad" + strings.Repeat("&f=1", 10_000),
+		"semicolon":         "access_token=bad;x=1",
+		"bad escape":        "x=%zz&access_token=bad",
+		"given twice":       "access_token=bad&access_token=bad",
+	} {
+		conn, resp, err := websocket.DefaultDialer.Dial(url+"?"+query, nil)
+		if err == nil {
+			c := &testClient{t: t, conn: conn}
+			t.Errorf("%s: upgraded as anonymous user %v, want HTTP 401", name, c.read("connected")["user_id"])
+			_ = conn.Close()
+			continue
+		}
+		if resp == nil || resp.StatusCode != 401 {
+			t.Errorf("%s: %v %v, want HTTP 401", name, resp, err)
+		}
+	}
+	connect(t, url+"?unrelated=1") // no credentials at all: anonymous
 }

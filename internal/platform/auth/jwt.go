@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -108,17 +109,46 @@ func BearerToken(header string) (string, bool) {
 	return token, token != ""
 }
 
-// RequestToken finds a bearer token in the Authorization header or, for
-// browsers that cannot set headers on a WebSocket, in the access_token query
-// parameter.
-func RequestToken(r *http.Request) (string, bool) {
+// ErrUnreadableQuery is wrapped when a request's query string cannot be
+// parsed (more than net/url's 10,000 parameters, a bad percent-escape, a
+// semicolon) or names access_token more than once: whether it carries a
+// token, and which, cannot be told, so it must be refused rather than
+// treated as carrying none.
+var ErrUnreadableQuery = errors.New("the query string cannot be read")
+
+// QueryToken reads the access_token query parameter, which browsers use
+// because they cannot set headers on a WebSocket. present is false when the
+// parameter is absent; an empty value is present.
+func QueryToken(r *http.Request) (token string, present bool, err error) {
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		// url.Values.Get on r.URL.Query() would silently answer "" here.
+		return "", false, fmt.Errorf("%w: %v", ErrUnreadableQuery, err)
+	}
+	values, present := query["access_token"]
+	if len(values) > 1 {
+		return "", false, fmt.Errorf("%w: access_token is given %d times", ErrUnreadableQuery, len(values))
+	}
+	if !present {
+		return "", false, nil
+	}
+	return values[0], true, nil
+}
+
+// RequestToken finds a bearer token in the Authorization header or, when
+// there is none, in the access_token query parameter. ok is false when
+// neither holds a token (or the header is not of the Bearer form); err
+// wraps ErrUnreadableQuery when the query had to be read and could not be.
+func RequestToken(r *http.Request) (token string, ok bool, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		return BearerToken(h)
+		token, ok = BearerToken(h)
+		return token, ok, nil
 	}
-	if q := r.URL.Query().Get("access_token"); q != "" {
-		return q, true
+	token, _, err = QueryToken(r)
+	if err != nil {
+		return "", false, err
 	}
-	return "", false
+	return token, token != "", nil
 }
 
 // DeriveKey derives a purpose-specific signing key from the server secret, so

@@ -2,6 +2,9 @@ package auth
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,5 +60,53 @@ func TestKeySet(t *testing.T) {
 	ks := NewKeySet([]string{"k1", "k2"})
 	if !ks.Contains("k2") || ks.Contains("k3") || ks.Contains("") {
 		t.Fatal("KeySet accepts exactly its keys")
+	}
+}
+
+// TestQueryTokenRefusesWhatItCannotRead: net/url stops at 10,000 parameters
+// and drops pairs it cannot decode, so url.Values would answer "no token"
+// for a query that carries one.
+func TestQueryTokenRefusesWhatItCannotRead(t *testing.T) {
+	manyParams := "access_token=bad" + strings.Repeat("&f=1", 10_000)
+	for _, tc := range []struct {
+		query      string
+		token      string
+		present    bool
+		unreadable bool
+	}{
+		{query: "", present: false},
+		{query: "x=1", present: false},
+		{query: "access_token=tok", token: "tok", present: true},
+		{query: "access_token=", token: "", present: true},
+		{query: "access_token=a%2Bb&x=1", token: "a+b", present: true},
+		{query: manyParams, unreadable: true},
+		{query: "access_token=bad;x=1", unreadable: true},
+		{query: "x=%zz&access_token=bad", unreadable: true},
+		{query: "access_token=%zz", unreadable: true},
+		{query: "access_token=good&access_token=bad", unreadable: true},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/ws/", nil)
+		r.URL.RawQuery = tc.query
+		token, present, err := QueryToken(r)
+		if tc.unreadable {
+			if !errors.Is(err, ErrUnreadableQuery) {
+				t.Errorf("query %.40q: want ErrUnreadableQuery, got token %q present %v err %v", tc.query, token, present, err)
+			}
+			if _, ok, err := RequestToken(r); ok || !errors.Is(err, ErrUnreadableQuery) {
+				t.Errorf("query %.40q: RequestToken must refuse too, got ok %v err %v", tc.query, ok, err)
+			}
+			continue
+		}
+		if err != nil || token != tc.token || present != tc.present {
+			t.Errorf("query %.40q: got %q present %v err %v, want %q present %v", tc.query, token, present, err, tc.token, tc.present)
+		}
+	}
+
+	// The Authorization header wins: the query is not read for credentials.
+	r := httptest.NewRequest(http.MethodGet, "/ws/", nil)
+	r.URL.RawQuery = manyParams
+	r.Header.Set("Authorization", "Bearer from-header")
+	if token, ok, err := RequestToken(r); token != "from-header" || !ok || err != nil {
+		t.Fatalf("with a header: got %q %v %v", token, ok, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,18 +16,39 @@ import (
 
 // Config is everything the server needs to start.
 type Config struct {
-	HTTPAddr        string
-	PublicBaseURL   *url.URL
-	DatabaseURL     string
-	DataDir         string
-	AuthJWTSecret   []byte
-	AvatarAPIKeys   []string
-	DecisionAPIKeys []string
-	ShutdownTimeout time.Duration
+	HTTPAddr      string
+	PublicBaseURL *url.URL
+	// PublicBaseURLSet is false when PUBLIC_BASE_URL was left unset and
+	// PublicBaseURL only guesses from HTTP_ADDR; ListeningOn then puts the
+	// address the server really listens on in its place.
+	PublicBaseURLSet bool
+	DatabaseURL      string
+	DataDir          string
+	AuthJWTSecret    []byte
+	AvatarAPIKeys    []string
+	DecisionAPIKeys  []string
+	ShutdownTimeout  time.Duration
 
 	// AvatarMaxSessionsPerKey bounds the concurrently active avatar sessions
 	// of one API key (0: unbounded).
 	AvatarMaxSessionsPerKey int
+
+	// Resource ceilings (issue 10).
+	// WSMaxConnections bounds the open WebSocket connections of this
+	// process over every API (WS_MAX_CONNECTIONS; 0: none).
+	WSMaxConnections int
+	// WSMaxConnectionsPerAddress bounds those of one client address
+	// (WS_MAX_CONNECTIONS_PER_ADDRESS; 0: none).
+	WSMaxConnectionsPerAddress int
+	// RequestReadTimeout bounds how long one request, headers and body,
+	// may take to arrive (HTTP_READ_TIMEOUT).
+	RequestReadTimeout time.Duration
+	// TherapyStorageQuota bounds the bytes of content one therapy user may
+	// store (THERAPY_STORAGE_QUOTA_BYTES; 0: none).
+	TherapyStorageQuota int64
+	// AvatarMaxRecordingBytes bounds what the built-in recorder keeps of one
+	// avatar session (AVATAR_MAX_RECORDING_BYTES; 0: none).
+	AvatarMaxRecordingBytes int64
 
 	// Avatar session WebSocket (issue 6).
 	// AvatarIdleCheckInterval is how often each process looks for avatar
@@ -76,7 +99,8 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("DATABASE_URL must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite database)")
 	}
 
-	base, err := parsePublicBaseURL(valueOr(getenv("PUBLIC_BASE_URL"), "http://localhost:8080"))
+	cfg.PublicBaseURLSet = strings.TrimSpace(getenv("PUBLIC_BASE_URL")) != ""
+	base, err := parsePublicBaseURL(valueOr(getenv("PUBLIC_BASE_URL"), localBaseURL(cfg.HTTPAddr)))
 	if err != nil {
 		return Config{}, err
 	}
@@ -103,6 +127,9 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	if err := cfg.loadRateLimits(getenv); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.loadCeilings(getenv); err != nil {
 		return Config{}, err
 	}
 
@@ -139,7 +166,7 @@ func (c *Config) loadTherapy(getenv func(string) string) error {
 			continue
 		}
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%s must be an absolute http:// or https:// URL, got %q", name, raw)
+			return fmt.Errorf("%s must be an absolute http:// or https:// URL, got %s", name, redactedURL(raw))
 		}
 	}
 	if c.AnalysisWorkers, err = intOr(getenv("ANALYSIS_WORKERS"), 2); err != nil {
@@ -151,9 +178,67 @@ func (c *Config) loadTherapy(getenv func(string) string) error {
 	return nil
 }
 
+// Defaults of the resource ceilings.
+const (
+	DefaultWSMaxConnections           = 10_000
+	DefaultWSMaxConnectionsPerAddress = 1_000
+	DefaultRequestReadTimeout         = 5 * time.Minute
+	DefaultTherapyStorageQuota        = 1 << 30 // 1 GiB
+	DefaultAvatarMaxRecordingBytes    = 1 << 30 // 1 GiB
+)
+
+// loadCeilings reads the limits that keep one client from exhausting the
+// process: connections, slow requests, disk.
+func (c *Config) loadCeilings(getenv func(string) string) error {
+	var err error
+	if c.WSMaxConnections, err = intOr(getenv("WS_MAX_CONNECTIONS"), DefaultWSMaxConnections); err != nil {
+		return fmt.Errorf("WS_MAX_CONNECTIONS: %w", err)
+	}
+	if c.WSMaxConnectionsPerAddress, err = intOr(getenv("WS_MAX_CONNECTIONS_PER_ADDRESS"), DefaultWSMaxConnectionsPerAddress); err != nil {
+		return fmt.Errorf("WS_MAX_CONNECTIONS_PER_ADDRESS: %w", err)
+	}
+	if c.RequestReadTimeout, err = durationOr(getenv("HTTP_READ_TIMEOUT"), DefaultRequestReadTimeout); err != nil {
+		return fmt.Errorf("HTTP_READ_TIMEOUT: %w", err)
+	}
+	if c.TherapyStorageQuota, err = int64Or(getenv("THERAPY_STORAGE_QUOTA_BYTES"), DefaultTherapyStorageQuota); err != nil {
+		return fmt.Errorf("THERAPY_STORAGE_QUOTA_BYTES: %w", err)
+	}
+	if c.AvatarMaxRecordingBytes, err = int64Or(getenv("AVATAR_MAX_RECORDING_BYTES"), DefaultAvatarMaxRecordingBytes); err != nil {
+		return fmt.Errorf("AVATAR_MAX_RECORDING_BYTES: %w", err)
+	}
+	return nil
+}
+
 // IsPostgresURL reports whether dsn selects PostgreSQL.
 func IsPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// ListeningOn returns the configuration of a server listening on addr: when
+// PUBLIC_BASE_URL is unset, clients are told that address (the docs URL
+// printed at start, the avatar API's websocket_address), with localhost for
+// an address that listens on every interface.
+func (c Config) ListeningOn(addr net.Addr) Config {
+	if c.PublicBaseURLSet {
+		return c
+	}
+	if base, err := parsePublicBaseURL(localBaseURL(addr.String())); err == nil {
+		c.PublicBaseURL = base
+	}
+	return c
+}
+
+// localBaseURL is http://host:port for a listen address; an empty or
+// unspecified host (":8080", "0.0.0.0:8080", "[::]:8080") becomes localhost.
+func localBaseURL(listenAddr string) string {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if ip, perr := netip.ParseAddr(host); host == "" || perr == nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}).String()
 }
 
 // WebSocketURL turns PublicBaseURL into the ws:// or wss:// URL of path.
@@ -179,10 +264,10 @@ func (c *Config) generate(variable string) string {
 func parsePublicBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http:// or https:// URL, got %q", raw)
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must be an absolute http:// or https:// URL, got %s", redactedURL(raw))
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("PUBLIC_BASE_URL must not carry a query or fragment, got %q", raw)
+		return nil, fmt.Errorf("PUBLIC_BASE_URL must not carry a query or fragment, got %s", redactedURL(raw))
 	}
 	return u, nil
 }
@@ -208,10 +293,10 @@ func durationOr(raw string, fallback time.Duration) (time.Duration, error) {
 	if raw = strings.TrimSpace(raw); raw == "" {
 		return fallback, nil
 	}
-	if secs, err := strconv.Atoi(raw); err == nil {
-		return time.Duration(secs) * time.Second, nil
-	}
 	d, err := time.ParseDuration(raw)
+	if secs, aerr := strconv.Atoi(raw); aerr == nil {
+		d, err = time.Duration(secs)*time.Second, nil
+	}
 	if err != nil || d <= 0 {
 		return 0, fmt.Errorf("want a positive duration such as 15s, got %q", raw)
 	}
@@ -227,4 +312,25 @@ func intOr(raw string, fallback int) (int, error) {
 		return 0, fmt.Errorf("want a whole number >= 0, got %q", raw)
 	}
 	return n, nil
+}
+
+func int64Or(raw string, fallback int64) (int64, error) {
+	if raw = strings.TrimSpace(raw); raw == "" {
+		return fallback, nil
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("want a whole number of bytes >= 0, got %q", raw)
+	}
+	return n, nil
+}
+
+// redactedURL quotes a configured URL for an error message without the
+// password it may carry: only values the server generated are ever printed.
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "a value that is not a URL"
+	}
+	return strconv.Quote(u.Redacted())
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +53,93 @@ func TestInvalidValuesAreRefused(t *testing.T) {
 	} {
 		if _, err := Load(env(vars)); err == nil {
 			t.Errorf("%s: Load accepted %v", name, vars)
+		}
+	}
+}
+
+// TestUnsetPublicBaseURLFollowsTheListenAddress: without PUBLIC_BASE_URL,
+// clients are told the address the server listens on.
+func TestUnsetPublicBaseURLFollowsTheListenAddress(t *testing.T) {
+	for _, tc := range []struct{ httpAddr, listening, want string }{
+		{":8080", "[::]:8080", "http://localhost:8080"},
+		{":0", "[::]:41234", "http://localhost:41234"},
+		{"0.0.0.0:9000", "0.0.0.0:9000", "http://localhost:9000"},
+		{"127.0.0.1:0", "127.0.0.1:39999", "http://127.0.0.1:39999"},
+		{"[::1]:9001", "[::1]:9001", "http://[::1]:9001"},
+		{"[fe80::1%eth0]:9002", "[fe80::1%eth0]:9002", "http://[fe80::1%25eth0]:9002"},
+	} {
+		cfg, err := Load(env(map[string]string{"HTTP_ADDR": tc.httpAddr}))
+		if err != nil {
+			t.Fatalf("HTTP_ADDR=%s: %v", tc.httpAddr, err)
+		}
+		addr := net.TCPAddrFromAddrPort(netip.MustParseAddrPort(tc.listening))
+		if got := cfg.ListeningOn(addr).PublicBaseURL.String(); got != tc.want {
+			t.Errorf("HTTP_ADDR=%s listening on %s: PublicBaseURL = %s, want %s", tc.httpAddr, tc.listening, got, tc.want)
+		}
+	}
+	cfg, err := Load(env(map[string]string{"HTTP_ADDR": "127.0.0.1:9000", "PUBLIC_BASE_URL": "https://api.example.com"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := net.TCPAddrFromAddrPort(netip.MustParseAddrPort("127.0.0.1:9000"))
+	if got := cfg.ListeningOn(addr).PublicBaseURL.String(); got != "https://api.example.com" {
+		t.Errorf("a configured PUBLIC_BASE_URL must be kept, got %s", got)
+	}
+	if got := cfg.WebSocketURL("/v1/websocket"); got != "wss://api.example.com/v1/websocket" {
+		t.Errorf("WebSocketURL = %s", got)
+	}
+}
+
+func TestResourceCeilings(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WSMaxConnections != 10_000 || cfg.WSMaxConnectionsPerAddress != 1_000 || cfg.RequestReadTimeout != 5*time.Minute ||
+		cfg.TherapyStorageQuota != 1<<30 || cfg.AvatarMaxRecordingBytes != 1<<30 {
+		t.Fatalf("default ceilings = %+v", cfg)
+	}
+	cfg, err = Load(env(map[string]string{
+		"WS_MAX_CONNECTIONS": "0", "WS_MAX_CONNECTIONS_PER_ADDRESS": "20", "HTTP_READ_TIMEOUT": "90s",
+		"THERAPY_STORAGE_QUOTA_BYTES": "0", "AVATAR_MAX_RECORDING_BYTES": "10000000000",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.WSMaxConnections != 0 || cfg.WSMaxConnectionsPerAddress != 20 || cfg.RequestReadTimeout != 90*time.Second ||
+		cfg.TherapyStorageQuota != 0 || cfg.AvatarMaxRecordingBytes != 10_000_000_000 {
+		t.Fatalf("explicit ceilings = %+v", cfg)
+	}
+	for name, vars := range map[string]map[string]string{
+		"negative connections": {"WS_MAX_CONNECTIONS": "-1"},
+		"words per address":    {"WS_MAX_CONNECTIONS_PER_ADDRESS": "many"},
+		"zero read timeout":    {"HTTP_READ_TIMEOUT": "0s"},
+		"zero seconds":         {"HTTP_READ_TIMEOUT": "0"},
+		"negative seconds":     {"SHUTDOWN_TIMEOUT": "-5"},
+		"negative quota":       {"THERAPY_STORAGE_QUOTA_BYTES": "-5"},
+		"fractional recording": {"AVATAR_MAX_RECORDING_BYTES": "1.5"},
+	} {
+		if _, err := Load(env(vars)); err == nil {
+			t.Errorf("%s: Load accepted %v", name, vars)
+		}
+	}
+}
+
+// TestErrorsNeverEchoAPassword: a configured URL may carry credentials;
+// only values the server generated may ever be printed.
+func TestErrorsNeverEchoAPassword(t *testing.T) {
+	for name, vars := range map[string]map[string]string{
+		"analyzer without scheme": {"ANALYZER_URL": "//bob:hunter2secret@analyzer.internal/x"},
+		"transcriber ftp":         {"TRANSCRIBER_URL": "ftp://bob:hunter2secret@transcriber.internal/"},
+		"base URL with query":     {"PUBLIC_BASE_URL": "https://bob:hunter2secret@api.example.com/?x=1"},
+		"unparseable":             {"ANALYZER_URL": "http://bob:hunter2secret@[::1"},
+	} {
+		_, err := Load(env(vars))
+		if err == nil {
+			t.Fatalf("%s: Load accepted %v", name, vars)
+		}
+		if strings.Contains(err.Error(), "hunter2secret") {
+			t.Errorf("%s: the error prints the password: %v", name, err)
 		}
 	}
 }

@@ -43,7 +43,9 @@ func New() *Metrics {
 }
 
 // Middleware records every request under its route template (never the raw
-// path, which would explode the label set).
+// path, which would explode the label set) and its method, with methods
+// outside the standard set counted as OtherMethod. No label takes a value
+// the client chose.
 func (m *Metrics) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
@@ -56,9 +58,26 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if c.IsWebsocket() && status == http.StatusOK {
 			status = http.StatusSwitchingProtocols
 		}
-		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-		m.latency.WithLabelValues(c.Request.Method, route).Observe(time.Since(start).Seconds())
+		method := MethodLabel(c.Request.Method)
+		m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	}
+}
+
+// OtherMethod is the method label of every request whose method is not one
+// of RFC 9110's (plus PATCH).
+const OtherMethod = "other"
+
+// MethodLabel keeps the label set bounded: a client may send any token as
+// its method, and every distinct label value is a series kept in memory for
+// the life of the process.
+func MethodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return OtherMethod
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -8,12 +8,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -47,7 +50,56 @@ const (
 	// RepeatedParameter: a parameter that takes one value was given several
 	// times (?page=1&page=2); Field names it.
 	RepeatedParameter
+	// BodyTimeout: the body did not arrive before the server's read
+	// deadline (HTTP_READ_TIMEOUT).
+	BodyTimeout
 )
+
+// BodyTimeoutMessage is the wording of a BodyTimeout, for every API.
+const BodyTimeoutMessage = "Request body did not arrive within the server's time limit"
+
+// BodyTimedOut reports whether err comes from reading a request body past
+// the server's read deadline: the client sent it too slowly.
+func BodyTimedOut(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
+
+// deadlineWatch is a request body that remembers whether a read ran into
+// the server's read deadline: a parser on top of it may report the cut as
+// something else (multipart: "malformed MIME header" for a header line the
+// deadline cut short).
+type deadlineWatch struct {
+	io.ReadCloser
+	hit atomic.Bool
+}
+
+func (b *deadlineWatch) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && BodyTimedOut(err) {
+		b.hit.Store(true)
+	}
+	return n, err
+}
+
+type deadlineWatchKey struct{}
+
+// watchDeadline makes the request's body a deadlineWatch that
+// BodyDeadlinePassed finds through the request's context.
+func watchDeadline(r *http.Request) *http.Request {
+	if r.Body == nil || r.Body == http.NoBody {
+		return r
+	}
+	w := &deadlineWatch{ReadCloser: r.Body}
+	r = r.WithContext(context.WithValue(r.Context(), deadlineWatchKey{}, w))
+	r.Body = w
+	return r
+}
+
+// BodyDeadlinePassed reports whether reading the body of the request whose
+// context ctx is ran into the server's read deadline, whatever the reader
+// on top of it made of that.
+func BodyDeadlinePassed(ctx context.Context) bool {
+	w, ok := ctx.Value(deadlineWatchKey{}).(*deadlineWatch)
+	return ok && w.hit.Load()
+}
 
 // Problem is one way a request fails its operation's contract.
 type Problem struct {
@@ -109,6 +161,7 @@ func Middleware(doc *openapi3.T, write Writer, opts Options) (gin.HandlerFunc, e
 			return
 		}
 		decodePathParams(params)
+		c.Request = watchDeadline(c.Request)
 		if opts.PlainTextJSON && takesJSON(route.Operation) && unlabelledOrPlainText(c.Request) {
 			c.Request.Header.Set("Content-Type", "application/json")
 		}
@@ -236,6 +289,8 @@ func Describe(err error) Problem {
 	switch {
 	case errors.As(reqErr.Err, &tooLarge):
 		return Problem{Kind: BodyTooLarge, In: "body", Message: fmt.Sprintf("Request body too large (limit %d bytes)", tooLarge.Limit)}
+	case BodyTimedOut(reqErr.Err):
+		return Problem{Kind: BodyTimeout, In: "body", Message: BodyTimeoutMessage}
 	case errors.Is(reqErr.Err, openapi3filter.ErrInvalidRequired):
 		return Problem{Kind: MissingBody, In: "body", Message: "Request body is required"}
 	case reqErr.Err == nil && reqErr.RequestBody != nil:

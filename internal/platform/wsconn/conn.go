@@ -49,6 +49,7 @@ const (
 type Conn struct {
 	id      string
 	api     string
+	address clientAddress // what the hub's per-address ceiling counts
 	request *http.Request
 	ws      *websocket.Conn
 	hub     *Hub
@@ -79,7 +80,8 @@ type Conn struct {
 
 	messagesIn  prometheus.Counter
 	messagesOut prometheus.Counter
-	closes      *prometheus.CounterVec
+	closes      *prometheus.CounterVec // closes the server began
+	peerCloses  *prometheus.CounterVec // closes the client began
 }
 
 func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler Handler) *Conn {
@@ -107,6 +109,7 @@ func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler 
 		messagesIn:  h.metrics.messages.WithLabelValues(opts.API, directionIn),
 		messagesOut: h.metrics.messages.WithLabelValues(opts.API, directionOut),
 		closes:      h.metrics.closes,
+		peerCloses:  h.metrics.peerCloses,
 	}
 }
 
@@ -175,7 +178,7 @@ func (c *Conn) enqueue(f outFrame) error {
 		return nil
 	default:
 	}
-	c.beginCloseLocked(CloseSlowConsumer, reasonSlowConsumer, modeCloseNow)
+	c.beginCloseLocked(CloseSlowConsumer, reasonSlowConsumer, modeCloseNow, byServer)
 	c.mu.Unlock()
 	c.cancel()
 	c.log.Warn("websocket slow consumer disconnected", "send_queue", c.opts.SendQueue)
@@ -199,7 +202,7 @@ func (c *Conn) Close(code int, reason string) {
 // It reports whether this call was the one that started the close.
 func (c *Conn) beginClose(code int, reason string, mode closeMode) bool {
 	c.mu.Lock()
-	started := c.beginCloseLocked(code, reason, mode)
+	started := c.beginCloseLocked(code, reason, mode, byServer)
 	c.mu.Unlock()
 	if started {
 		c.cancel()
@@ -207,14 +210,24 @@ func (c *Conn) beginClose(code int, reason string, mode closeMode) bool {
 	return started
 }
 
-func (c *Conn) beginCloseLocked(code int, reason string, mode closeMode) bool {
+// Who began a close, for the metrics.
+const (
+	byServer = false
+	byPeer   = true
+)
+
+func (c *Conn) beginCloseLocked(code int, reason string, mode closeMode, peer bool) bool {
 	if c.mode != modeOpen {
 		return false
 	}
 	c.mode = mode
 	c.closeCode = code
 	c.closeReason = reason
-	c.closes.WithLabelValues(c.api, strconv.Itoa(code)).Inc()
+	if peer {
+		c.peerCloses.WithLabelValues(c.api, peerCodeLabel(code)).Inc()
+	} else {
+		c.closes.WithLabelValues(c.api, strconv.Itoa(code)).Inc()
+	}
 	if mode != modeAbort {
 		// Echoing a peer's empty close frame (1005) yields an empty payload.
 		c.closeFrame = websocket.FormatCloseMessage(code, reason)

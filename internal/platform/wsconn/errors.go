@@ -12,4 +12,10 @@ var (
 	// ErrShuttingDown is returned by Hub.Serve after Hub.Shutdown; the client
 	// got 503 and no upgrade.
 	ErrShuttingDown = errors.New("wsconn: server shutting down")
+	// ErrServerFull is returned by Hub.Serve at Limits.MaxConnections; the
+	// client got 503 and no upgrade.
+	ErrServerFull = errors.New("wsconn: too many open connections")
+	// ErrAddressFull is returned by Hub.Serve at
+	// Limits.MaxConnectionsPerAddress; the client got 429 and no upgrade.
+	ErrAddressFull = errors.New("wsconn: too many open connections from the client's address")
 )

@@ -113,7 +113,7 @@ func newTestEnv(t testing.TB, opts Options, rec Handler) *testEnv {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	reg := prometheus.NewRegistry()
-	env := &testEnv{hub: NewHub(reg), reg: reg}
+	env := &testEnv{hub: NewHub(reg, Limits{}), reg: reg}
 	env.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = env.hub.Serve(w, r, opts, rec, nil)
 	}))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/gorilla/websocket"
@@ -15,34 +16,46 @@ import (
 // together.
 type Hub struct {
 	metrics     hubMetrics
+	limits      Limits
 	writeBuffer sync.Pool // shared write buffers: idle connections hold none
 
 	mu           sync.Mutex
 	shuttingDown bool
 	conns        map[*Conn]struct{}
 	perAPI       map[string]int
+	// admitted counts connections from the admission before the upgrade
+	// until they are gone, in all and per client address: what the
+	// ceilings of Limits are checked against.
+	admitted          int
+	admittedByAddress map[clientAddress]int
 
 	// live counts connections from the accepted upgrade until OnClose has
 	// returned; Shutdown waits for it.
 	live sync.WaitGroup
 }
 
-// NewHub creates a hub and registers its collectors on reg (nil: none):
-// the gauge websocket_connections_open{api} and the counter
-// websocket_messages_total{api,direction}.
-func NewHub(reg prometheus.Registerer) *Hub {
+// NewHub creates a hub with the ceilings of limits and registers its
+// collectors on reg (nil: none): the gauge websocket_connections_open{api},
+// the counters websocket_messages_total{api,direction},
+// websocket_server_closes_total{api,code},
+// websocket_client_closes_total{api,code} and
+// websocket_upgrades_refused_total{api,status}.
+func NewHub(reg prometheus.Registerer, limits Limits) *Hub {
 	return &Hub{
-		metrics: newHubMetrics(reg),
-		conns:   make(map[*Conn]struct{}),
-		perAPI:  make(map[string]int),
+		metrics:           newHubMetrics(reg),
+		limits:            limits,
+		conns:             make(map[*Conn]struct{}),
+		perAPI:            make(map[string]int),
+		admittedByAddress: make(map[clientAddress]int),
 	}
 }
 
 // Serve upgrades the request and runs the connection's pumps in their own
 // goroutines; it returns once the upgrade is done. Before the upgrade it
-// answers 503 after Shutdown; when the upgrade fails, the client got gorilla's
-// 4xx answer. responseHeader is added to the 101 response (cookies,
-// subprotocol).
+// refuses, through Options.Refuse, with 503 after Shutdown or at
+// Limits.MaxConnections and with 429 at Limits.MaxConnectionsPerAddress;
+// when the upgrade fails, the client got gorilla's 4xx answer.
+// responseHeader is added to the 101 response (cookies, subprotocol).
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handler Handler, responseHeader http.Header) (*Conn, error) {
 	if handler == nil || opts.API == "" {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -50,24 +63,25 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 	}
 	opts = opts.withDefaults()
 
-	h.mu.Lock()
-	if h.shuttingDown {
-		h.mu.Unlock()
-		w.Header().Set("Connection", "close")
-		http.Error(w, reasonShutdown, http.StatusServiceUnavailable)
-		return nil, ErrShuttingDown
+	addr := clientAddressOf(r)
+	if refusal, err := h.admit(addr); err != nil {
+		h.metrics.refused.WithLabelValues(opts.API, strconv.Itoa(refusal.Status)).Inc()
+		// Debug: a client hammering a ceiling would flood the log; the
+		// websocket_upgrades_refused_total counter shows it.
+		opts.Logger.Debug("websocket upgrade refused", "api", opts.API, "status", refusal.Status, "reason", refusal.Message)
+		writeRefusal(w, opts, refusal)
+		return nil, err
 	}
-	h.live.Add(1)
-	h.mu.Unlock()
-
 	upgrader := websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &h.writeBuffer}
 	ws, err := upgrader.Upgrade(w, r, responseHeader)
 	if err != nil {
+		h.release(addr)
 		h.live.Done()
 		return nil, fmt.Errorf("wsconn: upgrade: %w", err)
 	}
 
 	c := newConn(h, r, ws, opts, handler)
+	c.address = addr
 	shuttingDown := h.add(c)
 	c.log.Debug("websocket opened")
 	go c.writePump()
@@ -77,6 +91,43 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 		c.Close(CloseGoingAway, reasonShutdown)
 	}
 	return c, nil
+}
+
+// admit counts a connection about to be upgraded from addr, or says why it
+// is refused.
+func (h *Hub) admit(addr clientAddress) (Refusal, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case h.shuttingDown:
+		return Refusal{Status: http.StatusServiceUnavailable, Message: "Server shutting down"}, ErrShuttingDown
+	case h.limits.MaxConnections > 0 && h.admitted >= h.limits.MaxConnections:
+		return Refusal{
+			Status:     http.StatusServiceUnavailable,
+			Message:    fmt.Sprintf("Too many open WebSocket connections on this server (limit %d); retry later", h.limits.MaxConnections),
+			RetryAfter: RefusalRetryAfter,
+		}, ErrServerFull
+	case h.limits.MaxConnectionsPerAddress > 0 && h.admittedByAddress[addr] >= h.limits.MaxConnectionsPerAddress:
+		return Refusal{
+			Status:     http.StatusTooManyRequests,
+			Message:    fmt.Sprintf("Too many open WebSocket connections from your address (limit %d); close one or retry later", h.limits.MaxConnectionsPerAddress),
+			RetryAfter: RefusalRetryAfter,
+		}, ErrAddressFull
+	}
+	h.admitted++
+	h.admittedByAddress[addr]++
+	h.live.Add(1)
+	return Refusal{}, nil
+}
+
+// release gives back what admit counted.
+func (h *Hub) release(addr clientAddress) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.admitted--
+	if h.admittedByAddress[addr]--; h.admittedByAddress[addr] <= 0 {
+		delete(h.admittedByAddress, addr)
+	}
 }
 
 // Shutdown refuses new connections, closes every connection with 1001
@@ -132,6 +183,7 @@ func (h *Hub) remove(c *Conn) {
 		delete(h.perAPI, c.api)
 	}
 	h.mu.Unlock()
+	h.release(c.address)
 	h.metrics.open.WithLabelValues(c.api).Dec()
 }
 

@@ -270,16 +270,16 @@ func TestMetricsFollowConnections(t *testing.T) {
 
 func TestHubsShareARegistry(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	a, b := NewHub(reg), NewHub(reg)
+	a, b := NewHub(reg, Limits{}), NewHub(reg, Limits{})
 	if a.metrics.open != b.metrics.open {
 		t.Fatal("a second hub on the same registry must reuse the registered gauge")
 	}
-	_ = NewHub(nil) // no registry: metrics kept, not exported
+	_ = NewHub(nil, Limits{}) // no registry: metrics kept, not exported
 }
 
 func TestCountIsPerAPI(t *testing.T) {
 	t.Cleanup(func() { assertNoConnGoroutines(t) })
-	hub := NewHub(prometheus.NewRegistry())
+	hub := NewHub(prometheus.NewRegistry(), Limits{})
 	rec := newRecorder()
 	mux := http.NewServeMux()
 	for _, api := range []string{"alpha", "beta"} {

@@ -157,3 +157,47 @@ func TestPipelinedRequestsArePacedNotDisconnected(t *testing.T) {
 		}
 	}
 }
+
+// TestTextThatIsNotUTF8ClosesWith1007: RFC 6455 §8.1 fails a text message
+// that is not UTF-8 with 1007; the handler never sees it. Binary messages
+// carry any bytes, and a character split across fragments is whole once
+// the message is.
+func TestTextThatIsNotUTF8ClosesWith1007(t *testing.T) {
+	rec := echoRecorder()
+	env := newTestEnv(t, Options{}, rec)
+	ws := env.dial(t)
+
+	if err := ws.WriteMessage(websocket.BinaryMessage, []byte{0xff, 0xfe}); err != nil {
+		t.Fatal(err)
+	}
+	if typ, data, err := ws.ReadMessage(); err != nil || string(data) != "\xff\xfe" || typ != websocket.TextMessage {
+		t.Fatalf("a binary message is not checked for UTF-8: want its echo, got %d %q %v", typ, data, err)
+	}
+	w, err := ws.NextWriter(websocket.TextMessage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range [][]byte{[]byte("caf"), {0xc3}, {0xa9}} { // "café", é split in two frames
+		if _, err := w.Write(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readText(t, ws); got != "café" {
+		t.Fatalf("a character split across fragments must arrive whole, got %q", got)
+	}
+
+	writeText(t, ws, "valid, then \xc3\x28 invalid")
+	msgs, ce := readUntilClose(t, ws)
+	if len(msgs) != 0 {
+		t.Fatalf("want no echo of the invalid message, got %q", msgs)
+	}
+	if ce.Code != CloseInvalidPayload || ce.Text != reasonInvalidUTF8 {
+		t.Fatalf("want close 1007 %q, got %d %q", reasonInvalidUTF8, ce.Code, ce.Text)
+	}
+	if ev := rec.waitClosed(t); ev.code != CloseInvalidPayload {
+		t.Fatalf("OnClose: want 1007, got %d %q", ev.code, ev.reason)
+	}
+}

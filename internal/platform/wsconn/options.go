@@ -11,12 +11,13 @@ import (
 // Close codes this package sends or reports. Codes 4000–4999 are reserved for
 // applications by RFC 6455 §7.4.2.
 const (
-	CloseNormal       = 1000
-	CloseGoingAway    = 1001
-	CloseAbnormal     = 1006 // never sent; reported to OnClose when the transport broke without a close frame
-	CloseTooBig       = 1009
-	CloseInternal     = 1011
-	CloseSlowConsumer = 4008
+	CloseNormal         = 1000
+	CloseGoingAway      = 1001
+	CloseAbnormal       = 1006 // never sent; reported to OnClose when the transport broke without a close frame
+	CloseInvalidPayload = 1007 // a text message that is not valid UTF-8
+	CloseTooBig         = 1009
+	CloseInternal       = 1011
+	CloseSlowConsumer   = 4008
 )
 
 // Defaults applied by Options when a field is zero.
@@ -33,6 +34,7 @@ const (
 	reasonShutdown     = "server shutting down"
 	reasonSlowConsumer = "slow consumer"
 	reasonInternal     = "internal error"
+	reasonInvalidUTF8  = "text message is not valid UTF-8"
 )
 
 // maxCloseReasonBytes is what fits in a close frame: a control frame carries at
@@ -65,6 +67,10 @@ type Options struct {
 	CloseGrace time.Duration
 	// Logger receives the connection's log lines (default slog.Default()).
 	Logger *slog.Logger
+	// Refuse writes a refused upgrade's body in the API's documented error
+	// shape; the status and the Retry-After header are the refusal's, and
+	// Refuse must write the status. Default: a plain-text body.
+	Refuse func(w http.ResponseWriter, refusal Refusal)
 }
 
 func (o Options) withDefaults() Options {

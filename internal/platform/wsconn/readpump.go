@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -29,7 +30,7 @@ func (c *Conn) readPump() {
 
 	c.runOnOpen()
 	for {
-		_, r, err := c.ws.NextReader()
+		messageType, r, err := c.ws.NextReader()
 		if err != nil {
 			c.readFailed(err)
 			return
@@ -46,6 +47,13 @@ func (c *Conn) readPump() {
 		case err != nil:
 			c.readFailed(err)
 			return
+		case messageType == websocket.TextMessage && !utf8.Valid(data):
+			// RFC 6455 §8.1: a text message that is not UTF-8 fails the
+			// connection with 1007; decoding it anyway would hand the
+			// handler U+FFFD in place of what the client meant.
+			c.log.Info("websocket text message is not valid UTF-8")
+			c.Close(CloseInvalidPayload, reasonInvalidUTF8)
+			continue
 		}
 		c.extendReadDeadline()
 		if c.isClosing() {
@@ -118,7 +126,7 @@ func (c *Conn) onPing(appData string) error {
 // the peer has stopped reading data.
 func (c *Conn) onPeerClose(code int, text string) error {
 	c.mu.Lock()
-	started := c.beginCloseLocked(code, text, modeCloseNow)
+	started := c.beginCloseLocked(code, text, modeCloseNow, byPeer)
 	if started {
 		c.closeFrame = websocket.FormatCloseMessage(code, "")
 	}

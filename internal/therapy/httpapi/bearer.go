@@ -16,7 +16,10 @@ type Refusal struct {
 // Authenticate finds the caller of r: the bearer token's sub, from the
 // Authorization header or (for browsers' WebSockets) access_token.
 func Authenticate(tokens *auth.Signer, r *http.Request) (*auth.Claims, *Refusal) {
-	token, ok := auth.RequestToken(r)
+	token, ok, err := auth.RequestToken(r)
+	if err != nil {
+		return nil, &Refusal{Message: "Credentials cannot be read: the query string is malformed or repeats access_token", Challenge: `Bearer error="invalid_request"`}
+	}
 	if !ok {
 		if r.Header.Get("Authorization") != "" {
 			return nil, &Refusal{Message: "Invalid bearer token", Challenge: `Bearer error="invalid_token"`}

@@ -24,6 +24,7 @@ const NotFoundMessage = "session_id does not name a session of yours"
 func writeDomainError(c *gin.Context, err error) {
 	var invalid *therapy.ValidationError
 	var tooLarge *therapy.TooLargeError
+	var overQuota *therapy.QuotaError
 	var bodyTooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &invalid):
@@ -32,8 +33,12 @@ func writeDomainError(c *gin.Context, err error) {
 		writeError(c, http.StatusNotFound, gen.ErrorCodeSessionNotFound, NotFoundMessage, "session_id")
 	case errors.As(err, &tooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, tooLarge.Error(), tooLarge.Field)
+	case errors.As(err, &overQuota):
+		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodeStorageQuotaExceeded, overQuota.Error(), overQuota.Field)
 	case errors.As(err, &bodyTooLarge):
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", bodyTooLarge.Limit), "")
+	case restvalidate.BodyTimedOut(err):
+		writeError(c, http.StatusRequestTimeout, gen.ErrorCodeRequestTimeout, restvalidate.BodyTimeoutMessage, "")
 	default:
 		slog.Error("therapy request failed", "route", c.FullPath(), "err", err)
 		writeError(c, http.StatusInternalServerError, gen.ErrorCodeInternalError, "Internal error", "")
@@ -78,6 +83,8 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" must be given only once", p.Field)
 	case restvalidate.BodyTooLarge:
 		writeError(c, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("Request body exceeds the limit of %d bytes", maxJSONBytes), "")
+	case restvalidate.BodyTimeout:
+		writeError(c, http.StatusRequestTimeout, gen.ErrorCodeRequestTimeout, p.Message, "")
 	case restvalidate.MissingParameter, restvalidate.InvalidParameter:
 		msg, ok := parameterMessages[p.Field]
 		if !ok {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -110,7 +112,7 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
 		return nil, err
 	}
-	up, err := h.readUpload(sessionID, req)
+	up, err := h.readUpload(ctx, sessionID, req)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +128,7 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	}}, nil
 }
 
-func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObject) (therapy.NewUpload, error) {
+func (h *Handlers) readUpload(ctx context.Context, sessionID string, req gen.UploadContentRequestObject) (therapy.NewUpload, error) {
 	var up therapy.NewUpload
 	haveFile, haveType := false, false
 	fail := func(err error) (therapy.NewUpload, error) {
@@ -139,7 +141,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			break
 		}
 		if err != nil {
-			return fail(h.uploadReadError(err))
+			return fail(h.uploadReadError(ctx, err))
 		}
 		switch name := part.FormName(); name {
 		case "file":
@@ -148,8 +150,8 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			}
 			haveFile = true
 			up.Filename = part.FileName()
-			if up.File, err = h.svc.StageUpload(sessionID, part); err != nil {
-				return fail(h.uploadReadError(err))
+			if up.File, err = h.svc.StageUpload(ctx, owner(ctx), sessionID, part); err != nil {
+				return fail(h.uploadReadError(ctx, err))
 			}
 		case "type":
 			if haveType {
@@ -158,7 +160,7 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 			haveType = true
 			raw, err := io.ReadAll(io.LimitReader(part, 64))
 			if err != nil {
-				return fail(h.uploadReadError(err))
+				return fail(h.uploadReadError(ctx, err))
 			}
 			up.Type = strings.TrimSpace(string(raw))
 		default:
@@ -179,11 +181,15 @@ func (h *Handlers) readUpload(sessionID string, req gen.UploadContentRequestObje
 // read the form a 400 naming the file. A form larger than the file limit
 // plus its overhead is an oversized file to the client: the 413 names file
 // and states CONTENT_MAX_BYTES, never the JSON bodies' limit.
-func (h *Handlers) uploadReadError(err error) error {
+func (h *Handlers) uploadReadError(ctx context.Context, err error) error {
+	if restvalidate.BodyDeadlinePassed(ctx) {
+		return os.ErrDeadlineExceeded // the parser's own error may hide the cut
+	}
 	var tooLarge *therapy.TooLargeError
+	var overQuota *therapy.QuotaError
 	var bodyTooLarge *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge):
+	case errors.As(err, &tooLarge), errors.As(err, &overQuota), restvalidate.BodyTimedOut(err):
 		return err
 	case errors.As(err, &bodyTooLarge):
 		return &therapy.TooLargeError{Field: "file", Limit: h.svc.MaxContentBytes()}

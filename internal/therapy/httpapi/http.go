@@ -63,7 +63,7 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 			slog.Error("therapy: writing response failed", "route", c.FullPath(), "err", err)
 		},
 	})
-	group := r.Group("", authenticate(tokens), limitBody(svc.MaxContentBytes()), validate)
+	group := r.Group("", Recovery(), authenticate(tokens), limitBody(svc.MaxContentBytes()), validate)
 	gen.RegisterHandlersWithOptions(group, strict, gen.GinServerOptions{
 		BaseURL: BasePath,
 		// The contract's validator does not check the uuid format; the
@@ -90,6 +90,16 @@ func unpooledContext(f gen.StrictHandlerFunc, _ string) gen.StrictHandlerFunc {
 	return func(c *gin.Context, request any) (any, error) {
 		return f(c.Copy(), request)
 	}
+}
+
+// Recovery answers a panic in a therapy handler with this API's documented
+// 500 body; the server's own recovery knows no API's body. The events
+// socket's upgrade route uses it too.
+func Recovery() gin.HandlerFunc {
+	return gin.CustomRecovery(func(c *gin.Context, recovered any) {
+		slog.Error("therapy: panic serving request", "route", c.FullPath(), "panic", fmt.Sprint(recovered))
+		writeError(c, http.StatusInternalServerError, gen.ErrorCodeInternalError, "Internal error", "")
+	})
 }
 
 // ownerKey carries the caller (the token's sub) to the handlers.

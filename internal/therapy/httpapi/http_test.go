@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -41,7 +42,7 @@ func newAPI(t testing.TB) (*gin.Engine, *store.Store) {
 		t.Fatal(err)
 	}
 	st := store.New(db)
-	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, 1<<20)
+	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
 	engine := gin.New()
 	engine.ContextWithFallback = true
 	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
@@ -262,7 +263,7 @@ func BenchmarkListSessions(b *testing.B) {
 			ID: uuid.NewString(), Owner: "alice", Title: fmt.Sprint("session ", i), Status: therapy.StatusCreated,
 			Settings: map[string]any{}, Analysis: therapy.AnalysisState{Status: therapy.AnalysisPending, UpdatedAt: at}, CreatedAt: at, UpdatedAt: at,
 		}
-		if err := st.CreateSession(ctx, s, nil); err != nil {
+		if err := st.CreateSession(ctx, s, nil, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -308,6 +309,78 @@ func TestHandlersDoNotHandThePooledGinContextToTheDatabase(t *testing.T) {
 		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("create %d: HTTP %d", i, resp.StatusCode)
+		}
+	}
+}
+
+// TestPanicAnswersTheTherapyErrorBody: a panicking handler (here: a service
+// without a store) answers the therapy API's documented 500 body, not the
+// server-wide recovery's.
+func TestPanicAnswersTheTherapyErrorBody(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	files, err := therapy.NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := gin.New()
+	engine.ContextWithFallback = true
+	engine.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
+		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "the server-wide recovery"})
+	}))
+	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
+	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
+		t.Fatal(err)
+	}
+	status, body := call(engine, http.MethodGet, "/api/v1/sessions", token(t, "alice", time.Hour), "")
+	want := map[string]any{"status": "error", "code": "INTERNAL_ERROR", "message": "Internal error"}
+	if status != http.StatusInternalServerError || len(body) != len(want) {
+		t.Fatalf("panic: %d %v, want 500 %v", status, body, want)
+	}
+	for k, v := range want {
+		if body[k] != v {
+			t.Fatalf("panic: %d %v, want 500 %v", status, body, want)
+		}
+	}
+}
+
+// deadlineBody yields its bytes, then the error a request body returns once
+// the server's read deadline (HTTP_READ_TIMEOUT) has passed.
+type deadlineBody struct{ sent *strings.Reader }
+
+func (b deadlineBody) Read(p []byte) (int, error) {
+	if b.sent.Len() > 0 {
+		return b.sent.Read(p)
+	}
+	return 0, fmt.Errorf("read tcp: %w", os.ErrDeadlineExceeded)
+}
+
+// TestSlowBodiesAre408: a body cut off by the read deadline is the
+// documented 408, whether the contract's validator (JSON) or the streaming
+// upload (multipart) was reading it.
+func TestSlowBodiesAre408(t *testing.T) {
+	engine, _ := newAPI(t)
+	alice := token(t, "alice", time.Hour)
+	_, created := call(engine, http.MethodPost, "/api/v1/sessions", alice, `{"title":"slow"}`)
+	id, _ := created["sessionId"].(string)
+	if id == "" {
+		t.Fatalf("create: %v", created)
+	}
+	for _, tc := range []struct{ method, path, contentType, sent string }{
+		{http.MethodPost, "/api/v1/sessions", "application/json", `{"title": "`},
+		{http.MethodPut, "/api/v1/sessions/" + id, "application/json", `{"title": "`},
+		{http.MethodPost, "/api/v1/sessions/" + id + "/content", "multipart/form-data; boundary=b",
+			"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nI have"},
+		{http.MethodPost, "/api/v1/sessions/" + id + "/content", "multipart/form-data; boundary=b", "--b\r\nContent-Dispo"},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, deadlineBody{strings.NewReader(tc.sent)})
+		req.Header.Set("Content-Type", tc.contentType)
+		req.Header.Set("Authorization", "Bearer "+alice)
+		rec := httptest.NewRecorder()
+		engine.ServeHTTP(rec, req)
+		var body map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		if rec.Code != http.StatusRequestTimeout || body["code"] != "REQUEST_TIMEOUT" || body["message"] != "Request body did not arrive within the server's time limit" {
+			t.Errorf("%s %s cut off after %q: %d %v, want 408 REQUEST_TIMEOUT", tc.method, tc.path, tc.sent, rec.Code, body)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func (sessionRow) TableName() string { return "therapy_sessions" }
 type contentRow struct {
 	ID        string `gorm:"primaryKey;size:36"`
 	SessionID string `gorm:"size:36;not null;index"`
-	Owner     string `gorm:"size:255;not null"`
+	Owner     string `gorm:"size:255;not null;index"` // the storage quota sums by owner
 	Type      string `gorm:"size:10;not null"`
 	Filename  string `gorm:"not null"`
 	Path      string `gorm:"not null"`
@@ -168,12 +168,17 @@ func newJobRow(c therapy.Content) jobRow {
 	return jobRow{ID: c.ID, SessionID: c.SessionID, Status: therapy.AnalysisPending, CreatedAt: c.CreatedAt, UpdatedAt: c.CreatedAt, LeaseUntil: c.CreatedAt}
 }
 
-func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *therapy.Content) error {
+func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *therapy.Content, admit therapy.StorageCheck) error {
 	row, err := toSessionRow(sess)
 	if err != nil {
 		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if first != nil {
+			if err := s.admitStorage(tx, first.Owner, admit); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&row).Error; err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
@@ -263,11 +268,11 @@ func (s *Store) UpdateSession(ctx context.Context, owner, id string, change func
 func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.Content, error) {
 	var contents []therapy.Content
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
-		if res.Error != nil {
-			return fmt.Errorf("delete session: %w", res.Error)
+		var owned int64
+		if err := tx.Model(&sessionRow{}).Where("id = ? AND owner = ?", id, owner).Count(&owned).Error; err != nil {
+			return fmt.Errorf("find session: %w", err)
 		}
-		if res.RowsAffected == 0 {
+		if owned == 0 {
 			return therapy.ErrNotFound
 		}
 		var rows []contentRow
@@ -277,19 +282,32 @@ func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.
 		for _, r := range rows {
 			contents = append(contents, r.toDomain())
 		}
-		for _, model := range []any{&contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}} {
+		// Jobs first, the session last: a running analysis holds its job's
+		// row, then updates its session's; taking them in the other order
+		// deadlocks with it on PostgreSQL.
+		for _, model := range []any{&jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}, &contentRow{}} {
 			if err := tx.Where("session_id = ?", id).Delete(model).Error; err != nil {
 				return fmt.Errorf("delete session data: %w", err)
 			}
+		}
+		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
+		if res.Error != nil {
+			return fmt.Errorf("delete session: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return therapy.ErrNotFound // deleted meanwhile
 		}
 		return nil
 	})
 	return contents, err
 }
 
-func (s *Store) AddContent(ctx context.Context, c therapy.Content) (therapy.AnalysisState, error) {
+func (s *Store) AddContent(ctx context.Context, c therapy.Content, admit therapy.StorageCheck) (therapy.AnalysisState, error) {
 	var state therapy.AnalysisState
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.admitStorage(tx, c.Owner, admit); err != nil {
+			return err
+		}
 		content, job := toContentRow(c), newJobRow(c)
 		if err := tx.Create(&content).Error; err != nil {
 			return fmt.Errorf("insert content: %w", err)
@@ -311,4 +329,37 @@ func (s *Store) AddContent(ctx context.Context, c therapy.Content) (therapy.Anal
 		return nil
 	})
 	return state, err
+}
+
+// StoredBytes sums the sizes of the owner's contents.
+func (s *Store) StoredBytes(ctx context.Context, owner string) (int64, error) {
+	return storedBytes(s.db.WithContext(ctx), owner)
+}
+
+func storedBytes(db *gorm.DB, owner string) (int64, error) {
+	var total int64
+	if err := db.Model(&contentRow{}).Where("owner = ?", owner).Select("COALESCE(SUM(size), 0)").Scan(&total).Error; err != nil {
+		return 0, fmt.Errorf("sum stored content: %w", err)
+	}
+	return total, nil
+}
+
+// admitStorage runs admit on the owner's stored total inside tx. On
+// PostgreSQL a transaction lock on the owner serializes the owner's
+// additions until tx ends, so two uploads cannot both be admitted against
+// the same total; SQLite has a single writer already.
+func (s *Store) admitStorage(tx *gorm.DB, owner string, admit therapy.StorageCheck) error {
+	if admit == nil {
+		return nil
+	}
+	if s.dialect == database.Postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", "therapy-storage:"+owner).Error; err != nil {
+			return fmt.Errorf("lock the owner's storage: %w", err)
+		}
+	}
+	stored, err := storedBytes(tx, owner)
+	if err != nil {
+		return err
+	}
+	return admit(stored)
 }

@@ -40,7 +40,7 @@ type API struct {
 
 // New returns the events API.
 func New(svc *therapy.Service, hub *wsconn.Hub, bus Subscriber, tokens *auth.Signer) *API {
-	return &API{svc: svc, hub: hub, bus: bus, tokens: tokens, opts: wsconn.Options{API: "therapy", ReadLimit: gen.Channels[0].ReadLimit}}
+	return &API{svc: svc, hub: hub, bus: bus, tokens: tokens, opts: wsconn.Options{API: "therapy", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}
 }
 
 // Path is the gin route of the channel.
@@ -92,6 +92,25 @@ func refuse(c *gin.Context, status int, code gen.ErrorBodyCode, message, field s
 		body.Field = &field
 	}
 	c.AbortWithStatusJSON(status, body)
+}
+
+// upgradeCodes are the documented codes of the connection layer's refusals.
+var upgradeCodes = map[int]gen.ErrorBodyCode{
+	http.StatusTooManyRequests:    gen.ErrorBodyCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.ErrorBodyCodeServiceUnavailable,
+}
+
+// refuseUpgrade writes a refusal of the connection layer in the REST
+// error body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.ErrorBodyCodeInternalError
+	}
+	body, _ := json.Marshal(gen.ErrorBody{Status: gen.ErrorBodyStatusValue, Code: code, Message: refusal.Message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
 }
 
 // socket is one open events connection.

@@ -4,6 +4,7 @@ package wsapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,7 +42,7 @@ func New(svc *vrtraining.Service, hub *wsconn.Hub, sessionsPerMinute int) (*API,
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit},
+	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 		creations: ratelimit.PerMinute(sessionsPerMinute)}, nil
 }
 
@@ -50,7 +51,26 @@ func (a *API) Path() string { return gen.ChannelWsSessions }
 
 // ServeHTTP upgrades the request and serves commands until the client leaves.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, creations: ratelimit.NewWindow(a.creations)}, nil)
+}
+
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyCode{
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
+}
+
+// refuseUpgrade writes a refused upgrade in the documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: refusal.Message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
 }
 
 // connection is one client's state. While a command is being handled,
