@@ -65,8 +65,8 @@ func parseFlags() (options, error) {
 	flag.StringVar(&databases, "databases", "sqlite,postgres", "comma-separated: sqlite, postgres")
 	flag.StringVar(&only, "only", strings.Join(allScenarios, ","), "comma-separated scenarios to run: "+strings.Join(allScenarios, ", "))
 	flag.StringVar(&o.pgImage, "pg-image", envOr("CONTRACT_PG_IMAGE", defaultPGImage), "PostgreSQL image (default $CONTRACT_PG_IMAGE, as the contract suite)")
-	flag.IntVar(&o.rounds, "rounds", 3, "alternating server/baseline rounds per comparison (the median is kept)")
-	flag.DurationVar(&o.phase, "phase", 4*time.Second, "time per side per round")
+	flag.IntVar(&o.rounds, "rounds", 5, "alternating server/baseline rounds per comparison (the median is kept)")
+	flag.DurationVar(&o.phase, "phase", 3*time.Second, "time per side per round")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "untimed time per side before the first round")
 	flag.IntVar(&o.restClients, "rest-clients", 32, "keep-alive clients of the REST comparisons")
 	flag.IntVar(&o.wsConns, "ws-conns", 50, "connections of the WebSocket comparisons")
@@ -137,6 +137,9 @@ func main() {
 		os.Exit(130)
 	}()
 	err = run(ctx, o, &cleanup)
+	if ctx.Err() != nil {
+		select {} // the interrupt handler is stopping everything and exits
+	}
 	cleanup.run()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -189,6 +192,9 @@ func run(ctx context.Context, o options, cleanup *cleanups) error {
 		if pg != nil {
 			pg.stop()
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	fmt.Fprintf(log, "bench finished in %s\n\n", time.Since(start).Round(time.Second))
 	pgVersion := ""
