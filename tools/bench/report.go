@@ -64,6 +64,26 @@ func verdict(ok bool) string {
 	return "no"
 }
 
+// criterion is one figure of a target with several.
+type criterion struct {
+	name string
+	met  bool
+}
+
+// verdictOf is "yes", or "no:" and the figures that miss their target.
+func verdictOf(criteria ...criterion) string {
+	var missed []string
+	for _, c := range criteria {
+		if !c.met {
+			missed = append(missed, c.name)
+		}
+	}
+	if len(missed) == 0 {
+		return "yes"
+	}
+	return "no: " + strings.Join(missed, ", ")
+}
+
 func (r *report) print(w io.Writer) {
 	sort.SliceStable(r.rows, func(i, j int) bool { return r.rows[i].kind < r.rows[j].kind })
 	table := [][]string{{"operation", "database", "server", "p50", "p99", "bare baseline", "p50", "p99", "ratio", "target (issue 11)", "met"}}

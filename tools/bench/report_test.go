@@ -78,6 +78,15 @@ func TestReportPrintsOneAlignedTableInTheIssuesOrder(t *testing.T) {
 	}
 }
 
+func TestVerdictNamesTheMissedFigures(t *testing.T) {
+	if got := verdictOf(criterion{"msg/s", true}, criterion{"p99", true}); got != "yes" {
+		t.Errorf("all met: %q", got)
+	}
+	if got := verdictOf(criterion{"CPU", false}, criterion{"RSS", true}, criterion{"p99", false}); got != "no: CPU, p99" {
+		t.Errorf("CPU and p99 missed: %q", got)
+	}
+}
+
 func TestIndentedPrefixesEveryLine(t *testing.T) {
 	var out bytes.Buffer
 	w := indented(&out)

@@ -201,7 +201,7 @@ func (b *bench) chat(srv *serverProcess) error {
 			operation: fmt.Sprintf("pet-care chat (tools/chatload), %s clients in %s conversations, all sending", fmtRate(float64(o.Clients)), fmtRate(float64(o.Conversations))),
 			server:    fmtRate(r.MessagesPerSecond()) + " msg/s", p50: fmtDuration(r.Latency.Percentile(0.50)), p99: fmtDuration(p99),
 			target: fmt.Sprintf("≥ %s msg/s stored, acknowledged and delivered; delivery p99 ≤ %s", fmtRate(target.messagesPerSecond), fmtDuration(target.deliveryP99)),
-			met:    verdict(r.MessagesPerSecond() >= target.messagesPerSecond && p99 <= target.deliveryP99),
+			met:    verdictOf(criterion{"msg/s", r.MessagesPerSecond() >= target.messagesPerSecond}, criterion{"p99", p99 <= target.deliveryP99}),
 		})
 	}
 	if target, ok := chatInFlightP99Target[b.db]; ok {
@@ -234,7 +234,7 @@ func (b *bench) idle(srv *serverProcess) error {
 	b.rep.add(row{
 		kind: rowIdle, database: b.name,
 		operation: fmt.Sprintf("resident memory per idle WebSocket connection (%s on `/ws/`)", fmtRate(float64(m.conns))),
-		server:    fmtKiB(m.bytesPerConn), target: "≤ " + fmtKiB(target), met: verdict(m.bytesPerConn <= target),
+		server:    fmt.Sprintf("%s, %.2f goroutines", fmtKiB(m.bytesPerConn), m.goroutinesEach), target: "≤ " + fmtKiB(target), met: verdict(m.bytesPerConn <= target),
 	})
 	return nil
 }
@@ -253,7 +253,7 @@ func (b *bench) avatar(srv *serverProcess) error {
 	r.Print(indented(b.log))
 	ref := avatarReference[b.db]
 	cpu, rss, p99 := r.CPUPerSession(), r.ResidentBytesPerSession(), r.Latency.Percentile(0.99)
-	met := verdict(cpu <= ref.cpuPerSession && rss <= ref.bytesPerSession && p99 <= ref.frameP99)
+	met := verdictOf(criterion{"CPU", cpu <= ref.cpuPerSession}, criterion{"RSS", rss <= ref.bytesPerSession}, criterion{"p99", p99 <= ref.frameP99})
 	if r.Errors > 0 {
 		met = fmt.Sprintf("no (%d error replies)", r.Errors)
 	}
