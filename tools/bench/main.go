@@ -176,9 +176,9 @@ func run(ctx context.Context, o options, cleanup *cleanups) error {
 	var rep report
 	var pg *postgresEngine
 	for _, db := range o.databases {
-		b := &bench{o: o, db: db, log: log, rep: &rep, cleanup: cleanup, name: "SQLite"}
+		b := &bench{o: o, db: db, log: log, rep: &rep, cleanup: cleanup, name: "SQLite", start: start}
 		if db == postgresDB {
-			fmt.Fprintf(log, "starting PostgreSQL (%s)\n", o.pgImage)
+			fmt.Fprintf(log, "[%s] starting PostgreSQL (%s)\n", clock(start), o.pgImage)
 			var err error
 			if pg, err = startPostgres(ctx, o.pgImage); err != nil {
 				return err
@@ -196,7 +196,7 @@ func run(ctx context.Context, o options, cleanup *cleanups) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "bench finished in %s\n\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(log, "[%s] bench finished\n\n", clock(start))
 	pgVersion := ""
 	if pg != nil {
 		pgVersion = pg.version
@@ -207,4 +207,10 @@ func run(ctx context.Context, o options, cleanup *cleanups) error {
 	fmt.Println()
 	rep.print(os.Stdout)
 	return nil
+}
+
+// clock is the time since start as m:ss, for progress lines.
+func clock(start time.Time) string {
+	d := time.Since(start).Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }

@@ -17,6 +17,7 @@ type bench struct {
 	name    string          // "SQLite", "PostgreSQL 15.14"
 	pg      *postgresEngine // nil on SQLite
 	log     io.Writer
+	start   time.Time // of the whole bench, for progress lines
 	rep     *report
 	cleanup *cleanups
 }
@@ -33,7 +34,7 @@ func (b *bench) runAll(ctx context.Context) error {
 	if b.o.only["rest"] || b.o.only["ws"] || b.o.only["chat"] {
 		err := b.withServer(ctx, "request/reply and chat", func(srv *serverProcess) error {
 			if b.o.only["rest"] || b.o.only["ws"] {
-				fmt.Fprintln(b.log, "  seeding a therapy session (waiting for its analysis), an avatar session and a VR session")
+				b.step("  seeding a therapy session (waiting for its analysis), an avatar session and a VR session")
 				f, err := seed(ctx, srv)
 				if err != nil {
 					return err
@@ -80,11 +81,16 @@ func (b *bench) withServer(ctx context.Context, purpose string, fn func(*serverP
 	}
 	b.cleanup.add(srv.stop)
 	defer srv.stop()
-	fmt.Fprintf(b.log, "%s: server pid %d on %s for %s\n", b.name, srv.pid(), srv.addr, purpose)
+	b.step("%s: server pid %d on %s for %s", b.name, srv.pid(), srv.addr, purpose)
 	if err := fn(srv); err != nil {
 		return fmt.Errorf("%w\n%s", err, srv.logTail())
 	}
 	return nil
+}
+
+// step writes a progress line with the time since the bench started.
+func (b *bench) step(format string, args ...any) {
+	fmt.Fprintf(b.log, "[%s] %s\n", clock(b.start), fmt.Sprintf(format, args...))
 }
 
 func (b *bench) rounds() rounds {
@@ -126,7 +132,7 @@ func (b *bench) rest(f fixtures) error {
 			return err
 		}
 		operation := fmt.Sprintf("%s (%d-byte body), %d keep-alive clients", c.label, server.bodySize, b.o.restClients)
-		fmt.Fprintf(b.log, "  %s vs bare Gin\n", operation)
+		b.step("  %s vs bare Gin", operation)
 		cmp := compare(c.label, server.phase(b.o.restClients), bare.phase(b.o.restClients), b.rounds())
 		server.close()
 		bare.close()
@@ -164,7 +170,7 @@ func (b *bench) ws(f fixtures) error {
 		}
 		echo := wsExchange{url: echoURL, request: c.exchange.request, reply: c.exchange.request}
 		operation := fmt.Sprintf("%s, %d connections", c.label, b.o.wsConns)
-		fmt.Fprintf(b.log, "  %s vs bare echo\n", operation)
+		b.step("  %s vs bare echo", operation)
 		cmp := compare(c.label, c.exchange.phase(b.o.wsConns), echo.phase(b.o.wsConns), b.rounds())
 		b.noteErrors(cmp)
 		b.rep.add(comparisonRow(c.kind, operation, b.name, "echo", cmp, target))
@@ -189,7 +195,7 @@ func (b *bench) chat(srv *serverProcess) error {
 	}
 	if target, ok := chatAllSendingTarget[b.db]; ok {
 		o.Messages, o.InFlight = b.o.chatMessages, 0
-		fmt.Fprintf(b.log, "  chat: %d clients in %d conversations, %d messages each, all sending\n", o.Clients, o.Conversations, o.Messages)
+		b.step("  chat: %d clients in %d conversations, %d messages each, all sending", o.Clients, o.Conversations, o.Messages)
 		r, err := chat.Run(o)
 		if err != nil {
 			return fmt.Errorf("chat: %w", err)
@@ -206,7 +212,7 @@ func (b *bench) chat(srv *serverProcess) error {
 	}
 	if target, ok := chatInFlightP99Target[b.db]; ok {
 		o.Messages, o.InFlight = b.o.chatInFlightMessages, b.o.chatInFlight
-		fmt.Fprintf(b.log, "  chat: %d clients, %d messages each, %d in flight\n", o.Clients, o.Messages, o.InFlight)
+		b.step("  chat: %d clients, %d messages each, %d in flight", o.Clients, o.Messages, o.InFlight)
 		r, err := chat.Run(o)
 		if err != nil {
 			return fmt.Errorf("chat: %w", err)
