@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 GO    ?= go
 
-.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
+.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check unit contract bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -68,6 +68,14 @@ contract:
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
 	$(GO) test -count=1 -timeout 12m -v ./contracttests/
+
+## bench: build the server and measure it on SQLite and PostgreSQL next to bare Gin / gorilla
+## baselines, printing issue 11's table (about 7 minutes; not part of `make test`).
+## Pass tools/bench flags in BENCH_FLAGS, e.g. make bench BENCH_FLAGS='-databases sqlite -phase 1s'
+bench: build
+	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
+	$(GO) build -o bin/bench ./tools/bench; \
+	bin/bench -server bin/server $(BENCH_FLAGS)
 
 testenv:
 	tools/testenv/setup.sh

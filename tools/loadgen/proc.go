@@ -1,4 +1,4 @@
-package main
+package loadgen
 
 import (
 	"bufio"
@@ -9,28 +9,29 @@ import (
 	"time"
 )
 
-// procStats is a process's CPU time and resident memory (Linux /proc).
-type procStats struct {
-	cpu time.Duration
-	rss int64 // bytes
+// ProcStats is a process's CPU time and resident memory (Linux /proc).
+type ProcStats struct {
+	CPU           time.Duration // user + system
+	ResidentBytes int64
 }
 
 // clockTick is USER_HZ, 100 on every Linux architecture Go supports.
 const clockTick = 100
 
-func readProc(pid int) (procStats, error) {
-	if pid == 0 {
-		return procStats{}, nil
-	}
+// ReadProc reads pid's CPU time and resident memory from /proc.
+func ReadProc(pid int) (ProcStats, error) {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return procStats{}, err
+		return ProcStats{}, err
 	}
 	// Fields after the parenthesised command: state is field 3, utime 14, stime 15.
 	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 13 {
+		return ProcStats{}, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	}
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
-	ps := procStats{cpu: time.Duration(utime+stime) * time.Second / clockTick}
+	ps := ProcStats{CPU: time.Duration(utime+stime) * time.Second / clockTick}
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return ps, err
@@ -40,7 +41,7 @@ func readProc(pid int) (procStats, error) {
 	for sc.Scan() {
 		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			ps.rss = kb * 1024
+			ps.ResidentBytes = kb * 1024
 		}
 	}
 	return ps, sc.Err()
