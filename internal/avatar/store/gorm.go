@@ -3,6 +3,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,21 +91,32 @@ func (s *Sessions) Create(ctx context.Context, sess avatar.Session, limit int) e
 }
 
 func (s *Sessions) Find(ctx context.Context, id string) (avatar.Session, error) {
-	var row sessionRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return avatar.Session{}, avatar.ErrNotFound
-	}
-	if err != nil {
-		return avatar.Session{}, fmt.Errorf("load avatar session: %w", err)
-	}
-	return toSession(row), nil
+	return s.readSession(ctx, "SELECT "+sessionColumns+" FROM avatar_sessions WHERE id = $1", id)
 }
 
 func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Session, error) {
+	return s.readSession(ctx, "SELECT "+sessionColumns+" FROM avatar_sessions WHERE id = $1 AND key_fingerprint = $2", id, fingerprint)
+}
+
+// sessionColumns are sessionRow's columns in the order of its fields():
+// the status call and every upgrade read one row, a prepared statement
+// scanned by hand (database.Reads).
+const sessionColumns = "id, key_fingerprint, avatar_id, quality, version, video_encoding, idle_timeout_secs, " +
+	"agora_app_id, agora_token, agora_channel, agora_uid, agora_string_uid, vendor, state, ended_reason, " +
+	"created_at, ended_at, last_activity_at, idle_deadline, initialized, connected_instance, " +
+	"utterances, audio_seconds, interruptions, specials, frames"
+
+func (r *sessionRow) fields() []any {
+	return []any{&r.ID, &r.KeyFingerprint, &r.AvatarID, &r.Quality, &r.Version, &r.VideoEncoding, &r.IdleTimeoutSecs,
+		&r.AgoraAppID, &r.AgoraToken, &r.AgoraChannel, &r.AgoraUID, &r.AgoraStringUID, &r.Vendor, &r.State, &r.EndedReason,
+		&r.CreatedAt, &r.EndedAt, &r.LastActivityAt, &r.IdleDeadline, &r.Initialized, &r.ConnectedInstance,
+		&r.Utterances, &r.AudioSeconds, &r.Interruptions, &r.Specials, &r.Frames}
+}
+
+func (s *Sessions) readSession(ctx context.Context, query string, args ...any) (avatar.Session, error) {
 	var row sessionRow
-	err := s.db.WithContext(ctx).Where("id = ? AND key_fingerprint = ?", id, fingerprint).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.db.Reads.QueryRow(ctx, query, args...).Scan(row.fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return avatar.Session{}, avatar.ErrNotFound
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -123,16 +124,18 @@ func (s *Store) IssueToken(ctx context.Context, t decisions.IssuedToken, maxLive
 	})
 }
 
+// UserIDByToken is the check every token action makes first: a prepared
+// statement read by hand (database.Reads).
 func (s *Store) UserIDByToken(ctx context.Context, tokenHash string) (string, error) {
-	var row tokenRow
-	err := s.db.WithContext(ctx).Select("user_id").Where("hash = ? AND revoked_at IS NULL", tokenHash).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	var userID string
+	err := s.db.Reads.QueryRow(ctx, "SELECT user_id FROM decision_tokens WHERE hash = $1 AND revoked_at IS NULL", tokenHash).Scan(&userID)
+	if errors.Is(err, sql.ErrNoRows) {
 		return "", decisions.ErrInvalidToken
 	}
 	if err != nil {
 		return "", fmt.Errorf("load token: %w", err)
 	}
-	return row.UserID, nil
+	return userID, nil
 }
 
 func (s *Store) RevokeToken(ctx context.Context, tokenHash string, at time.Time) error {

@@ -4,6 +4,8 @@ package database
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -33,6 +35,8 @@ type DB struct {
 	*gorm.DB
 	Dialect Dialect
 	DSN     string // PostgreSQL connection string; empty for SQLite
+	// Reads runs the hot read paths' fixed queries on the read pool.
+	Reads *Reads
 }
 
 // postgresConns bounds one process's PostgreSQL pool.
@@ -68,16 +72,16 @@ func Open(cfg config.Config) (*DB, error) {
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL}, nil
+		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Reads: newReads(sqlDB)}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
-	db, err := openSQLite(filepath.Join(cfg.DataDir, SQLiteFile), gcfg)
+	db, readPool, err := openSQLite(filepath.Join(cfg.DataDir, SQLiteFile), gcfg)
 	if err != nil {
 		return nil, err
 	}
-	return &DB{DB: db, Dialect: SQLite}, nil
+	return &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool)}, nil
 }
 
 // sqliteReaders is the size of SQLite's read pool: reads are CPU work in
@@ -92,30 +96,38 @@ var sqliteReaders = max(4, 2*runtime.GOMAXPROCS(0))
 // SQLITE_BUSY when it upgrades a read lock. Reads outside transactions go
 // to a pool of read-only connections beside it; WAL lets them run while
 // the writer commits, each seeing the last committed state.
-func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, error) {
+func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, *sql.DB, error) {
 	const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	writer := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)" + pragmas
-	reader := "file:" + path + "?_pragma=query_only(1)" + pragmas
+	// The dialector adds these to the DSNs it opens itself; the read pool
+	// is opened here (the raw reads share it), so it says them too: times
+	// are stored as text and read back as time.Time.
+	reader := "file:" + path + "?_pragma=query_only(1)" + pragmas + "&_texttotime=1&_inttotime=1&_time_format=sqlite"
 	db, err := gorm.Open(sqlite.Open(writer), gcfg)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	sqlDB, err := db.DB()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sqlDB.SetMaxOpenConns(1)
 	// The writer creates the file and switches it to WAL before any reader
 	// opens it.
 	if err := sqlDB.Ping(); err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	readers := dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.Open(reader)}}).
-		SetMaxOpenConns(sqliteReaders).SetMaxIdleConns(sqliteReaders).SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.Use(readers); err != nil {
-		return nil, fmt.Errorf("sqlite read pool: %w", err)
+	readPool, err := sql.Open(sqlite.DriverName, reader)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open sqlite %s for reading: %w", path, err)
 	}
-	return db, nil
+	readPool.SetMaxOpenConns(sqliteReaders)
+	readPool.SetMaxIdleConns(sqliteReaders)
+	readPool.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{sqlite.New(sqlite.Config{Conn: readPool})}})); err != nil {
+		return nil, nil, fmt.Errorf("sqlite read pool: %w", err)
+	}
+	return db, readPool, nil
 }
 
 // Ping reports whether the database answers.
@@ -127,13 +139,13 @@ func (d *DB) Ping(ctx context.Context) error {
 	return sqlDB.PingContext(ctx)
 }
 
-// Close releases the connection pool.
+// Close releases the connection pools.
 func (d *DB) Close() error {
 	sqlDB, err := d.DB.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	return errors.Join(d.Reads.close(sqlDB), sqlDB.Close())
 }
 
 type slogWriter struct{}

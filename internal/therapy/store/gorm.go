@@ -4,9 +4,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -122,13 +124,14 @@ func Migrate(db *database.DB) error {
 // Store implements therapy.Store.
 type Store struct {
 	db      *gorm.DB
+	reads   *database.Reads
 	dialect database.Dialect
 }
 
 var _ therapy.Store = (*Store)(nil)
 
 // New returns the store on db.
-func New(db *database.DB) *Store { return &Store{db: db.DB, dialect: db.Dialect} }
+func New(db *database.DB) *Store { return &Store{db: db.DB, reads: db.Reads, dialect: db.Dialect} }
 
 func toSessionRow(s therapy.Session) (sessionRow, error) {
 	settings, err := json.Marshal(s.Settings)
@@ -198,14 +201,31 @@ func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *
 
 func (s *Store) GetSession(ctx context.Context, owner, id string) (therapy.Session, error) {
 	var row sessionRow
-	err := s.db.WithContext(ctx).Where("id = ? AND owner = ?", id, owner).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.reads.QueryRow(ctx, "SELECT "+sessionColumns("")+" FROM therapy_sessions WHERE id = $1 AND owner = $2", id, owner).Scan(row.fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return therapy.Session{}, therapy.ErrNotFound
 	}
 	if err != nil {
 		return therapy.Session{}, fmt.Errorf("get session: %w", err)
 	}
 	return row.toDomain(), nil
+}
+
+// sessionColumnNames are sessionRow's columns in the order of fields():
+// the session reads every request makes are prepared statements scanned by
+// hand (database.Reads).
+var sessionColumnNames = []string{"id", "owner", "title", "description", "duration", "status", "input_method", "settings",
+	"analysis_status", "analysis_progress", "analysis_error", "analysis_updated_at", "created_at", "updated_at"}
+
+// sessionColumns lists the columns for a SELECT, each after prefix (a
+// table alias and a dot, or "").
+func sessionColumns(prefix string) string {
+	return prefix + strings.Join(sessionColumnNames, ", "+prefix)
+}
+
+func (r *sessionRow) fields() []any {
+	return []any{&r.ID, &r.Owner, &r.Title, &r.Description, &r.Duration, &r.Status, &r.InputMethod, &r.Settings,
+		&r.AnalysisStatus, &r.AnalysisProgress, &r.AnalysisError, &r.AnalysisUpdatedAt, &r.CreatedAt, &r.UpdatedAt}
 }
 
 func (s *Store) ListSessions(ctx context.Context, owner string, q therapy.ListQuery) (therapy.SessionPage, error) {

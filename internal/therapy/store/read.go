@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -41,41 +43,36 @@ func aggregate(dialect database.Dialect, table, where string) string {
 		strings.Join(pairs, ", "), table, cond)
 }
 
-// sessionResultsRow is a session with its three lists as JSON.
-type sessionResultsRow struct {
-	Session  sessionRow `gorm:"embedded"`
-	Emotions string
-	Topics   string
-	Insights string
-}
-
 // SessionWithResults reads the caller's session with all its results.
 func (s *Store) SessionWithResults(ctx context.Context, owner, id string) (therapy.Session, therapy.Results, error) {
-	query := "SELECT s.*, " +
-		aggregate(s.dialect, "therapy_emotions", "") + " AS emotions, " +
-		aggregate(s.dialect, "therapy_topics", "") + " AS topics, " +
-		aggregate(s.dialect, "therapy_insights", "") + " AS insights " +
-		"FROM therapy_sessions s WHERE s.id = ? AND s.owner = ?"
-	var rows []sessionResultsRow
-	if err := s.db.WithContext(ctx).Raw(query, id, owner).Scan(&rows).Error; err != nil {
-		return therapy.Session{}, therapy.Results{}, fmt.Errorf("get session: %w", err)
-	}
-	if len(rows) == 0 {
+	var row sessionRow
+	var emotions, topics, insights string
+	err := s.reads.QueryRow(ctx, s.sessionResultsQuery(), id, owner).Scan(append(row.fields(), &emotions, &topics, &insights)...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return therapy.Session{}, therapy.Results{}, therapy.ErrNotFound
 	}
-	r := rows[0]
+	if err != nil {
+		return therapy.Session{}, therapy.Results{}, fmt.Errorf("get session: %w", err)
+	}
 	var res therapy.Results
-	var err error
-	if res.Emotions, err = decodeList(r.Emotions, id, emotionOf); err != nil {
+	if res.Emotions, err = decodeList(emotions, id, emotionOf); err != nil {
 		return therapy.Session{}, therapy.Results{}, err
 	}
-	if res.Topics, err = decodeList(r.Topics, id, topicOf); err != nil {
+	if res.Topics, err = decodeList(topics, id, topicOf); err != nil {
 		return therapy.Session{}, therapy.Results{}, err
 	}
-	if res.Insights, err = decodeList(r.Insights, id, insightOf); err != nil {
+	if res.Insights, err = decodeList(insights, id, insightOf); err != nil {
 		return therapy.Session{}, therapy.Results{}, err
 	}
-	return r.Session.toDomain(), res, nil
+	return row.toDomain(), res, nil
+}
+
+func (s *Store) sessionResultsQuery() string {
+	return "SELECT " + sessionColumns("s.") + ", " +
+		aggregate(s.dialect, "therapy_emotions", "") + ", " +
+		aggregate(s.dialect, "therapy_topics", "") + ", " +
+		aggregate(s.dialect, "therapy_insights", "") +
+		" FROM therapy_sessions s WHERE s.id = $1 AND s.owner = $2"
 }
 
 func (s *Store) Emotions(ctx context.Context, owner, sessionID string, f therapy.Filter) ([]therapy.Emotion, error) {

@@ -3,6 +3,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -53,10 +54,19 @@ func (s *Sessions) Create(ctx context.Context, sess vrtraining.Session) error {
 	return nil
 }
 
+// sessionColumns are sessionRow's columns in the order of its fields():
+// a session read by id, what every get_session_json does, is a prepared
+// statement scanned by hand (database.Reads).
+const sessionColumns = "id, scenario_id, avatar_id, observer_id, status, notes, score, created_at, updated_at, ended_at"
+
+func (r *sessionRow) fields() []any {
+	return []any{&r.ID, &r.ScenarioID, &r.AvatarID, &r.ObserverID, &r.Status, &r.Notes, &r.Score, &r.CreatedAt, &r.UpdatedAt, &r.EndedAt}
+}
+
 func (s *Sessions) Get(ctx context.Context, id string) (vrtraining.Session, error) {
 	var row sessionRow
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	err := s.db.Reads.QueryRow(ctx, "SELECT "+sessionColumns+" FROM vr_sessions WHERE id = $1", id).Scan(row.fields()...)
+	if errors.Is(err, sql.ErrNoRows) {
 		return vrtraining.Session{}, fmt.Errorf("%w: %s", vrtraining.ErrNotFound, id)
 	}
 	if err != nil {
