@@ -34,7 +34,7 @@ type outFrame struct {
 	data        []byte
 }
 
-// closeMode is how the write pump ends the connection.
+// closeMode is how the writer ends the connection.
 type closeMode uint8
 
 const (
@@ -50,26 +50,29 @@ type Conn struct {
 	id      string
 	api     string
 	address clientAddress // what the hub's per-address ceiling counts
-	request *http.Request
 	ws      *websocket.Conn
 	hub     *Hub
 	opts    Options
 	handler Handler
-	log     *slog.Logger
 	opened  time.Time
 
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	sendQueue chan outFrame
-	pongQueue chan []byte   // the latest unanswered ping's payload
-	drained   chan struct{} // the write pump brought the queue down to highWater
+	drained   chan struct{} // the writer brought the queue down to highWater
 	highWater int           // queue length above which the read pump waits
 	closing   chan struct{} // closed when the close begins
 	readDone  chan struct{}
-	writeDone chan struct{}
+	writeDone chan struct{} // closed when the writer is gone for good
+	pingTimer *time.Timer
 
 	mu          sync.Mutex // guards the fields below and enqueueing
+	queue       []outFrame // frames waiting for the writer; nil when none
+	pongDue     bool       // a pong for the latest ping is to be written
+	pongPayload []byte
+	pingDue     bool // the periodic ping is to be written
+	writing     bool // a writer goroutine is running
+	writerDone  bool // the writer finished the close (or failed): no more writes
 	mode        closeMode
 	closeCode   int    // reported to OnClose
 	closeReason string // reported to OnClose
@@ -90,17 +93,13 @@ func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler 
 	return &Conn{
 		id:          id,
 		api:         opts.API,
-		request:     r,
 		ws:          ws,
 		hub:         h,
 		opts:        opts,
 		handler:     handler,
-		log:         opts.Logger.With("api", opts.API, "conn_id", id),
 		opened:      time.Now(),
 		ctx:         ctx,
 		cancel:      cancel,
-		sendQueue:   make(chan outFrame, opts.SendQueue),
-		pongQueue:   make(chan []byte, 1),
 		drained:     make(chan struct{}, 1),
 		highWater:   opts.SendQueue / 2,
 		closing:     make(chan struct{}),
@@ -113,15 +112,16 @@ func newConn(h *Hub, r *http.Request, ws *websocket.Conn, opts Options, handler 
 	}
 }
 
+// log is the connection's logger. It is made when a line is written, not
+// kept: most connections log nothing before they close, and an idle one
+// should hold no more than it must.
+func (c *Conn) log() *slog.Logger { return c.opts.Logger.With("api", c.api, "conn_id", c.id) }
+
 // ID is the connection's random unique id.
 func (c *Conn) ID() string { return c.id }
 
 // API is the Options.API the connection was served with.
 func (c *Conn) API() string { return c.api }
-
-// Request is the upgrade request (headers, query, path values). Its Context is
-// cancelled once Serve returns; use Conn.Context instead.
-func (c *Conn) Request() *http.Request { return c.request }
 
 // Context keeps the upgrade request's values and is cancelled when the
 // connection starts closing.
@@ -172,16 +172,16 @@ func (c *Conn) enqueue(f outFrame) error {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	select {
-	case c.sendQueue <- f:
+	if len(c.queue) < c.opts.SendQueue {
+		c.queue = append(c.queue, f)
+		c.kickLocked()
 		c.mu.Unlock()
 		return nil
-	default:
 	}
 	c.beginCloseLocked(CloseSlowConsumer, reasonSlowConsumer, modeCloseNow, byServer)
 	c.mu.Unlock()
 	c.cancel()
-	c.log.Warn("websocket slow consumer disconnected", "send_queue", c.opts.SendQueue)
+	c.log().Warn("websocket slow consumer disconnected", "send_queue", c.opts.SendQueue)
 	return ErrSlowConsumer
 }
 
@@ -192,13 +192,13 @@ func (c *Conn) enqueue(f outFrame) error {
 // cut to 123 bytes.
 func (c *Conn) Close(code int, reason string) {
 	if !sendableCode(code) {
-		c.log.Error("websocket close with a reserved code, sending 1011 instead", "code", code)
+		c.log().Error("websocket close with a reserved code, sending 1011 instead", "code", code)
 		code = CloseInternal
 	}
 	c.beginClose(code, trimReason(reason), modeFlush)
 }
 
-// beginClose records why the connection ends and wakes the write pump.
+// beginClose records why the connection ends and wakes the writer.
 // It reports whether this call was the one that started the close.
 func (c *Conn) beginClose(code int, reason string, mode closeMode) bool {
 	c.mu.Lock()
@@ -233,6 +233,7 @@ func (c *Conn) beginCloseLocked(code int, reason string, mode closeMode, peer bo
 		c.closeFrame = websocket.FormatCloseMessage(code, reason)
 	}
 	close(c.closing)
+	c.kickLocked() // the writer finishes the close
 	return true
 }
 

@@ -12,6 +12,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// readBufferSize is each connection's read buffer. The APIs' frames are
+// small JSON documents (a few hundred bytes) and an idle connection keeps
+// its buffer, so it is 1 KiB rather than the HTTP server's 4 KiB; a larger
+// frame (an avatar voice chunk) is read straight into the message past it.
+const readBufferSize = 1 << 10
+
 // Hub tracks every live connection of every API and shuts them down
 // together.
 type Hub struct {
@@ -72,7 +78,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 		writeRefusal(w, opts, refusal)
 		return nil, err
 	}
-	upgrader := websocket.Upgrader{CheckOrigin: opts.CheckOrigin, WriteBufferPool: &h.writeBuffer}
+	// The read buffer is the connection's own for its whole life; the write
+	// buffer is borrowed from the pool per message.
+	upgrader := websocket.Upgrader{CheckOrigin: opts.CheckOrigin, ReadBufferSize: readBufferSize, WriteBufferPool: &h.writeBuffer}
 	ws, err := upgrader.Upgrade(w, r, responseHeader)
 	if err != nil {
 		h.release(addr)
@@ -83,8 +91,10 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 	c := newConn(h, r, ws, opts, handler)
 	c.address = addr
 	shuttingDown := h.add(c)
-	c.log.Debug("websocket opened")
-	go c.writePump()
+	c.log().Debug("websocket opened")
+	c.schedulePing()
+	c.startReading()
+	c.runOnOpen()
 	go c.readPump()
 	if shuttingDown {
 		// Shutdown began during the upgrade and did not see this connection.

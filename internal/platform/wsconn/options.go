@@ -49,7 +49,7 @@ type Options struct {
 	// ReadLimit is the largest inbound message in bytes; a bigger one closes
 	// the connection with CloseTooBig (default 64 KiB).
 	ReadLimit int64
-	// SendQueue bounds the outbound frames waiting for the write pump
+	// SendQueue bounds the outbound frames waiting for the writer
 	// (default 256); overflowing it closes with CloseSlowConsumer.
 	SendQueue int
 	// WriteWait is the deadline for writing one frame (default 10s).

@@ -15,11 +15,30 @@ import (
 // errTooBig marks an inbound message over Options.ReadLimit.
 var errTooBig = errors.New("message over the read limit")
 
-// readPump is the connection's only reader. It runs OnOpen, dispatches
-// messages until the connection ends, then tears it down and runs OnClose.
+// readPump is the connection's only reader: it dispatches messages until
+// the connection ends, then tears it down and runs OnClose. OnOpen ran
+// before it started (Hub.Serve runs it on the upgrading goroutine), so an
+// idle connection is this goroutine blocked in gorilla's NextReader with
+// the smallest stack the runtime gives (2 KiB): a stack, once grown by a
+// handler's work, does not shrink back below 4 KiB.
 func (c *Conn) readPump() {
 	defer c.finish()
+	for {
+		messageType, r, err := c.nextMessage()
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		if !c.handle(messageType, r) {
+			return
+		}
+	}
+}
 
+//go:noinline
+func (c *Conn) nextMessage() (int, io.Reader, error) { return c.ws.NextReader() }
+
+func (c *Conn) startReading() {
 	// The limit is enforced here, not with SetReadLimit: gorilla would answer
 	// an oversized frame itself with a reason-less 1009, and we want the peer
 	// to learn the limit.
@@ -27,42 +46,41 @@ func (c *Conn) readPump() {
 	c.ws.SetPongHandler(func(string) error { c.extendReadDeadline(); return nil })
 	c.ws.SetCloseHandler(c.onPeerClose)
 	c.extendReadDeadline()
+}
 
-	c.runOnOpen()
-	for {
-		messageType, r, err := c.ws.NextReader()
-		if err != nil {
-			c.readFailed(err)
-			return
-		}
-		c.extendReadDeadline()
-		data, err := readMessage(r, c.opts.ReadLimit)
-		switch {
-		case errors.Is(err, errTooBig):
-			c.log.Info("websocket message over the read limit", "read_limit", c.opts.ReadLimit)
-			c.Close(CloseTooBig, fmt.Sprintf("message too big: the limit is %d bytes", c.opts.ReadLimit))
-			// Keep reading (and discarding) until the peer echoes the close,
-			// so it receives our close frame rather than a TCP reset.
-			continue
-		case err != nil:
-			c.readFailed(err)
-			return
-		case messageType == websocket.TextMessage && !utf8.Valid(data):
-			// RFC 6455 §8.1: a text message that is not UTF-8 fails the
-			// connection with 1007; decoding it anyway would hand the
-			// handler U+FFFD in place of what the client meant.
-			c.log.Info("websocket text message is not valid UTF-8")
-			c.Close(CloseInvalidPayload, reasonInvalidUTF8)
-			continue
-		}
-		c.extendReadDeadline()
-		if c.isClosing() {
-			continue // the connection is ending: the handler is done with it
-		}
-		c.messagesIn.Inc()
-		c.waitForQueueRoom()
-		c.runOnMessage(data)
+// handle reads one message and hands it to OnMessage; false ends the read
+// loop (the transport failed).
+//
+//go:noinline
+func (c *Conn) handle(messageType int, r io.Reader) bool {
+	c.extendReadDeadline()
+	data, err := readMessage(r, c.opts.ReadLimit)
+	switch {
+	case errors.Is(err, errTooBig):
+		c.log().Info("websocket message over the read limit", "read_limit", c.opts.ReadLimit)
+		c.Close(CloseTooBig, fmt.Sprintf("message too big: the limit is %d bytes", c.opts.ReadLimit))
+		// Keep reading (and discarding) until the peer echoes the close,
+		// so it receives our close frame rather than a TCP reset.
+		return true
+	case err != nil:
+		c.readFailed(err)
+		return false
+	case messageType == websocket.TextMessage && !utf8.Valid(data):
+		// RFC 6455 §8.1: a text message that is not UTF-8 fails the
+		// connection with 1007; decoding it anyway would hand the
+		// handler U+FFFD in place of what the client meant.
+		c.log().Info("websocket text message is not valid UTF-8")
+		c.Close(CloseInvalidPayload, reasonInvalidUTF8)
+		return true
 	}
+	c.extendReadDeadline()
+	if c.isClosing() {
+		return true // the connection is ending: the handler is done with it
+	}
+	c.messagesIn.Inc()
+	c.waitForQueueRoom()
+	c.runOnMessage(data)
+	return true
 }
 
 // readMessage reads one whole message, at most limit bytes.
@@ -83,17 +101,17 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 // pump can answer is slowed down instead of overflowing the queue with its
 // own replies; only frames sent from elsewhere (broadcasts) can overflow it.
 func (c *Conn) waitForQueueRoom() {
-	if len(c.sendQueue) <= c.highWater {
+	if c.queueLen() <= c.highWater {
 		return
 	}
-	for len(c.sendQueue) > c.highWater {
+	for c.queueLen() > c.highWater {
 		select {
 		case <-c.drained:
 		case <-c.closing:
 			return
 		}
 	}
-	// The write pump made progress, so the peer is alive even if its pongs
+	// The writer made progress, so the peer is alive even if its pongs
 	// sat unread while we waited.
 	c.extendReadDeadline()
 }
@@ -102,27 +120,22 @@ func (c *Conn) extendReadDeadline() {
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.opts.PongWait))
 }
 
-// onPing renews the deadline and leaves the pong to the write pump, the only
+// onPing renews the deadline and leaves the pong to the writer, the only
 // writer. A pong still waiting is replaced: RFC 6455 §5.5.3 allows answering
 // only the latest ping.
 func (c *Conn) onPing(appData string) error {
 	c.extendReadDeadline()
-	payload := []byte(appData)
-	for {
-		select {
-		case c.pongQueue <- payload:
-			return nil
-		default:
-		}
-		select {
-		case <-c.pongQueue:
-		default:
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mode == modeOpen {
+		c.pongDue, c.pongPayload = true, []byte(appData)
+		c.kickLocked()
 	}
+	return nil
 }
 
 // onPeerClose runs when the peer's close frame arrives. The echo (same code,
-// no reason) is written by the write pump, ahead of any still-queued frames:
+// no reason) is written by the writer, ahead of any still-queued frames:
 // the peer has stopped reading data.
 func (c *Conn) onPeerClose(code int, text string) error {
 	c.mu.Lock()
@@ -138,7 +151,7 @@ func (c *Conn) onPeerClose(code int, text string) error {
 }
 
 // readFailed ends the read loop. A close frame was handled by onPeerClose
-// and the write pump finishes the handshake; any other error (gorilla reports
+// and the writer finishes the handshake; any other error (gorilla reports
 // an EOF as a CloseError with 1006) means the transport is gone or the read
 // deadline passed.
 func (c *Conn) readFailed(err error) {
@@ -146,7 +159,7 @@ func (c *Conn) readFailed(err error) {
 		return
 	}
 	if !c.isClosing() {
-		c.log.Debug("websocket read failed", "error", err)
+		c.log().Debug("websocket read failed", "error", err)
 	}
 	c.abort(abnormalReason(err))
 }
@@ -170,7 +183,7 @@ func abnormalReason(err error) string {
 func (c *Conn) runOnOpen() {
 	defer c.recoverHandler("OnOpen")
 	if err := c.handler.OnOpen(c); err != nil {
-		c.log.Error("websocket OnOpen failed", "error", err)
+		c.log().Error("websocket OnOpen failed", "error", err)
 		c.Close(CloseInternal, reasonInternal)
 	}
 }
@@ -184,12 +197,12 @@ func (c *Conn) runOnMessage(data []byte) {
 // pumps run outside net/http's per-request recovery.
 func (c *Conn) recoverHandler(where string) {
 	if p := recover(); p != nil {
-		c.log.Error("websocket handler panicked", "handler", where, "panic", p, "stack", string(debug.Stack()))
+		c.log().Error("websocket handler panicked", "handler", where, "panic", p, "stack", string(debug.Stack()))
 		c.Close(CloseInternal, reasonInternal)
 	}
 }
 
-// finish runs once the read loop is over: it waits for the write pump, frees
+// finish runs once the read loop is over: it waits for the writer, frees
 // the connection and reports it closed.
 func (c *Conn) finish() {
 	close(c.readDone)
@@ -200,12 +213,12 @@ func (c *Conn) finish() {
 
 	_, code, reason, _ := c.closeState()
 	level := slogLevelFor(code)
-	c.log.Log(c.ctx, level, "websocket closed", "code", code, "reason", reason,
+	c.log().Log(c.ctx, level, "websocket closed", "code", code, "reason", reason,
 		"duration", time.Since(c.opened).Round(time.Millisecond))
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				c.log.Error("websocket handler panicked", "handler", "OnClose", "panic", p, "stack", string(debug.Stack()))
+				c.log().Error("websocket handler panicked", "handler", "OnClose", "panic", p, "stack", string(debug.Stack()))
 			}
 		}()
 		c.handler.OnClose(c, code, reason)
