@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,13 +47,17 @@ func serve() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(ctx, cfg)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on HTTP_ADDR %q: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close() // Serve closes it too; this covers a failed start
+	if strings.TrimSpace(os.Getenv("PUBLIC_BASE_URL")) == "" {
+		cfg.PublicBaseURL = listenerURL(ln.Addr())
+	}
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	printDevSecrets(cfg)
 	backend := "sqlite (" + cfg.DataDir + ")"
@@ -74,6 +80,22 @@ func serve() error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// listenerURL is how a client on this machine reaches the listener: its
+// actual address (the port the system chose for HTTP_ADDR=:0 included), with
+// a wildcard host (":8080", "0.0.0.0", "[::]") written as localhost. Without
+// PUBLIC_BASE_URL it is the server's public base URL, so the docs URL it
+// prints and the avatar API's websocket_address point where it listens.
+func listenerURL(addr net.Addr) *url.URL {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil { // not a TCP address; net.Listen("tcp") never gives one
+		return &url.URL{Scheme: "http", Host: addr.String()}
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
 }
 
 // printDevSecrets is the only place a secret is ever printed: once, at start,
