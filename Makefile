@@ -34,7 +34,7 @@ drift:
 	fi; \
 	echo "drift: gen/ matches specs/"
 
-## lint: spec linters (Spectral, AsyncAPI CLI, kin-openapi), gofmt and go vet
+## lint: spec linters (Spectral, the AsyncAPI parser, kin-openapi), gofmt and go vet
 lint: specs-lint fmt-check vet
 
 specs-lint: node-deps
