@@ -3,6 +3,10 @@
 
 SHELL := /bin/bash
 GO    ?= go
+# make test runs up to TEST_JOBS of its steps at once, and the contract suite up to
+# CONTRACT_PARALLEL tests at once (they mostly wait: on the database, timers, sockets).
+TEST_JOBS         ?= 4
+CONTRACT_PARALLEL ?= 4
 
 .PHONY: run build test check generate drift lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
 
@@ -14,10 +18,19 @@ run:
 build:
 	$(GO) build -o bin/server ./cmd/server
 
-## test: everything CI checks: generate drift, spec lint, vet, TypeScript check, unit and contract tests
-test: drift lint tsc-check unit contract
+## test: everything CI checks: generate drift, spec lint, gofmt and vet, TypeScript check, unit and
+## contract tests. Drift runs first while the machine is prepared for the contract suite (container
+## engine, PostgreSQL image, Chromium); then the checks run side by side, each one's output in one piece.
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift \
+		specs-lint fmt-check vet tsc-check unit contract
+	@echo "make test: every check passed"
 
 check: test
+
+# Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
+AFTER_DRIFT ?=
+specs-lint fmt-check vet tsc-check unit contract: | $(AFTER_DRIFT)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
 generate: node-deps
@@ -55,16 +68,18 @@ node-deps:
 
 ## unit: domain and platform tests on SQLite (no containers)
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /contracttests)
+	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /contracttests)
 
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
-contract:
+contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
-	$(GO) test -count=1 -timeout 12m -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
 
+## testenv: prepare what the contract suite needs (container engine, PostgreSQL image, Chromium); idempotent
 testenv:
-	tools/testenv/setup.sh
+	@tools/testenv/setup.sh >/dev/null
+	@tools/testenv/chromium.sh >/dev/null
 
 clean:
 	rm -rf bin data

@@ -88,6 +88,7 @@ func requireError(t *testing.T, status int, body map[string]any, wantStatus int,
 }
 
 func TestAvatarStart200(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	got := c.start(testAvatarKey)
@@ -116,6 +117,7 @@ func TestAvatarStart200(t *testing.T) {
 }
 
 func TestAvatarStart400(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	without := func(field string) string {
@@ -175,6 +177,7 @@ func TestAvatarStart400(t *testing.T) {
 }
 
 func TestAvatarAPIKeyIsCheckedFirst(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	sid := uuid.NewString()
@@ -191,6 +194,7 @@ func TestAvatarAPIKeyIsCheckedFirst(t *testing.T) {
 }
 
 func TestAvatarStart429(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.AvatarMaxSessionsPerKey = 2 })
 	c := newAvatarClient(t, ts)
 	first := c.start(testAvatarKey)
@@ -207,6 +211,7 @@ func TestAvatarStart429(t *testing.T) {
 // agents at once; only an operator's AVATAR_MAX_SESSIONS_PER_KEY caps it
 // (issue 9, item 3).
 func TestAvatarNoSessionCapByDefault(t *testing.T) {
+	t.Parallel()
 	c := newAvatarClient(t, newServer(t))
 	for i := 0; i < 25; i++ {
 		if status, body := c.raw(http.MethodPost, "/session/start", testAvatarKey, seedStartBody); status != http.StatusOK {
@@ -227,6 +232,7 @@ func stop(t *testing.T, c *avatarClient, key, sid, token string) {
 }
 
 func TestAvatarStop(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	a, b := c.start(testAvatarKey), c.start(testAvatarKey)
@@ -282,6 +288,7 @@ func TestAvatarStop(t *testing.T) {
 }
 
 func TestAvatarStatus(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)
@@ -314,6 +321,7 @@ func TestAvatarStatus(t *testing.T) {
 // TestAvatar500 runs the API on a server whose database has gone away:
 // every operation answers the documented 500 body, never a stack or a hang.
 func TestAvatar500(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)

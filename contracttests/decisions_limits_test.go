@@ -11,6 +11,7 @@ import (
 )
 
 func TestDecisionsRateLimitPerConnection(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	setup := dialDecisions(t, ts)
 	token := registerDecisionUser(t, setup, "victim")
@@ -62,6 +63,7 @@ func TestDecisionsRateLimitPerConnection(t *testing.T) {
 }
 
 func TestDecisionsInternalErrorHidesDetails(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialDecisions(t, ts)
 	token := registerDecisionUser(t, c, "azerty")
@@ -75,6 +77,7 @@ func TestDecisionsInternalErrorHidesDetails(t *testing.T) {
 }
 
 func TestDecisionsCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
 		c := dialDecisions(t, newServer(t))
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))

@@ -37,6 +37,7 @@ var (
 // proves that every page renders from the server alone: no request of any page
 // (scripts, styles, fonts, images, fetches) leaves the server's origin.
 func TestDocsRenderOffline(t *testing.T) {
+	t.Parallel()
 	bin := chromiumBinary(t)
 	ts := newServer(t)
 	b := startBrowser(t, bin, ts.baseURL)

@@ -15,6 +15,7 @@ import (
 // build on: two buses on one database stand for two server processes; each
 // message reaches every subscriber exactly once, in order, small or large.
 func TestBusAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	ctx := context.Background()
 	open := func() pubsub.Bus {

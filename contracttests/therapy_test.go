@@ -20,6 +20,7 @@ const therapyWorkTranscript = "I have been so anxious about my job lately. My ma
 	"I can't sleep before Mondays. This week I will keep a sleep diary and talk to my manager about the workload."
 
 func TestTherapyCreate201(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	seed := c.create(`{"title": "Therapy Session 1", "inputMethod": "text", "text": "Session transcript"}`)
@@ -46,6 +47,7 @@ func TestTherapyCreate201(t *testing.T) {
 }
 
 func TestTherapyCreateErrors(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	for _, tc := range []struct {
@@ -85,6 +87,7 @@ func TestTherapyCreateErrors(t *testing.T) {
 
 // TestTherapy401 covers every operation without a valid token.
 func TestTherapy401(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	id := c.create(`{"title": "mine"}`).SessionId.String()
@@ -120,6 +123,7 @@ func TestTherapy401(t *testing.T) {
 }
 
 func TestTherapyListPagination(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	var ids []uuid.UUID
@@ -178,6 +182,7 @@ func TestTherapyListPagination(t *testing.T) {
 }
 
 func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	s := alice.create(`{"title": "mine", "description": "keep", "duration": 60, "settings": {"a": 1}}`)
@@ -255,6 +260,7 @@ func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
 }
 
 func TestTherapyUpload(t *testing.T) {
+	t.Parallel()
 	const limit = 2048
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.ContentMaxBytes = limit })
 	c := newTherapyClient(t, ts, "alice")
