@@ -255,6 +255,7 @@ func (b *docsBrowser) checkAsyncAPIPage(t *testing.T, page docLink) {
 		}
 	}
 	t.Logf("%s: %q, channels %v", page.Path, view.H1, slices.Sorted(maps.Keys(spec.Channels)))
+	b.checkDescriptionTables(t, page, specBytes(t, b.origin+page.Spec))
 }
 
 // fetchSpec GETs a spec from the server and decodes its YAML into v.

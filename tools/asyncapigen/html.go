@@ -12,6 +12,7 @@ var pageTemplateText string
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"indent": func(depth int) string { return strings.Repeat("\u00a0\u00a0", depth) },
+	"md":     renderCellMarkdown,
 }).Parse(pageTemplateText))
 
 type pageView struct {
