@@ -113,6 +113,13 @@ func (c *wsContract) dialRefused(t *testing.T, channel, url string, header http.
 		t.Fatalf("dial %s: HTTP %d (%v), want %d", url, got, err, status)
 	}
 	body, _ := io.ReadAll(resp.Body)
+	return c.checkRefusal(t, channel, url, status, body)
+}
+
+// checkRefusal validates the body of a refused upgrade against the documented
+// upgrade response, records it and returns the body decoded.
+func (c *wsContract) checkRefusal(t *testing.T, channel, url string, status int, body []byte) map[string]any {
+	t.Helper()
 	schema, ok := c.upgrade(status)
 	if !ok {
 		t.Fatalf("dial %s: HTTP %d is not a documented upgrade response of %s", url, status, c.file)

@@ -61,11 +61,12 @@ func TestGeneratedGoCompilesAndRoundTripsExamples(t *testing.T) {
 func writeScratchModule(t *testing.T, p *plan) string {
 	t.Helper()
 	module := t.TempDir()
-	files, err := p.goPackageFiles()
+	files, err := p.goPackageFiles("gentest/wsclient")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files["../go.mod"] = []byte("module gentest\n\ngo 1.26\n")
+	files["../go.mod"], files["../go.sum"] = scratchModFiles(t)
+	files["../wsclient/wsclient.gen.go"] = goRuntimeFile()
 	files["../roundtrip/main.go"] = roundtripProgram(p)
 	for rel, data := range files {
 		if err := writeFileIfChanged(filepath.Join(module, "fixture", rel), data); err != nil {
@@ -73,6 +74,30 @@ func writeScratchModule(t *testing.T, p *plan) string {
 		}
 	}
 	return module
+}
+
+// scratchModFiles are the scratch module's go.mod and go.sum: the clients
+// need gorilla/websocket, at the version (and checksums) of this module.
+func scratchModFiles(t *testing.T) (gomod, gosum []byte) {
+	t.Helper()
+	const dep = "github.com/gorilla/websocket"
+	sum, err := os.ReadFile("../../go.sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version string
+	var lines []string
+	for _, line := range strings.Split(string(sum), "\n") {
+		if fields := strings.Fields(line); len(fields) == 3 && fields[0] == dep {
+			lines = append(lines, line)
+			version = strings.TrimSuffix(fields[1], "/go.mod")
+		}
+	}
+	if version == "" {
+		t.Fatalf("go.sum has no %s", dep)
+	}
+	return []byte("module gentest\n\ngo 1.26\n\nrequire " + dep + " " + version + "\n"),
+		[]byte(strings.Join(lines, "\n") + "\n")
 }
 
 // roundtripProgram reads [{message, payload}] on stdin and writes the
