@@ -8,7 +8,7 @@ GO    ?= go
 TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 
-.PHONY: run build test check generate drift lint vet fmt-check specs-lint tsc-check unit contract testenv node-deps clean
+.PHONY: run build test check generate drift lint vet fmt-check specs-lint tsc-check example unit contract testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -18,19 +18,19 @@ run:
 build:
 	$(GO) build -o bin/server ./cmd/server
 
-## test: everything CI checks: generate drift, spec lint, gofmt and vet, TypeScript check, unit and
-## contract tests. Drift runs first while the machine is prepared for the contract suite (container
+## test: everything CI checks: generate drift, spec lint, gofmt and vet, TypeScript check, the
+## TypeScript example against a live server, unit and contract tests. Drift runs first while the machine is prepared for the contract suite (container
 ## engine, PostgreSQL image, Chromium); then the checks run side by side, each one's output in one piece.
 test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift \
-		specs-lint fmt-check vet tsc-check unit contract
+		specs-lint fmt-check vet tsc-check example unit contract
 	@echo "make test: every check passed"
 
 check: test
 
 # Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
 AFTER_DRIFT ?=
-specs-lint fmt-check vet tsc-check unit contract: | $(AFTER_DRIFT)
+specs-lint fmt-check vet tsc-check example unit contract: | $(AFTER_DRIFT)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
 generate: node-deps
@@ -62,6 +62,11 @@ vet:
 
 tsc-check: node-deps
 	tools/node/tsc-check.sh
+
+## example: run tools/node/example.ts (every API through the generated TypeScript clients) against a
+## live server on SQLite
+example: node-deps
+	tools/node/run-example.sh
 
 node-deps:
 	tools/node/install.sh
