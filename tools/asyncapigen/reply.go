@@ -119,6 +119,9 @@ func (p *plan) checkReplies() error {
 						return fmt.Errorf("channel %s: message %s: x-reply names %s, which the server does not send on this channel", ch.Path, msg.Name, name)
 					}
 				}
+				if err := p.checkEchoes(msg); err != nil {
+					return fmt.Errorf("channel %s: message %s: x-reply: %w", ch.Path, msg.Name, err)
+				}
 				for _, name := range msg.Reply.Errors {
 					if slices.Contains(msg.Reply.Messages, name) {
 						return fmt.Errorf("message %s: x-reply lists %s both as a reply and as an error", msg.Name, name)
@@ -143,4 +146,40 @@ func (p *plan) messageByName(name string) *message {
 		}
 	}
 	return nil
+}
+
+// checkEchoes requires every echoed field to be a property of the request
+// and of at least one of its replies, so a misspelt pointer cannot quietly
+// stop pairing replies with requests.
+func (p *plan) checkEchoes(msg *message) error {
+	for _, e := range msg.Reply.Echoes {
+		if !p.doc.declares(msg.Payload, e.Request) {
+			return fmt.Errorf("echoes %s: the request has no property %s", e.Reply, e.Request)
+		}
+		found := false
+		for _, name := range msg.Reply.names() {
+			found = found || p.doc.declares(p.messageByName(name).Payload, e.Reply)
+		}
+		if !found {
+			return fmt.Errorf("echoes %s: no reply has that property", e.Reply)
+		}
+	}
+	return nil
+}
+
+// declares reports whether the JSON pointer ptr names a declared property
+// path of schema s (through $refs and allOf).
+func (d *document) declares(s schemaObj, ptr string) bool {
+	for _, token := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		resolved, _, err := d.resolve(s)
+		if err != nil || resolved == nil {
+			return false
+		}
+		next, ok := properties(d.flattenAllOf(resolved))[strings.ReplaceAll(strings.ReplaceAll(token, "~1", "/"), "~0", "~")]
+		if !ok {
+			return false
+		}
+		s = next
+	}
+	return true
 }
