@@ -310,6 +310,7 @@ export class Connection {
     const frame = JSON.stringify(payload);
     return new Promise((resolve, reject) => {
       if (this.ended) return reject(this.ended);
+      if (signal?.aborted) return reject(signal.reason);
       const p: Pending = { reply, request: JSON.parse(frame) };
       const onEnd = (error: CloseError) => {
         if (this.pending.includes(p)) reject(error);
@@ -345,6 +346,7 @@ export class Connection {
     const item = this.queue.shift();
     if (item) return unwrap(item);
     if (this.ended) return Promise.reject(this.ended);
+    if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Item>((resolve, reject) => {
       const waiter = (it: Item) => {
         signal?.removeEventListener("abort", onAbort);
