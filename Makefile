@@ -3,8 +3,12 @@
 
 SHELL := /bin/bash
 GO    ?= go
+# make test runs up to TEST_JOBS of its steps at once, and the contract suite up to
+# CONTRACT_PARALLEL tests at once (they mostly wait: on the database, timers, sockets).
+TEST_JOBS         ?= 4
+CONTRACT_PARALLEL ?= 4
 
-.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check unit contract bench testenv node-deps clean
+.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit contract bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -14,10 +18,20 @@ run:
 build:
 	$(GO) build -o bin/server ./cmd/server
 
-## test: everything CI checks: generate drift, spec lint, vet, TypeScript check, unit and contract tests
-test: drift breaking lint tsc-check unit contract
+## test: everything CI checks: generate drift, breaking-change review, spec lint, gofmt and vet,
+## TypeScript check, the TypeScript example against a live server, unit and contract tests. Drift runs
+## first while the machine is prepared for the contract suite (container engine, PostgreSQL image,
+## Chromium); then the checks run side by side, each one's output in one piece.
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift \
+		breaking specs-lint fmt-check vet tsc-check example unit contract
+	@echo "make test: every check passed"
 
 check: test
+
+# Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
+AFTER_DRIFT ?=
+breaking specs-lint fmt-check vet tsc-check example unit contract: | $(AFTER_DRIFT)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
 generate: node-deps
@@ -40,7 +54,7 @@ BASE ?= HEAD~1
 breaking:
 	$(GO) run ./tools/breaking -base $(BASE)
 
-## lint: spec linters (Spectral, AsyncAPI CLI, kin-openapi), gofmt and go vet
+## lint: spec linters (Spectral, the AsyncAPI parser, kin-openapi), gofmt and go vet
 lint: specs-lint fmt-check vet
 
 specs-lint: node-deps
@@ -56,18 +70,23 @@ vet:
 tsc-check: node-deps
 	tools/node/tsc-check.sh
 
+## example: run tools/node/example.ts (every API through the generated TypeScript clients) against a
+## live server on SQLite
+example: node-deps
+	tools/node/run-example.sh
+
 node-deps:
 	tools/node/install.sh
 
 ## unit: domain and platform tests on SQLite (no containers)
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /contracttests)
+	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /contracttests)
 
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
-contract:
+contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
-	$(GO) test -count=1 -timeout 12m -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
 
 ## bench: build the server and measure it on SQLite and PostgreSQL next to bare Gin / gorilla
 ## baselines, printing issue 11's table (about 7 minutes; not part of `make test`).
@@ -77,8 +96,10 @@ bench: build
 	$(GO) build -o bin/bench ./tools/bench; \
 	bin/bench -server bin/server $(BENCH_FLAGS)
 
+## testenv: prepare what the contract suite needs (container engine, PostgreSQL image, Chromium); idempotent
 testenv:
-	tools/testenv/setup.sh
+	@tools/testenv/setup.sh >/dev/null
+	@tools/testenv/chromium.sh >/dev/null
 
 clean:
 	rm -rf bin data

@@ -13,6 +13,7 @@ import (
 // recording (here a session that never idles out): a frame past it is
 // refused with RECORDING_LIMIT_REACHED and the session goes on.
 func TestAvatarWSRecordingLimit(t *testing.T) {
+	t.Parallel()
 	const limit = 44 + 2*960 // a WAV header and two 20 ms frames of 24 kHz PCM16
 	dir := t.TempDir()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) {

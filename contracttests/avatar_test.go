@@ -92,6 +92,7 @@ func requireError(t *testing.T, status int, body map[string]any, wantStatus int,
 }
 
 func TestAvatarStart200(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	got := c.start(testAvatarKey)
@@ -120,6 +121,7 @@ func TestAvatarStart200(t *testing.T) {
 }
 
 func TestAvatarStart400(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	without := func(field string) string {
@@ -182,6 +184,7 @@ func TestAvatarStart400(t *testing.T) {
 // own error body; a JSON body with no Content-Type or as text/plain is read
 // as JSON (issue 9, item 9).
 func TestAvatarMediaTypeAndSize(t *testing.T) {
+	t.Parallel()
 	c := newAvatarClient(t, newServer(t))
 	big := `{"avatar_id":"` + strings.Repeat("a", 70<<10) + `"}`
 	for _, path := range []string{"/session/start", "/session/stop"} {
@@ -202,6 +205,7 @@ func TestAvatarMediaTypeAndSize(t *testing.T) {
 }
 
 func TestAvatarAPIKeyIsCheckedFirst(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	sid := uuid.NewString()
@@ -218,6 +222,7 @@ func TestAvatarAPIKeyIsCheckedFirst(t *testing.T) {
 }
 
 func TestAvatarStart429(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.AvatarMaxSessionsPerKey = 2 })
 	c := newAvatarClient(t, ts)
 	first := c.start(testAvatarKey)
@@ -234,6 +239,7 @@ func TestAvatarStart429(t *testing.T) {
 // agents at once; only an operator's AVATAR_MAX_SESSIONS_PER_KEY caps it
 // (issue 9, item 3).
 func TestAvatarNoSessionCapByDefault(t *testing.T) {
+	t.Parallel()
 	c := newAvatarClient(t, newServer(t))
 	for i := 0; i < 25; i++ {
 		if status, body := c.raw(http.MethodPost, "/session/start", testAvatarKey, seedStartBody); status != http.StatusOK {
@@ -254,6 +260,7 @@ func stop(t *testing.T, c *avatarClient, key, sid, token string) {
 }
 
 func TestAvatarStop(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	a, b := c.start(testAvatarKey), c.start(testAvatarKey)
@@ -309,6 +316,7 @@ func TestAvatarStop(t *testing.T) {
 }
 
 func TestAvatarStatus(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)
@@ -342,6 +350,7 @@ func TestAvatarStatus(t *testing.T) {
 // read percent-decoded and has no length limit, and text that cannot be an
 // id never reaches PostgreSQL (which refuses NUL and invalid UTF-8).
 func TestAvatarStatusOfAnyIDThatNamesNoSessionIs404(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	sid := c.start(testAvatarKey).SessionId.String()
@@ -367,6 +376,7 @@ func TestAvatarStatusOfAnyIDThatNamesNoSessionIs404(t *testing.T) {
 // TestAvatar500 runs the API on a server whose database has gone away:
 // every operation answers the documented 500 body, never a stack or a hang.
 func TestAvatar500(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)

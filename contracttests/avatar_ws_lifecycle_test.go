@@ -15,6 +15,7 @@ import (
 )
 
 func TestAvatarWSStopClosesTheSocket(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	c := s.connect(t, sess)
@@ -39,6 +40,7 @@ func TestAvatarWSStopClosesTheSocket(t *testing.T) {
 // TestAvatarWSStopThroughAnotherProcess stops a session on one server
 // process while its socket is on another sharing the database.
 func TestAvatarWSStopThroughAnotherProcess(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	a, b := newAvatarServer(t, dsn), newAvatarServer(t, dsn)
 	sess := a.startAvatar(t, nil)
@@ -74,6 +76,7 @@ func readUntilClose(t *testing.T, c *wsClient, within time.Duration) *websocket.
 // nothing but heartbeats keeps its session for four times the idle
 // timeout; once no frame at all arrives, the session ends (issue 9, item 1).
 func TestAvatarWSHeartbeatsKeepASilentSessionAlive(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	half := 0.5
 	sess := s.startAvatar(t, &half)
@@ -107,6 +110,7 @@ func TestAvatarWSHeartbeatsKeepASilentSessionAlive(t *testing.T) {
 }
 
 func TestAvatarWSUnconnectedSessionIdlesOut(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	short := 0.2
 	sess := s.startAvatar(t, &short)
@@ -123,6 +127,7 @@ func TestAvatarWSUnconnectedSessionIdlesOut(t *testing.T) {
 // with 1001, the session stays active, and the client resumes it with the
 // same token on another process, then on a restarted one (issue 9, item 2).
 func TestAvatarWSSessionSurvivesRestarts(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	a, b := newAvatarServer(t, dsn), newAvatarServer(t, dsn)
 	sess := a.startAvatar(t, nil)
@@ -176,6 +181,7 @@ func TestAvatarWSSessionSurvivesRestarts(t *testing.T) {
 }
 
 func TestAvatarWSCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
 		s := newAvatarServer(t, createDatabase(t))
 		c := s.connect(t, s.startAvatar(t, nil))

@@ -121,6 +121,7 @@ func (s *avatarServer) readWAV(t *testing.T, id string, n int) (recording.WAVInf
 }
 
 func TestAvatarWSUpgradeRefusals(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	a, b := s.startAvatar(t, nil), s.startAvatar(t, nil)
 	url := s.wsURL(gen.ChannelV1Websocket)
@@ -167,6 +168,7 @@ func TestAvatarWSUpgradeRefusals(t *testing.T) {
 }
 
 func TestAvatarWSStreamRecordsWAV(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	c := s.dial(t, sess.token)
@@ -217,6 +219,7 @@ func TestAvatarWSStreamRecordsWAV(t *testing.T) {
 }
 
 func TestAvatarWSInterruptDropsBufferedAudio(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	c := s.connect(t, sess)
@@ -242,6 +245,7 @@ func TestAvatarWSInterruptDropsBufferedAudio(t *testing.T) {
 }
 
 func TestAvatarWSErrors(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	other := s.startAvatar(t, nil)
@@ -311,6 +315,7 @@ func (w *wsClient) send2(v map[string]any) error {
 }
 
 func TestAvatarWSReconnectReplacesAndReinitializes(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	first := s.connect(t, sess)
@@ -343,6 +348,7 @@ func TestAvatarWSReconnectReplacesAndReinitializes(t *testing.T) {
 // TestAvatarWSInitLikeConvoAISendsIt: init needs only session_id; every
 // configuration field it leaves out keeps the start's (issue 9, item 4).
 func TestAvatarWSInitLikeConvoAISendsIt(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	c := s.dial(t, sess.token)
@@ -370,6 +376,7 @@ const kitVoiceAudio = "UklGRnoGAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQoGA
 // count are reassembled byte for byte, and integral floats (24000.0) and
 // float timestamps are accepted (issue 9, item 5).
 func TestAvatarWSOddChunksAndFloatNumbers(t *testing.T) {
+	t.Parallel()
 	s := newAvatarServer(t, createDatabase(t))
 	sess := s.startAvatar(t, nil)
 	c := s.connect(t, sess)

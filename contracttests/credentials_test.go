@@ -24,6 +24,7 @@ const unreadableCredentialsMessage = "Credentials cannot be read: the query stri
 // never treats the request as one without credentials (pet-care would
 // upgrade it as a new anonymous user).
 func TestUnreadableQueryCredentialsAreRefused(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "query tokens"}`).SessionId.String()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDecisionsRateLimitPerConnection(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	setup := dialDecisions(t, ts)
 	token := registerDecisionUser(t, setup, "victim")
@@ -65,6 +66,7 @@ func TestDecisionsRateLimitPerConnection(t *testing.T) {
 }
 
 func TestDecisionsInternalErrorHidesDetails(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialDecisions(t, ts)
 	token := registerDecisionUser(t, c, "azerty")
@@ -78,6 +80,7 @@ func TestDecisionsInternalErrorHidesDetails(t *testing.T) {
 }
 
 func TestDecisionsCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
 		c := dialDecisions(t, newServer(t))
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
@@ -145,6 +148,7 @@ func dialDecisionsFrom(t *testing.T, ts *testServer, source string) *wsClient {
 // connections) is refused on its next connection from the first frame;
 // another address is not.
 func TestDecisionsRateLimitSurvivesReconnecting(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	for conn := 0; conn < 3; conn++ {
 		c := dialDecisionsFrom(t, ts, "127.0.0.1")
@@ -169,6 +173,7 @@ func TestDecisionsRateLimitSurvivesReconnecting(t *testing.T) {
 // many addresses reach the server's ceiling; then Register and Connection
 // wait for everyone, while a client holding a token goes on.
 func TestDecisionsServerCeilingOnFailedGuesses(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.RateLimits.DecisionFailedGuesses = 6 })
 	holder := dialDecisionsFrom(t, ts, "127.0.0.9")
 	token := registerDecisionUser(t, holder, "the-holder")

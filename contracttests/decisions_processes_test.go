@@ -12,6 +12,7 @@ import (
 // Tokens, users and decisions live in the database, so every server
 // process sharing it honours the others' tokens and revocations at once.
 func TestDecisionsTokensWorkAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	a, b := startServer(t, dsn, nil), startServer(t, dsn, nil)
 	onA, onB := dialDecisions(t, a), dialDecisions(t, b)
@@ -73,6 +74,7 @@ func TestDecisionsTokensWorkAcrossProcesses(t *testing.T) {
 // /ws is this API's, /ws/ the pet-care API's: neither may redirect to the
 // other (gin's trailing-slash redirect applies only to unregistered paths).
 func TestDecisionsPathIsExactlyWs(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, path := range []string{"/ws", "/ws/"} {

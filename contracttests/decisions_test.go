@@ -82,6 +82,7 @@ func expectDecisionError(t *testing.T, c *wsClient, code, message string, action
 }
 
 func TestDecisionsLifecycle(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialDecisions(t, ts)
 
@@ -141,6 +142,7 @@ func TestDecisionsLifecycle(t *testing.T) {
 // else), so from its second run on a Register of its checksum must answer a
 // new token for the same user instead of an error.
 func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	register := func(c *wsClient, key, name string) {
 		c.send(map[string]any{"action": "Register", "API_KEY": key, "checksum": "azerty", "name": name, "prompt": name + "'s prompt"})
@@ -202,6 +204,7 @@ func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
 }
 
 func TestDecisionsSecretsAreStoredOnlyAsHashes(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialDecisions(t, ts)
 	token := registerDecisionUser(t, c, "my-secret-checksum")
@@ -225,6 +228,7 @@ func TestDecisionsSecretsAreStoredOnlyAsHashes(t *testing.T) {
 }
 
 func TestDecisionsErrors(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	setup := dialDecisions(t, ts)
 	token := registerDecisionUser(t, setup, "taken")

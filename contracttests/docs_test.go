@@ -37,6 +37,7 @@ var (
 // proves that every page renders from the server alone: no request of any page
 // (scripts, styles, fonts, images, fetches) leaves the server's origin.
 func TestDocsRenderOffline(t *testing.T) {
+	t.Parallel()
 	bin := chromiumBinary(t)
 	ts := newServer(t)
 	b := startBrowser(t, bin, ts.baseURL)
@@ -254,6 +255,7 @@ func (b *docsBrowser) checkAsyncAPIPage(t *testing.T, page docLink) {
 		}
 	}
 	t.Logf("%s: %q, channels %v", page.Path, view.H1, slices.Sorted(maps.Keys(spec.Channels)))
+	b.checkDescriptionTables(t, page, specBytes(t, b.origin+page.Spec))
 }
 
 // fetchSpec GETs a spec from the server and decodes its YAML into v.

@@ -17,6 +17,7 @@ import (
 // message sent through one reaches the participant connected to the other
 // within one second, exactly once, and conversation_created crosses too.
 func TestPetChatAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	first, second := startServer(t, dsn, nil), startServer(t, dsn, nil)
 	owner := dialChat(t, first, nil)
@@ -69,6 +70,7 @@ var chatDialerSmallBuffer = websocket.Dialer{NetDial: func(network, addr string)
 }}
 
 func TestPetChatCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
 		c := dialChat(t, newServer(t), nil)
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))

@@ -70,6 +70,7 @@ func (c *chatClient) conversations() []any {
 }
 
 func TestPetChatConversationFlow(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	owner := dialChat(t, ts, nil)
 	vet := dialChat(t, ts, chatBearer(chatToken(t, "dr-vet", time.Hour)))
@@ -125,6 +126,7 @@ func TestPetChatConversationFlow(t *testing.T) {
 }
 
 func TestPetChatIdentity(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	anonA, anonB := dialChat(t, ts, nil), dialChat(t, ts, nil)
 	if anonA.user == anonB.user || uuid.Validate(anonA.user) != nil {
@@ -175,6 +177,7 @@ func TestPetChatIdentity(t *testing.T) {
 }
 
 func TestPetChatServedAtSlashPath(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(ts.baseURL + pcgen.ChannelWsSlash)
@@ -189,6 +192,7 @@ func TestPetChatServedAtSlashPath(t *testing.T) {
 }
 
 func TestPetChatErrors(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	owner, vet, stranger := dialChat(t, ts, nil), dialChat(t, ts, nil), dialChat(t, ts, nil)
 	conv := owner.newConversation(vet.user)["conversation_id"].(string)
@@ -252,6 +256,7 @@ func TestPetChatErrors(t *testing.T) {
 // the message too; the sending connection gets only message_sent; a closed
 // connection leaves delivery at once.
 func TestPetChatSeveralConnectionsOfOneUser(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	token := chatToken(t, "owner", time.Hour)
 	phone, laptop := dialChat(t, ts, chatBearer(token)), dialChat(t, ts, chatBearer(token))
@@ -282,6 +287,7 @@ func TestPetChatSeveralConnectionsOfOneUser(t *testing.T) {
 // one user's list; one connection creates at most 10 (the defaults); the
 // list comes in pages with a cursor.
 func TestPetChatNewConversationsAreBoundedAndListsPaged(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	victim := dialChat(t, ts, nil)
 	for i := 0; i < 30; i++ {

@@ -16,6 +16,7 @@ import (
 // build on: two buses on one database stand for two server processes; each
 // message reaches every subscriber exactly once, in order, small or large.
 func TestBusAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	ctx := context.Background()
 	open := func() pubsub.Bus {
@@ -72,6 +73,7 @@ func TestBusAcrossProcesses(t *testing.T) {
 // stored log, what was published meanwhile: every message reaches every
 // process exactly once, in order (issue 10, item 14).
 func TestBusCatchesUpAfterItsListenerIsCut(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	ctx := context.Background()
 	db, err := database.Open(config.Config{DatabaseURL: dsn})

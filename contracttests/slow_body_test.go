@@ -15,6 +15,7 @@ import (
 // no longer holds its connection: every operation that takes a body answers
 // its API's documented 408 and the server closes the connection.
 func TestSlowRequestBodiesAre408(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.RequestReadTimeout = time.Second })
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "slow bodies"}`).SessionId.String()

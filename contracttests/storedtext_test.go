@@ -26,6 +26,7 @@ const (
 // (before, six fields answered INTERNAL_ERROR here while SQLite stored the
 // NUL; internal/server runs the same requests on SQLite).
 func TestNULIsRefusedInEveryStoredString(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 
 	t.Run("vrtraining", func(t *testing.T) {

@@ -29,6 +29,7 @@ func therapyWAV() []byte {
 }
 
 func TestTherapyAnalysisResults(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	s := c.create(string(therapyJSON(map[string]any{"title": "Therapy Session 1", "inputMethod": "text", "text": therapyWorkTranscript})))
@@ -90,6 +91,7 @@ func TestTherapyAnalysisResults(t *testing.T) {
 }
 
 func TestTherapyAudioWithoutTranscriberFails(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	s := c.create(`{"title": "voice memo", "inputMethod": "audio"}`)
@@ -107,6 +109,7 @@ func TestTherapyAudioWithoutTranscriberFails(t *testing.T) {
 // TestTherapy500 runs the API on a server whose database has gone away:
 // every operation answers the documented 500 body.
 func TestTherapy500(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	id := c.create(`{"title": "before"}`).SessionId.String()

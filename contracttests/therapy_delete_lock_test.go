@@ -14,6 +14,7 @@ import (
 // session's) must wait for the worker, not deadlock with it (PostgreSQL
 // then aborts one of them and the delete answered 500).
 func TestTherapyDeleteWhileAnalysingDoesNotDeadlock(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.AnalysisWorkers = 0 })
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "busy", "inputMethod": "text", "text": "I worry about work."}`).SessionId.String()

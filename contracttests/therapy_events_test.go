@@ -68,6 +68,7 @@ func countTherapyEvents(names []string, name string) int {
 }
 
 func TestTherapyEventsStream(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	s := alice.create(`{"title": "live"}`)
@@ -101,6 +102,7 @@ func TestTherapyEventsStream(t *testing.T) {
 }
 
 func TestTherapyEventsRefusals(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	id := alice.create(`{"title": "mine"}`).SessionId.String()
@@ -150,6 +152,7 @@ func TestTherapyEventsRefusals(t *testing.T) {
 }
 
 func TestTherapyEventsClientFrames(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice := newTherapyClient(t, ts, "alice")
 	w := dialTherapyEvents(t, ts, alice, alice.create(`{"title": "x"}`).SessionId)
@@ -164,6 +167,7 @@ func TestTherapyEventsClientFrames(t *testing.T) {
 }
 
 func TestTherapyEventsCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 when the session is deleted", func(t *testing.T) {
 		ts := newServer(t)
 		alice := newTherapyClient(t, ts, "alice")

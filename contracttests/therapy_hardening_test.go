@@ -11,6 +11,7 @@ import (
 // TestTherapySessionIDOnlyInItsCanonicalForm: uuid.Parse also reads 32
 // digits without dashes, urn:uuid:… and {…}; the API names a session one way.
 func TestTherapySessionIDOnlyInItsCanonicalForm(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	id := c.create(`{"title": "one name"}`).SessionId.String()
@@ -38,6 +39,7 @@ func TestTherapySessionIDOnlyInItsCanonicalForm(t *testing.T) {
 // Content-Type (415, not INVALID_JSON) and one whose body is beyond the file
 // limit plus the form's overhead (413 stating the upload limit, naming file).
 func TestTherapyUploadRefusalsNameTheirCause(t *testing.T) {
+	t.Parallel()
 	const limit = 2048
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.ContentMaxBytes = limit })
 	c := newTherapyClient(t, ts, "alice")
@@ -69,6 +71,7 @@ func TestTherapyUploadRefusalsNameTheirCause(t *testing.T) {
 // TestTherapyRepeatedQueryParameterIsNamed: ?page=1&page=2 is a 400 naming
 // page, as every other bad parameter value is.
 func TestTherapyRepeatedQueryParameterIsNamed(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	for _, param := range []string{"page", "per_page", "sort", "order"} {

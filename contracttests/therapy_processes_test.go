@@ -19,6 +19,7 @@ import (
 // The socket is held by a process that runs no analysis, so every event it
 // gets was published by the other process and crossed PostgreSQL.
 func TestTherapyEventsAcrossProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	worker := startServer(t, dsn, nil)
 	front := startServer(t, dsn, func(cfg *config.Config) { cfg.AnalysisWorkers = 0 })
@@ -43,6 +44,7 @@ func TestTherapyEventsAcrossProcesses(t *testing.T) {
 // TestTherapyJobsRunOnceWithTwoProcesses: two processes with workers share
 // the queue; every job runs exactly once.
 func TestTherapyJobsRunOnceWithTwoProcesses(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	a, b := startServer(t, dsn, nil), startServer(t, dsn, nil)
 	ca, cb := newTherapyClient(t, a, "alice"), newTherapyClient(t, b, "alice")
@@ -110,6 +112,7 @@ func answeringTherapyTranscriber(t *testing.T, calls *atomic.Int32) string {
 // the middle of its run (its transcriber never answers), starts a new
 // server on the same database, and sees the job complete exactly once.
 func TestTherapyAnalysisResumesAfterRestart(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	var firstCalls, secondCalls atomic.Int32
 	started := make(chan struct{}, 1)
@@ -149,6 +152,7 @@ func TestTherapyAnalysisResumesAfterRestart(t *testing.T) {
 // died (its lease is never renewed) is taken over by another process once
 // the lease has run out.
 func TestTherapyCrashedProcessJobIsTakenOver(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	var calls atomic.Int32
 	answerURL := answeringTherapyTranscriber(t, &calls)

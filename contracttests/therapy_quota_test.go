@@ -20,6 +20,7 @@ import (
 // user stores over all their sessions: past it, uploads and create texts
 // are 413 STORAGE_QUOTA_EXCEEDED naming the part, other users unaffected.
 func TestTherapyStorageQuota413(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.TherapyStorageQuota = 1000 })
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	session := alice.create(`{"title": "quota"}`).SessionId
@@ -48,6 +49,7 @@ func TestTherapyStorageQuota413(t *testing.T) {
 // not together cannot both be admitted on PostgreSQL: the second one's
 // check waits for the first one's transaction and sees its content.
 func TestTherapyQuotaHoldsForConcurrentUploads(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "race"}`).SessionId.String()

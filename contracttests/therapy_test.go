@@ -21,6 +21,7 @@ const therapyWorkTranscript = "I have been so anxious about my job lately. My ma
 	"I can't sleep before Mondays. This week I will keep a sleep diary and talk to my manager about the workload."
 
 func TestTherapyCreate201(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	seed := c.create(`{"title": "Therapy Session 1", "inputMethod": "text", "text": "Session transcript"}`)
@@ -47,6 +48,7 @@ func TestTherapyCreate201(t *testing.T) {
 }
 
 func TestTherapyCreateErrors(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	for _, tc := range []struct {
@@ -86,6 +88,7 @@ func TestTherapyCreateErrors(t *testing.T) {
 
 // TestTherapy401 covers every operation without a valid token.
 func TestTherapy401(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	id := c.create(`{"title": "mine"}`).SessionId.String()
@@ -121,6 +124,7 @@ func TestTherapy401(t *testing.T) {
 }
 
 func TestTherapyListPagination(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	var ids []uuid.UUID
@@ -179,6 +183,7 @@ func TestTherapyListPagination(t *testing.T) {
 }
 
 func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	alice, bob := newTherapyClient(t, ts, "alice"), newTherapyClient(t, ts, "bob")
 	s := alice.create(`{"title": "mine", "description": "keep", "duration": 60, "settings": {"a": 1}}`)
@@ -256,6 +261,7 @@ func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
 }
 
 func TestTherapyUpload(t *testing.T) {
+	t.Parallel()
 	const limit = 2048
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.ContentMaxBytes = limit })
 	c := newTherapyClient(t, ts, "alice")
@@ -309,6 +315,7 @@ func TestTherapyUpload(t *testing.T) {
 // server infers the type from the bytes, and refuses bytes it cannot place
 // with a message that tells the client what to send.
 func TestTherapyUploadWithoutType(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	s := c.create(`{"title": "uploaded by the seed's clients"}`)
@@ -361,6 +368,7 @@ func TestTherapyUploadWithoutType(t *testing.T) {
 // it as JSON and answer every body exactly as they answer it labelled
 // application/json, errors included; other media types stay 415.
 func TestTherapyJSONWhateverItsLabel(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := newTherapyClient(t, ts, "alice")
 	const fetchLabel = "text/plain;charset=UTF-8"

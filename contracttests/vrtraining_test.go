@@ -45,6 +45,7 @@ func sessionIDs(list any) []string {
 }
 
 func TestVRSessionLifecycle(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialVR(t, ts)
 
@@ -98,6 +99,7 @@ func TestVRSessionLifecycle(t *testing.T) {
 }
 
 func TestVRSessionsAreSharedAndDurable(t *testing.T) {
+	t.Parallel()
 	dsn := createDatabase(t)
 	first := startServer(t, dsn, nil)
 	a := dialVR(t, first)
@@ -117,6 +119,7 @@ func TestVRSessionsAreSharedAndDurable(t *testing.T) {
 }
 
 func TestVRErrors(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	c := dialVR(t, ts)
 	id := createVR(t, c, "s")["sessionId"].(string)
@@ -164,6 +167,7 @@ func TestVRErrors(t *testing.T) {
 }
 
 func TestVRWatchers(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	watcher, actor := dialVR(t, ts), dialVR(t, ts)
 
@@ -194,6 +198,7 @@ func TestVRWatchers(t *testing.T) {
 }
 
 func TestVRCloseCodes(t *testing.T) {
+	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
 		c := dialVR(t, newServer(t))
 		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
@@ -274,6 +279,7 @@ func TestVRCloseCodes(t *testing.T) {
 // seed's shape, with next_cursor to go on; one connection creates at most 30
 // sessions a minute (the defaults).
 func TestVRListsArePagedAndCreationIsBounded(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	const total = 105
 	var created []string

@@ -121,6 +121,13 @@ func (c *wsContract) dialRefusedWithHeader(t *testing.T, channel, url string, he
 		t.Fatalf("dial %s: HTTP %d (%v), want %d", url, got, err, status)
 	}
 	body, _ := io.ReadAll(resp.Body)
+	return c.checkRefusal(t, channel, url, status, body), resp.Header
+}
+
+// checkRefusal validates the body of a refused upgrade against the documented
+// upgrade response, records it and returns the body decoded.
+func (c *wsContract) checkRefusal(t *testing.T, channel, url string, status int, body []byte) map[string]any {
+	t.Helper()
 	schema, ok := c.upgrade(status)
 	if !ok {
 		t.Fatalf("dial %s: HTTP %d is not a documented upgrade response of %s", url, status, c.file)
@@ -141,7 +148,7 @@ func (c *wsContract) dialRefusedWithHeader(t *testing.T, channel, url string, he
 	}
 	var decoded map[string]any
 	_ = json.Unmarshal(body, &decoded)
-	return decoded, resp.Header
+	return decoded
 }
 
 // send writes v as one text frame; a frame that is a documented client

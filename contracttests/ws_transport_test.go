@@ -68,6 +68,7 @@ func targetNamed(t *testing.T, targets []wsTarget, name string) wsTarget {
 // is not valid UTF-8 closes the connection with 1007 (RFC 6455 §8.1)
 // instead of being read with replacement characters.
 func TestWSTextThatIsNotUTF8Closes1007(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	for _, target := range everyWSChannel(t, ts) {
 		t.Run(target.name, func(t *testing.T) {
@@ -121,6 +122,7 @@ func requireCeilingRefusals(t *testing.T, ts *testServer, status int, code, mess
 // TestWSServerCeilingRefusesWith503: WS_MAX_CONNECTIONS counts the open
 // connections of every channel together.
 func TestWSServerCeilingRefusesWith503(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) {
 		cfg.WSMaxConnections, cfg.WSMaxConnectionsPerAddress = 1, 0
 	})
@@ -131,6 +133,7 @@ func TestWSServerCeilingRefusesWith503(t *testing.T) {
 // TestWSAddressCeilingRefusesWith429: WS_MAX_CONNECTIONS_PER_ADDRESS counts
 // one client address's connections of every channel together.
 func TestWSAddressCeilingRefusesWith429(t *testing.T) {
+	t.Parallel()
 	ts := startServer(t, createDatabase(t), func(cfg *config.Config) {
 		cfg.WSMaxConnections, cfg.WSMaxConnectionsPerAddress = 0, 1
 	})
@@ -141,6 +144,7 @@ func TestWSAddressCeilingRefusesWith429(t *testing.T) {
 // TestAvatarWSUpgrade500: a failure while authorizing the upgrade (the
 // database is gone) is the documented 500 body, never a plain-text one.
 func TestAvatarWSUpgrade500(t *testing.T) {
+	t.Parallel()
 	ts := newServer(t)
 	targets := everyWSChannel(t, ts)
 	if err := ts.srv.DB().Close(); err != nil {

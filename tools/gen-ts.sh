@@ -52,7 +52,13 @@ export type ${type}Client = ReturnType<typeof create${type}Client>;
 TS
 done
 
-# Replace the REST files in one step, dropping those of specs that no longer exist.
-rm -f "$out"/*.openapi.ts "$out"/*.client.ts
+# Replace the REST files in one step, dropping those of specs that no longer exist. Only files
+# this script wrote go (their first line says so): the WebSocket clients in gen/ts are
+# tools/asyncapigen's.
+for f in "$out"/*.openapi.ts "$out"/*.client.ts; do
+	if head -n1 "$f" | grep -q 'tools/gen-ts\.sh'; then
+		rm -f "$f"
+	fi
+done
 cp "$work"/*.ts "$out"/
 echo "gen-ts: wrote $(ls "$work" | wc -l) files to $out/ from ${#specs[@]} specs"

@@ -61,6 +61,7 @@ type message struct {
 	Description string
 	Payload     schemaObj
 	Examples    []example
+	Reply       *replySpec // x-reply of a client message; nil when none answers it
 }
 
 type example struct {

@@ -21,7 +21,7 @@ const (
 func generateFixture(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	o := options{
-		specPath: fixtureSpec, pkg: "fixture",
+		specPath: fixtureSpec, pkg: "fixture", wsclientImport: "gentest/wsclient",
 		outDir:   filepath.Join(dir, "fixture"),
 		tsPath:   filepath.Join(dir, "ts", "fixture.ts"),
 		htmlPath: filepath.Join(dir, "docs", "fixture.html"),

@@ -12,6 +12,7 @@ var pageTemplateText string
 
 var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"indent": func(depth int) string { return strings.Repeat("\u00a0\u00a0", depth) },
+	"md":     renderCellMarkdown,
 }).Parse(pageTemplateText))
 
 type pageView struct {
@@ -71,7 +72,16 @@ type messageView struct {
 	PayloadNote string
 	Rows        []fieldRow
 	Examples    []exampleView
+	Reply       *replyView // x-reply of a client message
 }
+
+// replyView links a request to the messages that answer it.
+type replyView struct {
+	Messages, Errors []replyLink
+	Echoes           []echo
+}
+
+type replyLink struct{ Name, Anchor string }
 
 type exampleView struct {
 	Name, Summary, JSON string
@@ -148,6 +158,16 @@ func (p *plan) operationView(ch *channel, op *operation) operationView {
 			Title: msg.Title, Summary: msg.Summary, Description: renderMarkdown(msg.Description, 4),
 			PayloadType: p.types.payloadTypes[msg], PayloadNote: p.doc.rootConstraints(msg.Payload),
 			Rows: p.doc.fieldRows(msg.Payload),
+		}
+		if msg.Reply != nil {
+			link := func(names []string) []replyLink {
+				var out []replyLink
+				for _, name := range names {
+					out = append(out, replyLink{Name: name, Anchor: p.channelConst[ch] + "-" + directionServer + "-" + name})
+				}
+				return out
+			}
+			mv.Reply = &replyView{Messages: link(msg.Reply.Messages), Errors: link(msg.Reply.Errors), Echoes: msg.Reply.Echoes}
 		}
 		for _, ex := range msg.Examples {
 			pretty, err := marshalPretty(ex.Payload)

@@ -21,6 +21,10 @@ type options struct {
 	tsPath   string
 	htmlPath string
 	check    bool
+
+	// wsclientImport is the import path of the clients' runtime package, which
+	// is written next to outDir (default: derived from the go.mod above it).
+	wsclientImport string
 }
 
 func main() {
@@ -30,6 +34,7 @@ func main() {
 	flag.StringVar(&o.outDir, "out", "", "directory of the generated Go package")
 	flag.StringVar(&o.tsPath, "ts", "", "TypeScript file to write")
 	flag.StringVar(&o.htmlPath, "html", "", "HTML documentation page to write")
+	flag.StringVar(&o.wsclientImport, "wsclient-import", "", "import path of the client runtime written to <out>/../wsclient (default: from go.mod)")
 	flag.BoolVar(&o.check, "check", false, "fail unless every example matches exactly one message schema of its channel and direction")
 	flag.Parse()
 	if err := run(o, os.Stderr); err != nil {

@@ -1,143 +1,95 @@
 package main
 
 import (
-	"html"
+	"bytes"
 	"html/template"
-	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 )
 
-// renderMarkdown renders the small Markdown subset spec descriptions use:
-// paragraphs, ATX headings, bullet and numbered lists, fenced code blocks and,
-// inline, `code`, **bold**, *emphasis* and [links](…) (the text only: the page
-// links nowhere outside itself). Everything is HTML-escaped first.
-// headingShift demotes headings so they nest under the page's own.
-func renderMarkdown(text string, headingShift int) template.HTML {
-	var out strings.Builder
-	lines := strings.Split(strings.ReplaceAll(text, "\r", ""), "\n")
-	for i := 0; i < len(lines); {
-		line := strings.TrimSpace(lines[i])
-		switch {
-		case line == "":
-			i++
-		case strings.HasPrefix(line, "```"):
-			i = writeCodeBlock(&out, lines, i+1)
-		case headingLevel(line) > 0:
-			level := min(headingLevel(line)+headingShift, 6)
-			content := strings.TrimSpace(strings.TrimLeft(line, "#"))
-			out.WriteString("<h" + itoa(level) + ">" + renderInline(content) + "</h" + itoa(level) + ">\n")
-			i++
-		case listMarker(line) != "":
-			i = writeList(&out, lines, i)
-		default:
-			i = writeParagraph(&out, lines, i)
-		}
-	}
-	return template.HTML(out.String()) //nolint:gosec // every piece of input text is escaped by renderInline or html.EscapeString
-}
+// Descriptions are CommonMark with GitHub's extensions (tables above all:
+// every spec lists its error codes in one), rendered by goldmark. Raw HTML in
+// a description is left out (goldmark's default), and images are shown as
+// their alt text, so a page never loads anything from anywhere else.
 
-func headingLevel(line string) int {
-	level := len(line) - len(strings.TrimLeft(line, "#"))
-	if level == 0 || level > 6 || len(line) > level && line[level] != ' ' {
-		return 0
-	}
-	return level
-}
+// headingShift demotes the headings of a description so they nest under the
+// page's own (h1 title, h2 sections, h3 channels, ...); it is set per render
+// through the parser context.
+var headingShiftKey = parser.NewContextKey()
 
-var orderedMarker = regexp.MustCompile(`^\d+[.)] `)
-
-// listMarker returns "ul" or "ol" when line starts a list item.
-func listMarker(line string) string {
-	switch {
-	case strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") || strings.HasPrefix(line, "+ "):
-		return "ul"
-	case orderedMarker.MatchString(line):
-		return "ol"
-	}
-	return ""
-}
-
-func writeList(out *strings.Builder, lines []string, i int) int {
-	kind := listMarker(strings.TrimSpace(lines[i]))
-	out.WriteString("<" + kind + ">\n")
-	for i < len(lines) {
-		line := strings.TrimSpace(lines[i])
-		if listMarker(line) != kind {
-			break
-		}
-		item := strings.TrimSpace(orderedMarker.ReplaceAllString(line, ""))
-		if kind == "ul" {
-			item = strings.TrimSpace(line[2:])
-		}
-		i++
-		// Indented continuation lines belong to the item.
-		for i < len(lines) && strings.HasPrefix(lines[i], "  ") && strings.TrimSpace(lines[i]) != "" &&
-			listMarker(strings.TrimSpace(lines[i])) == "" {
-			item += " " + strings.TrimSpace(lines[i])
-			i++
-		}
-		out.WriteString("<li>" + renderInline(item) + "</li>\n")
-	}
-	out.WriteString("</" + kind + ">\n")
-	return i
-}
-
-func writeParagraph(out *strings.Builder, lines []string, i int) int {
-	var parts []string
-	for i < len(lines) {
-		line := strings.TrimSpace(lines[i])
-		if line == "" || strings.HasPrefix(line, "```") || headingLevel(line) > 0 || listMarker(line) != "" {
-			break
-		}
-		parts = append(parts, line)
-		i++
-	}
-	out.WriteString("<p>" + renderInline(strings.Join(parts, " ")) + "</p>\n")
-	return i
-}
-
-func writeCodeBlock(out *strings.Builder, lines []string, i int) int {
-	var code []string
-	for i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "```") {
-		code = append(code, lines[i])
-		i++
-	}
-	out.WriteString("<pre><code>" + html.EscapeString(strings.Join(code, "\n")) + "</code></pre>\n")
-	return i + 1
-}
-
-var (
-	inlineCode = regexp.MustCompile("`([^`]+)`")
-	boldText   = regexp.MustCompile(`\*\*([^*]+)\*\*`)
-	emText     = regexp.MustCompile(`(^|[^*\w])\*([^*\s][^*]*)\*`)
-	linkText   = regexp.MustCompile(`\[([^\]]+)\]\([^)\s]*\)`)
+// markdown is the one renderer every description goes through.
+var markdown = goldmark.New(
+	goldmark.WithExtensions(extension.GFM),
+	goldmark.WithParserOptions(parser.WithASTTransformers(util.Prioritized(headingShifter{}, 100))),
+	goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(imageAsText{}, 100))),
 )
 
-var codePlaceholder = regexp.MustCompile("\x00([0-9]+)\x00")
+// renderMarkdown renders a block description (paragraphs, headings, lists,
+// tables, code).
+func renderMarkdown(source string, headingShift int) template.HTML {
+	return template.HTML(convertMarkdown(source, headingShift)) //nolint:gosec // goldmark escapes text and omits raw HTML
+}
 
-// renderInline escapes s and renders code spans (whose content is left
-// alone), bold, emphasis and link texts. Code spans are set aside first, so
-// emphasis may enclose them.
-func renderInline(s string) string {
-	var spans []string
-	s = strings.ReplaceAll(s, "\x00", "")
-	s = inlineCode.ReplaceAllStringFunc(s, func(span string) string {
-		spans = append(spans, "<code>"+html.EscapeString(span[1:len(span)-1])+"</code>")
-		return "\x00" + strconv.Itoa(len(spans)-1) + "\x00"
-	})
-	s = renderEmphasis(s)
-	return codePlaceholder.ReplaceAllStringFunc(s, func(token string) string {
-		i, _ := strconv.Atoi(strings.Trim(token, "\x00"))
-		return spans[i]
+// renderCellMarkdown renders a short description shown inside a table cell or
+// a line of its own: one paragraph loses its <p>, anything longer stays blocks.
+func renderCellMarkdown(source string) template.HTML {
+	out := strings.TrimSpace(convertMarkdown(source, 4))
+	if inner, ok := strings.CutPrefix(out, "<p>"); ok {
+		if inner, ok = strings.CutSuffix(inner, "</p>"); ok && !strings.Contains(inner, "<p>") {
+			out = inner
+		}
+	}
+	return template.HTML(out) //nolint:gosec // goldmark escapes text and omits raw HTML
+}
+
+func convertMarkdown(source string, headingShift int) string {
+	if strings.TrimSpace(source) == "" {
+		return ""
+	}
+	ctx := parser.NewContext()
+	ctx.Set(headingShiftKey, headingShift)
+	var out bytes.Buffer
+	if err := markdown.Convert([]byte(source), &out, parser.WithContext(ctx)); err != nil {
+		// Converting into a bytes.Buffer fails only on a renderer bug: show the text.
+		return "<pre>" + template.HTMLEscapeString(source) + "</pre>\n"
+	}
+	return out.String()
+}
+
+// headingShifter demotes every heading by the context's shift (at most h6).
+type headingShifter struct{}
+
+func (headingShifter) Transform(doc *ast.Document, _ text.Reader, pc parser.Context) {
+	shift, _ := pc.Get(headingShiftKey).(int)
+	if shift == 0 {
+		return
+	}
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if h, ok := n.(*ast.Heading); ok && entering {
+			h.Level = min(h.Level+shift, 6)
+		}
+		return ast.WalkContinue, nil
 	})
 }
 
-func renderEmphasis(s string) string {
-	s = linkText.ReplaceAllString(s, "$1")
-	s = html.EscapeString(s)
-	s = boldText.ReplaceAllString(s, "<strong>$1</strong>")
-	return emText.ReplaceAllString(s, "$1<em>$2</em>")
-}
+// imageAsText renders an image as its alt text in a span, so no description
+// makes the page fetch a picture (from the server or elsewhere).
+type imageAsText struct{}
 
-func itoa(n int) string { return string(rune('0' + n)) }
+func (imageAsText) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindImage, func(w util.BufWriter, _ []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering {
+			_, _ = w.WriteString(`<span class="image-alt">`)
+		} else {
+			_, _ = w.WriteString("</span>")
+		}
+		return ast.WalkContinue, nil
+	})
+}

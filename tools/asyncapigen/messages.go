@@ -94,6 +94,13 @@ func (l *loader) entity(key string, e *spec.MessageEntity) (*message, error) {
 	msg := &message{
 		Key: key, Name: name, Title: e.Title, Summary: e.Summary, Description: e.Description, Payload: e.Payload,
 	}
+	if raw, ok := e.MapOfAnything["x-reply"]; ok {
+		reply, err := parseReply(raw)
+		if err != nil {
+			return nil, fmt.Errorf("message %q: x-reply: %w", name, err)
+		}
+		msg.Reply = reply
+	}
 	for _, ex := range e.Examples {
 		var payload any
 		if ex.Payload != nil {

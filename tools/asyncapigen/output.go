@@ -9,12 +9,29 @@ import (
 
 func (p *plan) writeOutputs(o options) error {
 	if o.outDir != "" {
-		if err := p.writeGoPackage(o.outDir); err != nil {
+		runtimeImport := o.wsclientImport
+		if runtimeImport == "" {
+			var err error
+			if runtimeImport, err = importPathOf(runtimeDir(o.outDir)); err != nil {
+				return err
+			}
+		}
+		if err := p.writeGoPackage(o.outDir, runtimeImport); err != nil {
+			return err
+		}
+		if err := writeFileIfChanged(filepath.Join(runtimeDir(o.outDir), "wsclient.gen.go"), goRuntimeFile()); err != nil {
 			return err
 		}
 	}
 	if o.tsPath != "" {
 		if err := writeFileIfChanged(o.tsPath, p.renderTypeScript()); err != nil {
+			return err
+		}
+		module := strings.TrimSuffix(filepath.Base(o.tsPath), ".ts")
+		if err := writeFileIfChanged(tsClientPath(o.tsPath), p.renderClientTypeScript(module)); err != nil {
+			return err
+		}
+		if err := writeFileIfChanged(filepath.Join(filepath.Dir(o.tsPath), "wsclient.ts"), tsRuntimeFile()); err != nil {
 			return err
 		}
 	}
@@ -54,7 +71,7 @@ var Pages embed.FS
 
 // goPackageFiles returns every file of the generated Go package by path
 // relative to its directory.
-func (p *plan) goPackageFiles() (map[string][]byte, error) {
+func (p *plan) goPackageFiles(runtimeImport string) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	types, err := p.types.renderMessagesGo(p.pkg)
 	if err != nil {
@@ -66,6 +83,11 @@ func (p *plan) goPackageFiles() (map[string][]byte, error) {
 		return nil, err
 	}
 	files["spec.gen.go"] = specGo
+	client, err := p.renderClientGo(runtimeImport)
+	if err != nil {
+		return nil, err
+	}
+	files["client.gen.go"] = client
 	for path, data := range p.schemas.files {
 		files[path] = data
 	}
@@ -74,8 +96,8 @@ func (p *plan) goPackageFiles() (map[string][]byte, error) {
 
 // writeGoPackage writes the package and deletes schema files left over from
 // messages that no longer exist.
-func (p *plan) writeGoPackage(dir string) error {
-	files, err := p.goPackageFiles()
+func (p *plan) writeGoPackage(dir, runtimeImport string) error {
+	files, err := p.goPackageFiles(runtimeImport)
 	if err != nil {
 		return err
 	}

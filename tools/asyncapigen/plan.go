@@ -22,13 +22,15 @@ type plan struct {
 	unionName    map[*operation]string
 	msgConst     map[*message]string
 	schemas      *schemaFiles
+	errorType    string // the payload type of every x-reply error, "" when none
+	clients      []*clientModel
 }
 
 func newPlan(doc *document, pkg string) (*plan, error) {
 	if !token.IsIdentifier(pkg) || token.IsKeyword(pkg) {
 		return nil, fmt.Errorf("package name %q is not a Go identifier", pkg)
 	}
-	names := newNameRegistry(reservedNames...)
+	names := newNameRegistry(append(reservedNames, clientReserved...)...)
 	p := &plan{
 		doc: doc, pkg: pkg, types: newTypeModel(doc, names),
 		channelConst: map[*channel]string{}, unionName: map[*operation]string{}, msgConst: map[*message]string{},
@@ -51,5 +53,11 @@ func newPlan(doc *document, pkg string) (*plan, error) {
 		return nil, err
 	}
 	p.schemas = schemas
+	if err := p.checkReplies(); err != nil {
+		return nil, err
+	}
+	if err := p.buildClients(names); err != nil {
+		return nil, err
+	}
 	return p, nil
 }

@@ -59,6 +59,7 @@ type enumValue struct{ ConstName, Value string }
 
 type namedConst struct {
 	Name  string
+	Field string // the Go name of the struct field it fixes
 	Value any
 }
 
@@ -159,7 +160,7 @@ func (m *typeModel) fillStruct(nt *namedType, s schemaObj) error {
 			JSONName: prop, GoName: goField, Doc: m.doc.description(ps), Type: ref, Required: required[prop],
 		})
 		if c, ok := ps["const"]; ok && isScalar(c) {
-			nt.Consts = append(nt.Consts, namedConst{Name: m.names.claim(nt.Name + goField + "Value"), Value: c})
+			nt.Consts = append(nt.Consts, namedConst{Name: m.names.claim(nt.Name + goField + "Value"), Field: goField, Value: c})
 		}
 	}
 	return nil

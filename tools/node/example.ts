@@ -1,83 +1,108 @@
-// A compile-only example of the generated TypeScript in gen/ts (checked by tsc-check.sh,
-// never run). It calls every REST operation through the typed openapi-fetch clients and,
-// for every WebSocket API, builds each client message with the generated union and
-// narrows server messages by their discriminator. When a spec changes a path, a field or
-// a message, this file stops compiling until it is updated.
+// Calls every API of the server through the generated TypeScript clients in gen/ts: the REST
+// APIs through the openapi-fetch clients, the WebSocket APIs through the typed WebSocket
+// clients. `make test` type-checks it (tools/node/tsc-check.sh) and runs it against a live
+// server (tools/node/run-example.sh); every step checks what the server answered and the
+// process exits 1 on the first surprise. When a spec changes a path, a field or a message,
+// this file stops compiling until it is updated.
+//
+// Environment: SESSIONHUB_URL (http://host:port), SESSIONHUB_TOKEN (a bearer JWT minted with
+// the server's AUTH_JWT_SECRET), AVATAR_API_KEY, DECISION_API_KEY.
+
+import WebSocket from "ws";
 
 import { createAvatarClient } from "../../gen/ts/avatar.client";
 import { createTherapyClient } from "../../gen/ts/therapy.client";
 import type { components as therapyComponents } from "../../gen/ts/therapy.client";
-import * as avatarstream from "../../gen/ts/avatarstream";
-import * as decisions from "../../gen/ts/decisions";
-import * as petchat from "../../gen/ts/petchat";
-import * as therapyevents from "../../gen/ts/therapyevents";
-import * as vrtraining from "../../gen/ts/vrtraining";
+import { AvatarStreamClient, type V1WebsocketServerMessageFrame } from "../../gen/ts/avatarstream.client";
+import { CloseError, DecisionsClient, ServerError, type WsServerMessageFrame } from "../../gen/ts/decisions.client";
+import { PetchatClient, type WsSlashServerMessageFrame } from "../../gen/ts/petchat.client";
+import {
+  TherapyEventsClient,
+  type APIV1SessionsBySessionIDEventsServerMessageFrame,
+} from "../../gen/ts/therapyevents.client";
+import { VrtrainingClient, type WsSessionsServerMessageFrame } from "../../gen/ts/vrtraining.client";
+import type { WebSocketFactory, WebSocketLike } from "../../gen/ts/wsclient";
 
 const log = (...values: unknown[]): void => console.log(...values);
 
-/** Fails to compile when a switch over a discriminated union misses a member. */
+/** Throws (failing the run) unless ok. */
+function check(ok: boolean, what: string, got?: unknown): asserts ok {
+  if (!ok) throw new Error(`${what}${got === undefined ? "" : `: got ${JSON.stringify(got)}`}`);
+}
+
+/** Fails to compile when a switch over a union misses a member. */
 function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);
 }
 
-/**
- * Fails to compile unless Seen covers every member of All ("... not assignable to
- * { missing: 'x' }"): proves an example builds one client message of each kind.
- */
-function assertAllKinds<All extends string, Seen extends All>(
-  _covered: [All] extends [Seen] ? true : { missing: Exclude<All, Seen> },
-): void {}
+/** Node has no WebSocket that sends headers; the ws package has (the avatar stream needs one). */
+const nodeWebSocket: WebSocketFactory = (url, headers) => new WebSocket(url, { headers }) as unknown as WebSocketLike;
+
+/** Resolves with the documented error reply a request was refused with, or throws. */
+async function refusal<T>(request: Promise<unknown>): Promise<T> {
+  try {
+    const reply = await request;
+    throw new Error(`want a refusal, got ${JSON.stringify(reply)}`);
+  } catch (error) {
+    if (error instanceof ServerError) return error.payload as T;
+    throw error;
+  }
+}
 
 // ---------------------------------------------------------------------------------------
-// REST: therapy sessions (specs/therapy.openapi.yaml); baseUrl includes /api/v1.
+// Therapy sessions: REST (specs/therapy.openapi.yaml, baseUrl includes /api/v1) and the live
+// events of one session (specs/therapy-events.asyncapi.yaml).
 
 type TherapyError = therapyComponents["schemas"]["ErrorBody"];
 
-function logTherapyError(operation: string, error: TherapyError): void {
-  log(operation, error.status, error.code, error.message, error.field ?? "");
+function therapyFailed(operation: string, error: TherapyError): never {
+  throw new Error(`${operation}: ${error.status} ${error.code} ${error.message} ${error.field ?? ""}`);
 }
 
-export async function therapyExample(baseUrl: string, bearerToken: string): Promise<void> {
-  const client = createTherapyClient(baseUrl, {
-    headers: { Authorization: `Bearer ${bearerToken}` },
-  });
+function describeTherapyEvent(frame: APIV1SessionsBySessionIDEventsServerMessageFrame): string {
+  switch (frame.name) {
+    case "analysis_progress":
+      return `${frame.payload.data.status} ${frame.payload.data.progress}`;
+    case "new_emotion":
+      return `${frame.payload.data.emotion.name} ${frame.payload.data.emotion.intensity}`;
+    case "new_topic":
+      return `${frame.payload.data.topic.name} ${frame.payload.data.topic.confidence}`;
+    case "new_insight":
+      return `${frame.payload.data.insight.type}: ${frame.payload.data.insight.content}`;
+    case "error":
+      return `${frame.payload.data.code} ${frame.payload.data.message}`;
+    default:
+      return assertNever(frame);
+  }
+}
+
+async function therapyExample(base: string, wsBase: string, token: string): Promise<void> {
+  const client = createTherapyClient(`${base}/api/v1`, { headers: { Authorization: `Bearer ${token}` } });
 
   const created = await client.POST("/sessions", {
-    body: {
-      title: "Therapy Session 1",
-      description: "Weekly check-in",
-      inputMethod: "text",
-      text: "I felt anxious at work this week.",
-      settings: { language: "en" },
-    },
+    body: { title: "Therapy Session 1", description: "Weekly check-in", duration: 3600, status: "created" },
   });
-  if (created.error) return logTherapyError("createSession", created.error);
+  if (created.error) therapyFailed("createSession", created.error);
   const sessionId: string = created.data.session_id;
-  log(created.data.sessionId, created.data.graphId, created.data.status, created.data.created_at);
+  log("therapy: created", sessionId, created.data.status);
 
-  const list = await client.GET("/sessions", {
-    params: { query: { page: 1, per_page: 20, sort: "created_at", order: "desc" } },
+  const events = await TherapyEventsClient.connect(wsBase, {
+    params: { session_id: sessionId },
+    headers: { Authorization: `Bearer ${token}` },
+    webSocket: nodeWebSocket,
   });
-  if (list.error) return logTherapyError("listSessions", list.error);
-  const { pagination } = list.data.data;
-  log(pagination.total, pagination.pages, list.data.sessions[0]?.analysis_status);
+
+  const list = await client.GET("/sessions", { params: { query: { page: 1, per_page: 20, sort: "created_at", order: "desc" } } });
+  if (list.error) therapyFailed("listSessions", list.error);
+  check(list.data.sessions.some((s) => s.id === sessionId), "listSessions lists the new session");
 
   const path = { session_id: sessionId };
-  const detail = await client.GET("/sessions/{session_id}", { params: { path } });
-  if (detail.error) return logTherapyError("getSession", detail.error);
-  const detailEmotions: number[] = detail.data.emotions.map((e) => e.intensity);
-  log(detail.data.title, detail.data.analysis_status, detailEmotions, detail.data.action_items.length);
-
-  const updated = await client.PUT("/sessions/{session_id}", {
-    params: { path },
-    body: { status: "in_progress", duration: 3600 },
-  });
-  if (updated.error) return logTherapyError("updateSession", updated.error);
-  log(updated.data.message);
+  const updated = await client.PUT("/sessions/{session_id}", { params: { path }, body: { status: "in_progress" } });
+  if (updated.error) therapyFailed("updateSession", updated.error);
 
   // The schema's `file` is format: binary, which openapi-typescript types as string;
   // the serializer sends the real bytes as multipart/form-data.
-  const notes = new Blob(["Session notes: talked about sleep and work."], { type: "text/plain" });
+  const notes = new Blob(["I have been anxious about work and I cannot sleep. My manager criticised my report."], { type: "text/plain" });
   const uploaded = await client.POST("/sessions/{session_id}/content", {
     params: { path },
     body: { file: "notes.txt", type: "text" },
@@ -88,45 +113,65 @@ export async function therapyExample(baseUrl: string, bearerToken: string): Prom
       return form;
     },
   });
-  if (uploaded.error) return logTherapyError("uploadContent", uploaded.error);
-  log(uploaded.data.data.upload.id, uploaded.data.data.upload.size, uploaded.data.data.analysis.status);
+  if (uploaded.error) therapyFailed("uploadContent", uploaded.error);
+  log("therapy: uploaded", uploaded.data.data.upload.id);
 
+  // The analysis pushes its results on the session's events socket until it completes.
+  for (;;) {
+    const frame = await events.receive();
+    log("therapy event:", describeTherapyEvent(frame));
+    if (frame.name === "analysis_progress" && frame.payload.data.status !== "processing") {
+      check(frame.payload.data.status === "completed", "the analysis completes", frame.payload.data);
+      break;
+    }
+  }
+
+  const detail = await client.GET("/sessions/{session_id}", { params: { path } });
+  if (detail.error) therapyFailed("getSession", detail.error);
+  check(detail.data.analysis_status === "completed" && detail.data.emotions.length > 0, "the session holds its analysis", detail.data.analysis_status);
+
+  const emotions = await client.GET("/sessions/{session_id}/emotions", { params: { path } });
+  if (emotions.error) therapyFailed("getEmotions", emotions.error);
+  const topics = await client.GET("/sessions/{session_id}/topics", { params: { path } });
+  if (topics.error) therapyFailed("getTopics", topics.error);
+  const insights = await client.GET("/sessions/{session_id}/insights", { params: { path } });
+  if (insights.error) therapyFailed("getInsights", insights.error);
   const status = await client.GET("/sessions/{session_id}/analysis/status", { params: { path } });
-  if (status.error) return logTherapyError("getAnalysisStatus", status.error);
-  const { analysis } = status.data.data;
-  const failure: string | null = analysis.error;
-  log(analysis.status, analysis.progress, failure, analysis.updated_at);
+  if (status.error) therapyFailed("getAnalysisStatus", status.error);
+  log("therapy:", emotions.data.data.emotions.length, "emotions,", topics.data.data.topics.length, "topics,",
+    insights.data.data.insights.length, "insights, analysis", status.data.data.analysis.status);
 
-  const window = { start_time: "2024-03-20T14:30:00Z", end_time: "2024-03-20T15:30:00Z" };
-  const emotions = await client.GET("/sessions/{session_id}/emotions", {
-    params: { path, query: { ...window, category: "negative" } },
-  });
-  if (emotions.error) return logTherapyError("getEmotions", emotions.error);
-  for (const e of emotions.data.data.emotions) log(e.name, e.intensity, e.timestamp);
-
-  const topics = await client.GET("/sessions/{session_id}/topics", {
-    params: { path, query: { ...window, category: "work" } },
-  });
-  if (topics.error) return logTherapyError("getTopics", topics.error);
-  for (const t of topics.data.data.topics) log(t.name, t.confidence);
-
-  const insights = await client.GET("/sessions/{session_id}/insights", {
-    params: { path, query: { type: "belief", ...window } },
-  });
-  if (insights.error) return logTherapyError("getInsights", insights.error);
-  for (const i of insights.data.data.insights) log(i.type, i.content, i.confidence);
-
+  // Deleting the session closes its events sockets with 1000.
   const deleted = await client.DELETE("/sessions/{session_id}", { params: { path } });
-  if (deleted.error) return logTherapyError("deleteSession", deleted.error);
-  log(deleted.data.status, deleted.data.message);
+  if (deleted.error) therapyFailed("deleteSession", deleted.error);
+  const closed = await events.closed;
+  check(closed.code === 1000 && closed.documented, "the events socket closes with the documented 1000", closed.code);
+  log("therapy: deleted; events socket closed:", closed.code, closed.reason);
 }
 
 // ---------------------------------------------------------------------------------------
-// REST: avatar sessions (specs/avatar.openapi.yaml).
+// Avatar sessions: REST (specs/avatar.openapi.yaml) and the session's audio stream
+// (specs/avatar-stream.asyncapi.yaml).
 
-export async function avatarExample(baseUrl: string, apiKey: string): Promise<void> {
-  const client = createAvatarClient(baseUrl, { headers: { "x-api-key": apiKey } });
+function describeAvatarFrame(frame: V1WebsocketServerMessageFrame): string {
+  switch (frame.name) {
+    case "init_ack":
+      return `init_ack ${frame.payload.session_id} resumed=${frame.payload.resumed}`;
+    case "voice_end_ack":
+      return `voice_end_ack ${frame.payload.utterance_seconds}s`;
+    case "voice_interrupt_ack":
+      return `voice_interrupt_ack ${frame.payload.dropped_frames} frames`;
+    case "heartbeat_ack":
+      return `heartbeat_ack ${frame.payload.event_id}`;
+    case "error":
+      return `error ${frame.payload.code} (${frame.payload.in_reply_to ?? "?"})`;
+    default:
+      return assertNever(frame);
+  }
+}
 
+async function avatarExample(base: string, wsBase: string, apiKey: string): Promise<void> {
+  const client = createAvatarClient(base, { headers: { "x-api-key": apiKey } });
   const started = await client.POST("/session/start", {
     body: {
       avatar_id: "avatar-001",
@@ -134,262 +179,226 @@ export async function avatarExample(baseUrl: string, apiKey: string): Promise<vo
       version: "v1",
       video_encoding: "H264",
       activity_idle_timeout: 120,
-      agora_settings: {
-        app_id: "agora-app",
-        token: "agora-token",
-        channel: "room-1",
-        uid: "42",
-        enable_string_uid: true,
-      },
+      agora_settings: { app_id: "agora-app", token: "agora-token", channel: "room-1", uid: "42", enable_string_uid: true },
       area: "EUROPE",
     },
   });
-  if (started.error) {
-    log("startSession", started.error.error, started.error.code, started.error.message);
-    return;
-  }
+  if (started.error) throw new Error(`startSession: ${started.error.code} ${started.error.message}`);
   const { session_id, session_token, websocket_address } = started.data;
-  log(websocket_address);
+  check(websocket_address.startsWith(wsBase), "websocket_address is where the server listens", websocket_address);
 
-  const status = await client.GET("/session/{session_id}/status", {
-    params: { path: { session_id } },
+  const stream = await AvatarStreamClient.connect(wsBase, {
+    headers: { Authorization: `Bearer ${session_token}` },
+    webSocket: nodeWebSocket,
   });
-  if (status.error) {
-    log("getSessionStatus", status.error.code, status.error.message);
-    return;
+  const ack = await stream.init({ command: "init", session_id });
+  log("avatar:", describeAvatarFrame({ name: "init_ack", payload: ack, frame: "" }));
+
+  // 100 ms of 24 kHz PCM16 silence, in five 20 ms frames, then the end of the utterance.
+  const chunk = Buffer.alloc(960).toString("base64");
+  for (let i = 0; i < 5; i++) {
+    stream.sendVoice({ command: "voice", event_id: `voice-${i}`, audio: chunk, encoding: "PCM16", sampleRate: 24000 });
   }
-  log(status.data.state, status.data.connected, status.data.counts.audio_seconds, status.data.ended_reason);
+  const end = await stream.voiceEnd({ command: "voice_end", event_id: "end-1" });
+  check(end.recorded && end.frames === 5, "voice_end_ack records the five frames", end);
+  stream.sendSpecial({ command: "special", event_id: "special-1", content: "wave" });
+  const beat = await stream.heartbeat({ command: "heartbeat", event_id: "beat-1", timestamp: Date.now() });
+  check(beat.event_id === "beat-1", "heartbeat_ack echoes the event_id", beat);
+  const interrupted = await stream.voiceInterrupt({ command: "voice_interrupt", event_id: "cut-1" });
+  log("avatar:", describeAvatarFrame({ name: "voice_interrupt_ack", payload: interrupted, frame: "" }));
+
+  const status = await client.GET("/session/{session_id}/status", { params: { path: { session_id } } });
+  if (status.error) throw new Error(`getSessionStatus: ${status.error.code} ${status.error.message}`);
+  check(status.data.connected && status.data.counts.utterances === 1, "the status counts the utterance", status.data);
 
   const stopped = await client.DELETE("/session/stop", {
     headers: { Authorization: `Bearer ${session_token}` },
     body: { session_id, session_token },
   });
-  if (stopped.error) {
-    log("stopSession", stopped.error.code, stopped.error.message);
-    return;
-  }
-  const done: "Session terminated successfully" = stopped.data.message;
-  log(stopped.data.status, done);
+  if (stopped.error) throw new Error(`stopSession: ${stopped.error.code} ${stopped.error.message}`);
+  const closed = await stream.closed;
+  check(closed.code === 1000 && closed.documented, "stopping the session closes its stream with 1000", closed.code);
+  log("avatar: stopped; stream closed:", closed.code, closed.reason);
 }
 
 // ---------------------------------------------------------------------------------------
-// WebSocket APIs. `send` stands for any WebSocket's send (browser, ws, undici).
+// VR training sessions (specs/vrtraining.asyncapi.yaml).
 
-type Send = (frame: string) => void;
-
-export function vrtrainingExample(send: Send): void {
-  const messages = [
-    {
-      command: "create_session",
-      data: { avatarId: "avatar-001", observerId: "observer-7", scenarioId: "fire-drill" },
-    },
-    {
-      command: "update_session",
-      data: { sessionId: "3f6c1d2e-8a4b-4c7d-9e0f-1a2b3c4d5e6f", status: "completed", score: 87, notes: "Good" },
-    },
-    { command: "get_active_sessions" },
-    { command: "get_session_json", data: { sessionId: "3f6c1d2e-8a4b-4c7d-9e0f-1a2b3c4d5e6f" } },
-    { command: "watch_sessions" },
-    { command: "unwatch_sessions" },
-  ] satisfies vrtraining.WsSessionsClientMessage[];
-  assertAllKinds<vrtraining.WsSessionsClientMessage["command"], (typeof messages)[number]["command"]>(true);
-  for (const m of messages) send(JSON.stringify(m));
-}
-
-export function onVrtrainingFrame(frame: string): void {
-  const msg = JSON.parse(frame) as vrtraining.WsSessionsServerMessage;
-  switch (msg.response_type) {
+function describeVRFrame(frame: WsSessionsServerMessageFrame): string {
+  switch (frame.name) {
+    case "create_session_success":
+    case "update_session_success":
+      return `${frame.name} ${frame.payload.data.sessionId} ${frame.payload.data.status}`;
+    case "get_active_sessions_success":
+    case "get_session_json_success_all":
+      return `${frame.name} ${frame.payload.data.length} sessions`;
+    case "get_session_json_success_one":
+      return `${frame.name} ${frame.payload.data.sessionId}`;
+    case "session_changed":
+      return `session_changed ${frame.payload.message} ${frame.payload.data.sessionId}`;
+    case "watch_sessions_success":
+    case "unwatch_sessions_success":
+      return `${frame.name} watching=${frame.payload.data.watching}`;
     case "error":
-      log(msg.code, msg.message, msg.command);
-      return;
-    case "event":
-      log(msg.command, msg.message, msg.data.sessionId, msg.data.status);
-      return;
-    case "success":
-      switch (msg.command) {
-        case "create_session":
-        case "update_session":
-          log(msg.data.sessionId, msg.data.status, msg.data.score);
-          return;
-        case "get_active_sessions":
-          log(msg.data.map((s) => s.sessionId));
-          return;
-        case "get_session_json": {
-          const data = msg.data; // one session when asked for a sessionId, else all of them
-          log(Array.isArray(data) ? data.length : data.updatedAt);
-          return;
-        }
-        case "watch_sessions":
-        case "unwatch_sessions":
-          log(msg.data.watching);
-          return;
-        default:
-          return assertNever(msg);
-      }
+      return `error ${frame.payload.code} ${frame.payload.message}`;
     default:
-      return assertNever(msg);
+      return assertNever(frame);
   }
 }
 
-export function onTherapyEventsFrame(frame: string): void {
-  // This channel takes no client messages; the server only pushes analysis events.
-  const msg = JSON.parse(frame) as therapyevents.APIV1SessionsBySessionIDEventsServerMessage;
-  switch (msg.type) {
-    case "analysis_progress":
-      log(msg.data.status, msg.data.progress, msg.data.error);
-      return;
-    case "new_emotion":
-      log(msg.data.emotion.name, msg.data.emotion.intensity);
-      return;
-    case "new_topic":
-      log(msg.data.topic.name, msg.data.topic.confidence);
-      return;
-    case "new_insight":
-      log(msg.data.insight.type, msg.data.insight.content);
-      return;
-    case "error":
-      log(msg.data.code, msg.data.message);
-      return;
-    default:
-      return assertNever(msg);
-  }
+async function vrtrainingExample(wsBase: string): Promise<void> {
+  const watcher = await VrtrainingClient.connect(wsBase, { webSocket: nodeWebSocket });
+  const vr = await VrtrainingClient.connect(wsBase, { webSocket: nodeWebSocket });
+  await watcher.watchSessions({ command: "watch_sessions" });
+
+  const created = await vr.createSession({
+    command: "create_session",
+    data: { avatarId: "avatar-001", observerId: "observer-7", scenarioId: "fire-drill" },
+  });
+  const sessionId = created.data.sessionId;
+  const changed = await watcher.receive();
+  log("vr:", describeVRFrame(changed));
+  check(changed.name === "session_changed" && changed.payload.data.sessionId === sessionId, "the watcher sees the new session", changed.name);
+
+  const updated = await vr.updateSession({ command: "update_session", data: { sessionId, status: "paused", score: 87, notes: "Good" } });
+  check(updated.data.status === "paused", "update_session pauses the session", updated.data);
+  const active = await vr.getActiveSessions({ command: "get_active_sessions" });
+  check(active.data.some((s) => s.sessionId === sessionId), "a paused session is active");
+  const one = await vr.getSessionJSON({ command: "get_session_json", data: { sessionId } });
+  check(!Array.isArray(one.data) && one.data.sessionId === sessionId, "get_session_json with an id returns that session");
+  const all = await vr.getSessionJSON({ command: "get_session_json" });
+  check(Array.isArray(all.data), "get_session_json without an id returns all sessions");
+  await vr.updateSession({ command: "update_session", data: { sessionId, status: "completed" } });
+  const final = await refusal<{ code: string }>(vr.updateSession({ command: "update_session", data: { sessionId, status: "running" } }));
+  check(final.code === "SESSION_FINAL", "a completed session is final", final);
+  await watcher.unwatchSessions({ command: "unwatch_sessions" });
+  log("vr: session", sessionId, "created, paused, completed; then refused:", final.code);
+  await Promise.all([watcher.close(), vr.close()]);
 }
 
-export function petchatExample(send: Send): void {
-  const conversationId = "9b2e4c1a-5d6f-4e3b-8a7c-0d1e2f3a4b5c";
-  const messages = [
-    { event: "conversations" },
-    { event: "new_conversation", data: { pet_id: "pet-1", providers: ["vet-1", "groomer-2"] } },
-    { event: "message", data: { conversation_id: conversationId, content: "Max is limping today." } },
-    { event: "history", data: { conversation_id: conversationId, limit: 50 } },
-  ] satisfies petchat.WsSlashClientMessage[];
-  assertAllKinds<petchat.WsSlashClientMessage["event"], (typeof messages)[number]["event"]>(true);
-  for (const m of messages) send(JSON.stringify(m));
-}
+// ---------------------------------------------------------------------------------------
+// Pet-care conversations (specs/petchat.asyncapi.yaml).
 
-export function onPetchatFrame(frame: string): void {
-  const msg = JSON.parse(frame) as petchat.WsSlashServerMessage;
-  switch (msg.event) {
+function describePetchatFrame(frame: WsSlashServerMessageFrame): string {
+  switch (frame.name) {
     case "connected":
-      log(msg.data.user_id);
-      return;
-    case "conversations":
-      log(msg.data.conversations.map((c) => [c.conversation_id, c.last_message?.content]));
-      return;
+      return `connected as ${frame.payload.data.user_id}`;
+    case "conversations_reply":
+      return `${frame.payload.data.conversations.length} conversations`;
     case "conversation_created":
-      log(msg.data.conversation_id, msg.data.providers);
-      return;
+      return `conversation ${frame.payload.data.conversation_id} with ${frame.payload.data.providers.join(", ")}`;
     case "message_sent":
     case "new_message":
-      log(msg.data.sender_id, msg.data.content, msg.data.timestamp);
-      return;
-    case "history":
-      log(msg.data.messages.length, msg.data.next_cursor);
-      return;
+      return `${frame.name} from ${frame.payload.data.sender_id}: ${frame.payload.data.content}`;
+    case "history_reply":
+      return `${frame.payload.data.messages.length} messages`;
     case "error":
-      log(msg.data.code, msg.data.message, msg.data.event);
-      return;
+      return `error ${frame.payload.data.code} ${frame.payload.data.message}`;
     default:
-      return assertNever(msg);
+      return assertNever(frame);
   }
 }
 
-export function avatarstreamExample(send: Send, sessionId: string): void {
-  const messages = [
-    {
-      command: "init",
-      session_id: sessionId,
-      avatar_id: "avatar-001",
-      quality: "medium",
-      version: "v1",
-      video_encoding: "VP8",
-      agora_settings: {
-        app_id: "agora-app",
-        token: "agora-token",
-        channel: "room-1",
-        uid: "42",
-        enable_string_uid: false,
-      },
-    },
-    { command: "voice", event_id: "evt-1", audio: "AAAA", encoding: "PCM16", sample_rate: 16000 },
-    { command: "voice_end", event_id: "evt-2" },
-    { command: "voice_interrupt", event_id: "evt-3" },
-    { command: "special", event_id: "evt-4", content: "wave" },
-    { command: "heartbeat", event_id: "evt-5", timestamp: 1710945000000 },
-  ] satisfies avatarstream.V1WebsocketClientMessage[];
-  assertAllKinds<avatarstream.V1WebsocketClientMessage["command"], (typeof messages)[number]["command"]>(true);
-  for (const m of messages) send(JSON.stringify(m));
+async function petchatExample(wsBase: string, token: string): Promise<void> {
+  // The owner signs in like a browser (access_token in the query); the provider is anonymous.
+  const owner = await PetchatClient.connect(wsBase, { query: { access_token: token }, webSocket: nodeWebSocket });
+  const provider = await PetchatClient.connect(wsBase, { webSocket: nodeWebSocket });
+  const hello = await provider.receive();
+  check(hello.name === "connected", "the first frame is connected", hello.name);
+  const providerId = hello.payload.data.user_id;
+  log("petchat:", describePetchatFrame(await owner.receive()));
+
+  const conversation = await owner.newConversation({ event: "new_conversation", data: { pet_id: crypto.randomUUID(), providers: [providerId] } });
+  const conversationId = conversation.data.conversation_id;
+  const told = await provider.receive();
+  log("petchat provider:", describePetchatFrame(told));
+  check(told.name === "conversation_created" && told.payload.data.conversation_id === conversationId, "the provider learns of the conversation");
+
+  await owner.message({ event: "message", data: { conversation_id: conversationId, content: "Max is limping today." } });
+  const delivered = await provider.receive();
+  log("petchat provider:", describePetchatFrame(delivered));
+  check(delivered.name === "new_message" && delivered.payload.data.content === "Max is limping today.", "the provider gets the message");
+  await provider.message({ event: "message", data: { conversation_id: conversationId, content: "Bring him in at 3." } });
+
+  const history = await owner.history({ event: "history", data: { conversation_id: conversationId, limit: 50 } });
+  check(history.data.messages.length === 2, "history holds both messages", history.data.messages.length);
+  const mine = await owner.conversations({ event: "conversations", data: {} });
+  check(mine.data.conversations[0]?.last_message?.content === "Bring him in at 3.", "conversations shows the last message");
+  const lost = await refusal<{ data: { code: string } }>(
+    owner.message({ event: "message", data: { conversation_id: "9b2e4c1a-5d6f-4e3b-8a7c-0d1e2f3a4b5c", content: "?" } }),
+  );
+  check(lost.data.code === "CONVERSATION_NOT_FOUND", "an unknown conversation is refused", lost);
+  log("petchat: 2 messages exchanged; unknown conversation refused:", lost.data.code);
+  await Promise.all([owner.close(), provider.close()]);
 }
 
-export function onAvatarstreamFrame(frame: string): void {
-  const msg = JSON.parse(frame) as avatarstream.V1WebsocketServerMessage;
-  switch (msg.command) {
-    case "init_ack":
-      log(msg.session_id, msg.resumed, msg.activity_idle_timeout);
-      return;
-    case "voice_end_ack":
-      log(msg.event_id, msg.recorded, msg.utterance_seconds, msg.frames);
-      return;
-    case "voice_interrupt_ack":
-      log(msg.event_id, msg.dropped_frames, msg.dropped_seconds);
-      return;
-    case "heartbeat_ack":
-      log(msg.event_id, msg.timestamp);
-      return;
+// ---------------------------------------------------------------------------------------
+// Decision actions (specs/decisions.asyncapi.yaml).
+
+function describeDecisionsFrame(frame: WsServerMessageFrame): string {
+  switch (frame.name) {
+    case "register_success":
+    case "connection_success":
+      return `${frame.name} token ${frame.payload.token.slice(0, 6)}…`;
+    case "take_decision_success":
+      return `decision ${frame.payload.data.decision_id} at ${frame.payload.data.recorded_at}`;
+    case "get_decisions_success":
+      return `${frame.payload.data.decisions.length} decisions`;
+    case "disconnect_success":
+      return frame.payload.message;
     case "error":
-      log(msg.code, msg.message, msg.in_reply_to);
-      return;
+      return `error ${frame.payload.code} ${frame.payload.message}`;
     default:
-      return assertNever(msg);
+      return assertNever(frame);
   }
 }
 
-export function decisionsExample(send: Send, apiKey: string, token: decisions.Token): void {
-  const messages = [
-    { action: "Register", API_KEY: apiKey, name: "kiosk-1", checksum: "c0ffee" },
-    { action: "Connection", checksum: "c0ffee" },
-    { action: "TakeDecision", token, message: "Approve the request" },
-    { action: "GetDecisions", token, limit: 10 },
-    { action: "Disconnect", token },
-  ] satisfies decisions.WsClientMessage[];
-  assertAllKinds<decisions.WsClientMessage["action"], (typeof messages)[number]["action"]>(true);
-  for (const m of messages) send(JSON.stringify(m));
+async function decisionsExample(wsBase: string, apiKey: string): Promise<void> {
+  const client = await DecisionsClient.connect(wsBase, { webSocket: nodeWebSocket });
+  const badKey = await refusal<{ code: string }>(client.register({ action: "Register", API_KEY: "wrong", checksum: "c0ffee", name: "kiosk-1" }));
+  check(badKey.code === "INVALID_API_KEY", "a wrong API key is refused", badKey);
+
+  const registered = await client.register({ action: "Register", API_KEY: apiKey, checksum: "c0ffee", name: "kiosk-1" });
+  const connected = await client.connection({ action: "Connection", checksum: "c0ffee" });
+  check(connected.token !== registered.token, "Connection hands out a new token");
+  const token = connected.token;
+
+  // Sent without waiting, its reply arrives through receive().
+  client.sendTakeDecision({ action: "TakeDecision", token, message: "Approve the request" });
+  const recorded = await client.receive();
+  log("decisions:", describeDecisionsFrame(recorded));
+  check(recorded.name === "take_decision_success", "take_decision is answered", recorded.name);
+  await client.takeDecision({ action: "TakeDecision", token, message: "Order more paper" });
+
+  const page = await client.getDecisions({ action: "GetDecisions", token, limit: 10 });
+  check(page.data.decisions.map((d) => d.message).join("|") === "Order more paper|Approve the request", "decisions come newest first");
+  const bye = await client.disconnect({ action: "Disconnect", token });
+  check(bye.data === "disconnected", "Disconnect revokes the token", bye);
+  const revoked = await refusal<{ code: string }>(client.takeDecision({ action: "TakeDecision", token, message: "late" }));
+  check(revoked.code === "INVALID_TOKEN", "a revoked token is refused", revoked);
+  log("decisions: 2 decisions recorded; token revoked");
+  const closed = await client.close();
+  check(closed instanceof CloseError && closed.code === 1000, "the server answers the close with 1000", closed);
 }
 
-export function onDecisionsFrame(frame: string): void {
-  const msg = JSON.parse(frame) as decisions.WsServerMessage;
-  switch (msg.status) {
-    case "error":
-      log(msg.code, msg.message, msg.action, msg.retry_after);
-      return;
-    case "success":
-      switch (msg.action) {
-        case "Register":
-        case "Connection":
-          log(msg.token, msg.data);
-          return;
-        case "TakeDecision":
-          log(msg.data.decision_id, msg.data.recorded_at);
-          return;
-        case "GetDecisions":
-          log(msg.data.decisions.length, msg.data.next_cursor);
-          return;
-        case "Disconnect":
-          log(msg.message, msg.data);
-          return;
-        default:
-          return assertNever(msg);
-      }
-    default:
-      return assertNever(msg);
-  }
+async function main(): Promise<void> {
+  const env = (name: string): string => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is not set`);
+    return value;
+  };
+  const base = env("SESSIONHUB_URL");
+  const wsBase = base.replace(/^http/, "ws");
+  const token = env("SESSIONHUB_TOKEN");
+  await therapyExample(base, wsBase, token);
+  await avatarExample(base, wsBase, env("AVATAR_API_KEY"));
+  await vrtrainingExample(wsBase);
+  await petchatExample(wsBase, token);
+  await decisionsExample(wsBase, env("DECISION_API_KEY"));
+  log("example: every API answered as documented");
 }
 
-// The channel paths are generated constants too.
-export const channelPaths: readonly string[] = [
-  vrtraining.ChannelWsSessions,
-  therapyevents.ChannelAPIV1SessionsBySessionIDEvents,
-  petchat.ChannelWsSlash,
-  avatarstream.ChannelV1Websocket,
-  decisions.ChannelWs,
-];
+main().catch((error: unknown) => {
+  console.error("example failed:", error);
+  process.exit(1);
+});
