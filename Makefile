@@ -8,7 +8,7 @@ GO    ?= go
 TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 
-.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit contract bench testenv node-deps clean
+.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -19,19 +19,20 @@ build:
 	$(GO) build -o bin/server ./cmd/server
 
 ## test: everything CI checks: generate drift, breaking-change review, spec lint, gofmt and vet,
-## TypeScript check, the TypeScript example against a live server, unit and contract tests. Drift runs
+## TypeScript check, the TypeScript example against a live server, unit tests, a brief run of every fuzz
+## target and the contract suite. Drift runs
 ## first while the machine is prepared for the contract suite (container engine, PostgreSQL image,
 ## Chromium); then the checks run side by side, each one's output in one piece.
 test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift \
-		breaking specs-lint fmt-check vet tsc-check example unit contract
+		breaking specs-lint fmt-check vet tsc-check example unit fuzz-brief contract
 	@echo "make test: every check passed"
 
 check: test
 
 # Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
 AFTER_DRIFT ?=
-breaking specs-lint fmt-check vet tsc-check example unit contract: | $(AFTER_DRIFT)
+breaking specs-lint fmt-check vet tsc-check example unit fuzz-brief contract: | $(AFTER_DRIFT)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
 generate: node-deps
@@ -81,6 +82,28 @@ node-deps:
 ## unit: domain and platform tests on SQLite (no containers)
 unit:
 	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /contracttests)
+
+# The fuzz targets (internal/server/fuzz_test.go): every WebSocket frame decoder and the REST request
+# validation on the whole server. The instrumented test binary is built once; it fuzzes one target per
+# run, so each is run in turn, from internal/server so that a failing input lands in its testdata/.
+# Minimising a new input is capped so that the run's time goes to new inputs.
+FUZZ_TIME ?= 2m
+fuzz-run = set -eo pipefail; mkdir -p bin; $(GO) test -c -fuzz=. -o bin/fuzz.test ./internal/server/; \
+	cache="$$($(GO) env GOCACHE)/fuzz/github.com/sessionhub/server/internal/server"; \
+	cd internal/server; for t in $$(../../bin/fuzz.test -test.list '^Fuzz'); do \
+		echo "fuzz: $$t for $(1)"; \
+		../../bin/fuzz.test -test.run '^$$' -test.fuzz "^$$t\$$" -test.fuzztime $(1) -test.fuzzminimizetime 5s \
+			-test.parallel $(2) -test.fuzzcachedir "$$cache" 2>&1 | grep -v '^fuzz: elapsed'; \
+	done
+
+## fuzz-brief: each fuzz target for a few seconds (part of make test; the seeds also run in unit)
+fuzz-brief:
+	@$(call fuzz-run,5s,1)
+
+## fuzz: each fuzz target for FUZZ_TIME (default 2m) on every core; a failing input is written
+## under internal/server/testdata/fuzz/ and replayed by every later go test
+fuzz:
+	@$(call fuzz-run,$(FUZZ_TIME),$$(nproc))
 
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
 contract: testenv

@@ -33,7 +33,9 @@ type sqliteServer struct {
 	base string
 }
 
-func startSQLiteServer(t *testing.T) *sqliteServer {
+// startSQLiteServer starts the server; extra are environment variables
+// (name, value pairs) on top of the test defaults.
+func startSQLiteServer(t testing.TB, extra ...string) *sqliteServer {
 	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -44,6 +46,9 @@ func startSQLiteServer(t *testing.T) *sqliteServer {
 	env := map[string]string{
 		"DATA_DIR": t.TempDir(), "PUBLIC_BASE_URL": base, "AUTH_JWT_SECRET": unitJWTSecret,
 		"AVATAR_API_KEYS": unitAvatarKey, "DECISION_API_KEYS": unitDecisionKey, "ANALYSIS_WORKERS": "0",
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -96,7 +101,7 @@ func (s *socket) ask(frame any) map[string]any {
 	return s.read()
 }
 
-func (s *sqliteServer) call(t *testing.T, method, path, contentType string, body []byte, header ...string) (int, map[string]any) {
+func (s *sqliteServer) call(t testing.TB, method, path, contentType string, body []byte, header ...string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, s.base+path, bytes.NewReader(body))
 	if err != nil {
