@@ -301,21 +301,8 @@ func newRESTUnderFuzz(f *testing.F, load func() (*openapi3.T, error)) *restUnder
 }
 
 // check sends body and requires a documented, non-500 reply.
-func (r *restUnderFuzz) check(t *testing.T, base, method, path string, body []byte, header ...string) {
-	req, err := http.NewRequest(method, base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+func (r *restUnderFuzz) check(t *testing.T, srv *sqliteServer, method, path string, body []byte, header ...string) {
+	resp, raw := srv.send(t, method, path, "application/json", body, header...)
 	if resp.StatusCode >= 500 {
 		t.Fatalf("%s %s with %q: %d %s", method, path, body, resp.StatusCode, raw)
 	}
@@ -370,8 +357,8 @@ func FuzzTherapyREST(f *testing.F) {
 	}
 	id := created["session_id"].(string)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r.check(t, srv.base, http.MethodPost, "/api/v1/sessions", body, "Authorization", "Bearer "+token)
-		r.check(t, srv.base, http.MethodPut, "/api/v1/sessions/"+id, body, "Authorization", "Bearer "+token)
+		r.check(t, srv, http.MethodPost, "/api/v1/sessions", body, "Authorization", "Bearer "+token)
+		r.check(t, srv, http.MethodPut, "/api/v1/sessions/"+id, body, "Authorization", "Bearer "+token)
 	})
 }
 
@@ -380,7 +367,7 @@ func FuzzAvatarREST(f *testing.F) {
 	seedJSONBodies(f, r.doc)
 	srv := startSQLiteServer(f, append(fuzzEnv, "AVATAR_MAX_SESSIONS_PER_KEY", "0")...)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r.check(t, srv.base, http.MethodPost, "/session/start", body, "x-api-key", unitAvatarKey)
-		r.check(t, srv.base, http.MethodDelete, "/session/stop", body, "x-api-key", unitAvatarKey)
+		r.check(t, srv, http.MethodPost, "/session/start", body, "x-api-key", unitAvatarKey)
+		r.check(t, srv, http.MethodDelete, "/session/stop", body, "x-api-key", unitAvatarKey)
 	})
 }

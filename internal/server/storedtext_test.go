@@ -103,6 +103,16 @@ func (s *socket) ask(frame any) map[string]any {
 
 func (s *sqliteServer) call(t testing.TB, method, path, contentType string, body []byte, header ...string) (int, map[string]any) {
 	t.Helper()
+	resp, raw := s.send(t, method, path, contentType, body, header...)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out
+}
+
+// send makes one request (header: name, value pairs) and returns the
+// response with its body read.
+func (s *sqliteServer) send(t testing.TB, method, path, contentType string, body []byte, header ...string) (*http.Response, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, s.base+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -119,9 +129,7 @@ func (s *sqliteServer) call(t testing.TB, method, path, contentType string, body
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, out
+	return resp, raw
 }
 
 func jsonBody(v any) []byte {
