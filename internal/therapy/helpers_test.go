@@ -3,6 +3,8 @@ package therapy_test
 import (
 	"context"
 	"errors"
+	"io"
+	"iter"
 	"strings"
 	"sync"
 	"testing"
@@ -137,3 +139,14 @@ func (f *fixture) waitAnalysis(t testing.TB, owner, id string) therapy.AnalysisS
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// uploadForm is an upload's parts: the file, then a type part when kind is
+// given (a form without one leaves the type to the bytes).
+func uploadForm(kind, filename string, body io.Reader) iter.Seq2[therapy.UploadPart, error] {
+	return func(yield func(therapy.UploadPart, error) bool) {
+		if !yield(therapy.UploadPart{Name: "file", Filename: filename, Body: body}, nil) || kind == "" {
+			return
+		}
+		yield(therapy.UploadPart{Name: "type", Body: strings.NewReader(kind)}, nil)
+	}
+}

@@ -40,8 +40,7 @@ func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := f.recordEvents(t, s.ID)
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("I am anxious about work")))
-	c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged})
+	c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +95,7 @@ func TestAudioWithoutTranscriberFails(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
 		t.Fatal(err)
 	}
 	f.startWorker(t, &scriptedAnalyzer{}, nil)
@@ -118,8 +116,7 @@ func TestAudioWithTranscriberIsAnalysed(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
 		t.Fatal(err)
 	}
 	f.startWorker(t, &scriptedAnalyzer{}, fakeTranscriber{})
@@ -215,8 +212,7 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 		}
 	}
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("first")})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("second")))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("second")))); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

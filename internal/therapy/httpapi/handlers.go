@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"iter"
+	"mime/multipart"
 	"net/http"
 	"os"
-	"strings"
 
 	gen "github.com/sessionhub/server/gen/therapy"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
@@ -103,20 +104,11 @@ func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 	return gen.DeleteSession200JSONResponse{Status: gen.SuccessStatusSuccess, Message: "Session deleted"}, nil
 }
 
-// UploadContent streams the multipart body: the file part goes straight to
-// disk (never whole into memory), the type part is read as a short value.
-// Without a type part (or with an empty one) the domain infers the type.
+// UploadContent hands the multipart body to the domain part by part, so
+// the file streams to disk and is never whole in memory.
 func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentRequestObject) (gen.UploadContentResponseObject, error) {
 	ctx = requestContext(ctx)
-	sessionID := req.SessionId.String()
-	if err := h.svc.Authorize(ctx, owner(ctx), sessionID); err != nil {
-		return nil, err
-	}
-	up, err := h.readUpload(ctx, sessionID, req)
-	if err != nil {
-		return nil, err
-	}
-	c, state, err := h.svc.AddUpload(ctx, owner(ctx), sessionID, up)
+	c, state, err := h.svc.Upload(ctx, owner(ctx), req.SessionId.String(), h.formParts(ctx, req.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -128,68 +120,52 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	}}, nil
 }
 
-func (h *Handlers) readUpload(ctx context.Context, sessionID string, req gen.UploadContentRequestObject) (therapy.NewUpload, error) {
-	var up therapy.NewUpload
-	haveFile, haveType := false, false
-	fail := func(err error) (therapy.NewUpload, error) {
-		up.File.Discard()
-		return therapy.NewUpload{}, err
-	}
-	for {
-		part, err := req.Body.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fail(h.uploadReadError(ctx, err))
-		}
-		switch name := part.FormName(); name {
-		case "file":
-			if haveFile {
-				return fail(&therapy.ValidationError{Field: "file", Message: "file must be sent only once"})
+// formParts yields the form's parts; a failure to read the form, between
+// parts or inside one, comes out as uploadReadError says.
+func (h *Handlers) formParts(ctx context.Context, form *multipart.Reader) iter.Seq2[therapy.UploadPart, error] {
+	return func(yield func(therapy.UploadPart, error) bool) {
+		for {
+			part, err := form.NextPart()
+			if errors.Is(err, io.EOF) {
+				return
 			}
-			haveFile = true
-			up.Filename = part.FileName()
-			if up.File, err = h.svc.StageUpload(ctx, owner(ctx), sessionID, part); err != nil {
-				return fail(h.uploadReadError(ctx, err))
-			}
-		case "type":
-			if haveType {
-				return fail(&therapy.ValidationError{Field: "type", Message: "type must be sent only once"})
-			}
-			haveType = true
-			raw, err := io.ReadAll(io.LimitReader(part, 64))
 			if err != nil {
-				return fail(h.uploadReadError(ctx, err))
+				yield(therapy.UploadPart{}, h.uploadReadError(ctx, err))
+				return
 			}
-			up.Type = strings.TrimSpace(string(raw))
-		default:
-			field := name
-			if field == "" {
-				field = "(unnamed part)"
+			body := formPartReader{part: part, mapErr: func(err error) error { return h.uploadReadError(ctx, err) }}
+			if !yield(therapy.UploadPart{Name: part.FormName(), Filename: part.FileName(), Body: body}, nil) {
+				return
 			}
-			return fail(&therapy.ValidationError{Field: field, Message: field + " is not a part of this form (only file and type are)"})
 		}
 	}
-	if !haveFile {
-		return fail(&therapy.ValidationError{Field: "file", Message: "file is required"})
-	}
-	return up, nil
 }
 
-// uploadReadError keeps size errors (413) and makes any other failure to
-// read the form a 400 naming the file. A form larger than the file limit
+// formPartReader reads one part, mapping its failures as the form's.
+type formPartReader struct {
+	part   *multipart.Part
+	mapErr func(error) error
+}
+
+func (r formPartReader) Read(p []byte) (int, error) {
+	n, err := r.part.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = r.mapErr(err)
+	}
+	return n, err
+}
+
+// uploadReadError makes a failure to read the form a 400 naming the file,
+// but for the body's size and time limits. A form larger than the file limit
 // plus its overhead is an oversized file to the client: the 413 names file
 // and states CONTENT_MAX_BYTES, never the JSON bodies' limit.
 func (h *Handlers) uploadReadError(ctx context.Context, err error) error {
 	if restvalidate.BodyDeadlinePassed(ctx) {
 		return os.ErrDeadlineExceeded // the parser's own error may hide the cut
 	}
-	var tooLarge *therapy.TooLargeError
-	var overQuota *therapy.QuotaError
 	var bodyTooLarge *http.MaxBytesError
 	switch {
-	case errors.As(err, &tooLarge), errors.As(err, &overQuota), restvalidate.BodyTimedOut(err):
+	case restvalidate.BodyTimedOut(err):
 		return err
 	case errors.As(err, &bodyTooLarge):
 		return &therapy.TooLargeError{Field: "file", Limit: h.svc.MaxContentBytes()}
