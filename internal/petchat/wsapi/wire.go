@@ -10,25 +10,10 @@ import (
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
-// conversationError carries the conversation id a domain error is about, for
-// the message.
-type conversationError struct {
-	id  string
-	err error
-}
-
-func (e *conversationError) Error() string { return e.err.Error() }
-func (e *conversationError) Unwrap() error { return e.err }
-
-func withConversation(err error, id string) error { return &conversationError{id: id, err: err} }
-
-// domainError is the one place domain errors become error events.
-func domainError(event string, err error) gen.ErrorEvent {
-	id := ""
-	var ce *conversationError
-	if errors.As(err, &ce) {
-		id = ce.id
-	}
+// domainError is the one place domain errors become error events; a
+// refusal about a conversation names the one the client asked for
+// (conversationID, empty for the events that name none).
+func domainError(event string, err error, conversationID string) gen.ErrorEvent {
 	var inv *petchat.InvalidError
 	var problem *wsschema.Problem
 	var limited *petchat.RateLimitedError
@@ -40,9 +25,9 @@ func domainError(event string, err error) gen.ErrorEvent {
 	case errors.As(err, &inv):
 		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
 	case errors.Is(err, petchat.ErrConversationNotFound):
-		return errorEvent(&event, gen.ErrorCodeConversationNotFound, "Conversation not found: "+id)
+		return errorEvent(&event, gen.ErrorCodeConversationNotFound, "Conversation not found: "+conversationID)
 	case errors.Is(err, petchat.ErrNotParticipant):
-		return errorEvent(&event, gen.ErrorCodeNotAParticipant, "Not a participant of conversation: "+id)
+		return errorEvent(&event, gen.ErrorCodeNotAParticipant, "Not a participant of conversation: "+conversationID)
 	default:
 		slog.Error("petchat event failed", "event", event, "err", err)
 		return errorEvent(&event, gen.ErrorCodeInternalError, "Internal error")

@@ -163,7 +163,7 @@ func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte)
 	}
 	reply, err := c.dispatch(ctx, conn, event, data)
 	if err != nil {
-		return domainError(event, err)
+		return domainError(event, err, "")
 	}
 	return reply
 }
@@ -211,7 +211,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		}
 		msg, err := svc.Send(ctx, c.user, conn.ID(), req.Data.ConversationID, req.Data.Content)
 		if err != nil {
-			return nil, withConversation(err, req.Data.ConversationID)
+			return domainError(event, err, req.Data.ConversationID), nil
 		}
 		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
 	default: // gen.MsgHistory; isEvent admitted nothing else
@@ -228,7 +228,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		}
 		page, err := svc.History(ctx, c.user, req.Data.ConversationID, before, limit)
 		if err != nil {
-			return nil, withConversation(err, req.Data.ConversationID)
+			return domainError(event, err, req.Data.ConversationID), nil
 		}
 		return gen.HistoryReply{Event: gen.HistoryReplyEventValue, Data: toWirePage(page)}, nil
 	}
