@@ -12,7 +12,7 @@ func (s *Server) registerVRTraining() error {
 	if err := vrstore.Migrate(s.db); err != nil {
 		return err
 	}
-	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db)), s.hub, s.cfg.RateLimits.VRSessionsPerConnection)
+	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db), s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection)
 	if err != nil {
 		return err
 	}

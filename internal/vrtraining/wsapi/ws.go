@@ -24,6 +24,7 @@ import (
 type API struct {
 	svc       *vrtraining.Service
 	hub       *wsconn.Hub
+	bus       Subscriber
 	validator *wsschema.Validator
 	opts      wsconn.Options
 	creations ratelimit.Rule // create_session per connection
@@ -35,14 +36,20 @@ var commands = []string{
 	gen.MsgGetSessionJSON, gen.MsgWatchSessions, gen.MsgUnwatchSessions,
 }
 
+// Subscriber is the cross-process bus (pubsub.Bus) the service publishes
+// its changes on.
+type Subscriber interface {
+	Subscribe(topic string, fn func(payload []byte)) (unsubscribe func())
+}
+
 // New compiles the command schemas and returns the API; one connection may
 // create sessionsPerMinute sessions a minute (0: no limit).
-func New(svc *vrtraining.Service, hub *wsconn.Hub, sessionsPerMinute int) (*API, error) {
+func New(svc *vrtraining.Service, hub *wsconn.Hub, bus Subscriber, sessionsPerMinute int) (*API, error) {
 	v, err := wsschema.Compile(gen.MessageSchema, commands...)
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
+	return &API{svc: svc, hub: hub, bus: bus, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 		creations: ratelimit.PerMinute(sessionsPerMinute)}, nil
 }
 
@@ -88,15 +95,7 @@ type connection struct {
 
 func (c *connection) OnOpen(*wsconn.Conn) error { return nil }
 
-func (c *connection) OnClose(*wsconn.Conn, int, string) {
-	c.mu.Lock()
-	stop := c.stopWatch
-	c.stopWatch = nil
-	c.mu.Unlock()
-	if stop != nil {
-		stop()
-	}
-}
+func (c *connection) OnClose(*wsconn.Conn, int, string) { c.unwatch() }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	c.mu.Lock()
@@ -105,14 +104,15 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 
 	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
 
+	// Sending only queues: the held-back events go out under the lock, so
+	// an event arriving meanwhile cannot overtake them.
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.busy = false
-	pending := c.deferred
-	c.deferred = nil
-	c.mu.Unlock()
-	for _, ev := range pending {
+	for _, ev := range c.deferred {
 		_ = conn.SendJSON(ev)
 	}
+	c.deferred = nil
 }
 
 // handle turns one frame into its one reply.
@@ -203,17 +203,26 @@ func (c *connection) watch(conn *wsconn.Conn) {
 	if c.stopWatch != nil {
 		return
 	}
-	c.stopWatch = c.api.svc.Watch(func(ch vrtraining.Change) {
-		ev := gen.SessionChanged{Command: gen.SessionChangedCommandValue, ResponseType: gen.SessionChangedResponseTypeValue, Data: toWire(ch.Session), Message: gen.SessionChangedMessage(ch.Kind)}
-		c.mu.Lock()
-		if c.busy {
-			c.deferred = append(c.deferred, ev)
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		_ = conn.SendJSON(ev)
-	})
+	c.stopWatch = c.api.bus.Subscribe(vrtraining.ChangesTopic, func(payload []byte) { c.tell(conn, payload) })
+}
+
+// tell sends one change to a watcher; it runs on the bus's goroutine, so it
+// only queues, and while a command is being handled it holds the event
+// back for the command's reply to go first.
+func (c *connection) tell(conn *wsconn.Conn, payload []byte) {
+	var ch vrtraining.Change
+	if err := json.Unmarshal(payload, &ch); err != nil {
+		slog.Error("vrtraining: undecodable session change dropped", "err", err)
+		return
+	}
+	ev := gen.SessionChanged{Command: gen.SessionChangedCommandValue, ResponseType: gen.SessionChangedResponseTypeValue, Data: toWire(ch.Session), Message: gen.SessionChangedMessage(ch.Kind)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy {
+		c.deferred = append(c.deferred, ev)
+		return
+	}
+	_ = conn.SendJSON(ev)
 }
 
 func (c *connection) unwatch() {
