@@ -2,23 +2,17 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database"
-	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
 	thttp "github.com/sessionhub/server/internal/therapy/httpapi"
 	tstore "github.com/sessionhub/server/internal/therapy/store"
 	tws "github.com/sessionhub/server/internal/therapy/wsapi"
 )
-
-// therapyJobsTopic wakes the analysis workers of every process when a job is
-// queued anywhere.
-const therapyJobsTopic = "therapy.jobs"
 
 func (s *Server) registerTherapy(ctx context.Context) error {
 	if err := tstore.Migrate(s.db); err != nil {
@@ -41,9 +35,9 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 		Workers: s.cfg.AnalysisWorkers, Lease: s.cfg.AnalysisLease,
 		Analyzer: therapyAnalyzer(s.cfg.AnalyzerURL), Transcriber: therapyTranscriber(s.cfg.TranscriberURL),
 	})
-	unsubscribe := s.bus.Subscribe(therapyJobsTopic, func([]byte) { worker.JobQueued(context.Background()) })
-	s.closers = append(s.closers, func() error { unsubscribe(); return nil })
-	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, therapy.ContentLimits{
+	stopWaking := worker.WakeOnQueuedJobs(s.bus)
+	s.closers = append(s.closers, func() error { stopWaking(); return nil })
+	svc := therapy.NewService(store, files, events, therapy.ContentLimits{
 		MaxFileBytes: s.cfg.ContentMaxBytes, OwnerQuotaBytes: s.cfg.TherapyStorageQuota,
 	})
 
@@ -73,13 +67,4 @@ func therapyTranscriber(url string) therapy.Transcriber {
 		return nil
 	}
 	return therapy.HTTPTranscriber{URL: url, Client: &http.Client{}}
-}
-
-// busNotifier tells the workers of every process that a job was queued.
-type busNotifier struct{ bus pubsub.Bus }
-
-func (n busNotifier) JobQueued(ctx context.Context) {
-	if err := n.bus.Publish(context.WithoutCancel(ctx), therapyJobsTopic, []byte(`{}`)); err != nil {
-		slog.Warn("therapy: waking the analysis workers failed (they poll anyway)", "err", err)
-	}
 }

@@ -229,7 +229,7 @@ func (s *Service) addUpload(ctx context.Context, owner, sessionID string, form u
 		s.files.Remove(c.Path)
 		return Content{}, AnalysisState{}, err
 	}
-	s.queue.JobQueued(ctx)
+	s.events.jobQueued(ctx)
 	return c, state, nil
 }
 

@@ -84,10 +84,6 @@ type fixture struct {
 	dir    string
 }
 
-type noWake struct{}
-
-func (noWake) JobQueued(context.Context) {}
-
 func newFixture(t testing.TB, maxSize int64) *fixture {
 	t.Helper()
 	return newFixtureWithLimits(t, therapy.ContentLimits{MaxFileBytes: maxSize})
@@ -103,7 +99,7 @@ func newFixtureWithLimits(t testing.TB, limits therapy.ContentLimits) *fixture {
 	}
 	f := &fixture{db: db, store: store.New(db), bus: pubsub.NewLocal(), dir: dir}
 	f.events = therapy.NewEvents(f.bus)
-	f.svc = therapy.NewService(f.store, files, f.events, noWake{}, limits)
+	f.svc = therapy.NewService(f.store, files, f.events, limits)
 	return f
 }
 

@@ -249,3 +249,32 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestQueuedJobsWakeIdleWorkers: a job queued through the service wakes an
+// idle worker over the bus, long before its next poll.
+func TestQueuedJobsWakeIdleWorkers(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	w := therapy.NewWorker(f.store, f.events, therapy.WorkerConfig{Workers: 1, Poll: time.Hour, Analyzer: &scriptedAnalyzer{}})
+	t.Cleanup(w.WakeOnQueuedJobs(f.bus))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// The first job is found and run; the worker then looks once more, finds
+	// nothing and idles until woken (its poll is an hour away). The pause
+	// lets it get there: were it still looking, the test would pass without
+	// proving the wake, but it cannot fail for timing.
+	for i, title := range []string{"first", "woken"} {
+		if i > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: title, Text: ptr("I am anxious about work")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisCompleted {
+			t.Fatalf("%s: state = %+v, want completed by the woken worker", title, st)
+		}
+	}
+}

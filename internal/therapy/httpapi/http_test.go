@@ -28,10 +28,6 @@ import (
 
 var secret = []byte("httpapi-test-secret-0123456789abcdef")
 
-type noWake struct{}
-
-func (noWake) JobQueued(context.Context) {}
-
 // newAPI mounts the REST API on a fresh SQLite database.
 func newAPI(t testing.TB) (*gin.Engine, *store.Store) {
 	t.Helper()
@@ -42,7 +38,7 @@ func newAPI(t testing.TB) (*gin.Engine, *store.Store) {
 		t.Fatal(err)
 	}
 	st := store.New(db)
-	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
+	svc := therapy.NewService(st, files, therapy.NewEvents(pubsub.NewLocal()), therapy.ContentLimits{MaxFileBytes: 1 << 20})
 	engine := gin.New()
 	engine.ContextWithFallback = true
 	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
@@ -327,7 +323,7 @@ func TestPanicAnswersTheTherapyErrorBody(t *testing.T) {
 	engine.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
 		c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "the server-wide recovery"})
 	}))
-	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), noWake{}, therapy.ContentLimits{MaxFileBytes: 1 << 20})
+	svc := therapy.NewService(nil, files, therapy.NewEvents(pubsub.NewLocal()), therapy.ContentLimits{MaxFileBytes: 1 << 20})
 	if err := httpapi.Register(engine, svc, auth.NewSigner(secret, "")); err != nil {
 		t.Fatal(err)
 	}

@@ -24,22 +24,17 @@ import (
 // closeTokenExpired is sent when the bearer token's exp passes.
 const closeTokenExpired = 4001
 
-// Subscriber is the cross-process bus (pubsub.Bus).
-type Subscriber interface {
-	Subscribe(topic string, fn func(payload []byte)) (unsubscribe func())
-}
-
 // API serves /api/v1/sessions/{session_id}/events.
 type API struct {
 	svc    *therapy.Service
 	hub    *wsconn.Hub
-	bus    Subscriber
+	bus    therapy.Subscriber
 	tokens *auth.Signer
 	opts   wsconn.Options
 }
 
 // New returns the events API.
-func New(svc *therapy.Service, hub *wsconn.Hub, bus Subscriber, tokens *auth.Signer) *API {
+func New(svc *therapy.Service, hub *wsconn.Hub, bus therapy.Subscriber, tokens *auth.Signer) *API {
 	return &API{svc: svc, hub: hub, bus: bus, tokens: tokens, opts: wsconn.Options{API: "therapy", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}
 }
 
