@@ -99,13 +99,12 @@ func (s *Store) UserIDByChecksum(ctx context.Context, checksumHash string) (stri
 
 func (s *Store) IssueToken(ctx context.Context, t decisions.IssuedToken, maxLive int) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.db.Dialect == database.Postgres {
-			// Serialize issues for one user across processes, so the cap
-			// holds under concurrent Connections.
-			var locked userRow
-			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", t.UserID).Take(&locked).Error; err != nil {
-				return fmt.Errorf("lock user: %w", err)
-			}
+		// Serialize issues for one user across processes, so the cap holds
+		// under concurrent Connections (the SQLite driver drops the lock:
+		// its transactions are serialized anyway).
+		var locked userRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", t.UserID).Take(&locked).Error; err != nil {
+			return fmt.Errorf("lock user: %w", err)
 		}
 		var live []int64
 		if err := tx.Model(&tokenRow{}).Where("user_id = ? AND revoked_at IS NULL", t.UserID).Order("seq DESC").Pluck("seq", &live).Error; err != nil {

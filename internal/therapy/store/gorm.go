@@ -262,11 +262,8 @@ func (s *Store) ListSessions(ctx context.Context, owner string, q therapy.ListQu
 func (s *Store) UpdateSession(ctx context.Context, owner, id string, change func(*therapy.Session) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row sessionRow
-		q := tx.Where("id = ? AND owner = ?", id, owner)
-		if s.dialect == database.Postgres {
-			q = q.Clauses(lockForUpdate)
-		}
-		err := q.Take(&row).Error
+		// FOR UPDATE on PostgreSQL; the SQLite driver drops it.
+		err := tx.Clauses(lockForUpdate).Where("id = ? AND owner = ?", id, owner).Take(&row).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return therapy.ErrNotFound
 		}

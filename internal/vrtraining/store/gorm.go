@@ -97,12 +97,10 @@ func (s *Sessions) List(ctx context.Context, activeOnly bool, after *vrtraining.
 func (s *Sessions) Update(ctx context.Context, id string, fn func(*vrtraining.Session) error) (vrtraining.Session, error) {
 	var updated vrtraining.Session
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("id = ?", id)
-		if s.db.Dialect == database.Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-		}
 		var row sessionRow
-		if err := q.Take(&row).Error; err != nil {
+		// FOR UPDATE on PostgreSQL; the SQLite driver drops it (its
+		// transactions are serialized anyway).
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return fmt.Errorf("%w: %s", vrtraining.ErrNotFound, id)
 			}
