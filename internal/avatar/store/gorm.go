@@ -3,9 +3,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -116,11 +114,8 @@ func (r *sessionRow) fields() []any {
 func (s *Sessions) readSession(ctx context.Context, query string, args ...any) (avatar.Session, error) {
 	var row sessionRow
 	err := s.db.Reads.QueryRow(ctx, query, args...).Scan(row.fields()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return avatar.Session{}, avatar.ErrNotFound
-	}
-	if err != nil {
-		return avatar.Session{}, fmt.Errorf("load avatar session: %w", err)
+	if err := database.LookupError(err, avatar.ErrNotFound, "load avatar session"); err != nil {
+		return avatar.Session{}, err
 	}
 	return toSession(row), nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/platform/database"
 )
 
 // instanceRow is a server process's lease: it holds the WebSockets of the
@@ -27,10 +27,8 @@ func (s *Sessions) Configure(ctx context.Context, id string, cfg avatar.Config, 
 	var resumed bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row sessionRow
-		if err := tx.Select("initialized").Where("id = ? AND state = ?", id, active).Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return avatar.ErrSessionEnded
-			}
+		err := tx.Select("initialized").Where("id = ? AND state = ?", id, active).Take(&row).Error
+		if err := database.LookupError(err, avatar.ErrSessionEnded, "load avatar session"); err != nil {
 			return err
 		}
 		resumed = row.Initialized

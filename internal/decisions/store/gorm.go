@@ -4,8 +4,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -88,11 +86,8 @@ func (s *Store) CreateUser(ctx context.Context, u decisions.User, first decision
 func (s *Store) UserIDByChecksum(ctx context.Context, checksumHash string) (string, error) {
 	var row userRow
 	err := s.db.WithContext(ctx).Select("id").Where("checksum_hash = ?", checksumHash).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return "", decisions.ErrNotRegistered
-	}
-	if err != nil {
-		return "", fmt.Errorf("load user: %w", err)
+	if err := database.LookupError(err, decisions.ErrNotRegistered, "load user"); err != nil {
+		return "", err
 	}
 	return row.ID, nil
 }
@@ -128,11 +123,8 @@ func (s *Store) IssueToken(ctx context.Context, t decisions.IssuedToken, maxLive
 func (s *Store) UserIDByToken(ctx context.Context, tokenHash string) (string, error) {
 	var userID string
 	err := s.db.Reads.QueryRow(ctx, "SELECT user_id FROM decision_tokens WHERE hash = $1 AND revoked_at IS NULL", tokenHash).Scan(&userID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", decisions.ErrInvalidToken
-	}
-	if err != nil {
-		return "", fmt.Errorf("load token: %w", err)
+	if err := database.LookupError(err, decisions.ErrInvalidToken, "load token"); err != nil {
+		return "", err
 	}
 	return userID, nil
 }
@@ -161,11 +153,8 @@ func (s *Store) ListDecisions(ctx context.Context, userID, beforeID string, limi
 	if beforeID != "" {
 		var cursor decisionRow
 		err := s.db.WithContext(ctx).Select("seq").Where("id = ? AND user_id = ?", beforeID, userID).Take(&cursor).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, decisions.ErrInvalidCursor
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load cursor decision: %w", err)
+		if err := database.LookupError(err, decisions.ErrInvalidCursor, "load cursor decision"); err != nil {
+			return nil, err
 		}
 		q = q.Where("seq < ?", cursor.Seq)
 	}

@@ -6,7 +6,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -98,11 +97,8 @@ func (s *Conversations) Conversation(ctx context.Context, id string) (petchat.Co
 	}
 	var row conversationRow
 	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return petchat.Conversation{}, fmt.Errorf("%w: %s", petchat.ErrConversationNotFound, id)
-	}
-	if err != nil {
-		return petchat.Conversation{}, fmt.Errorf("load conversation: %w", err)
+	if err := database.LookupError(err, petchat.ErrConversationNotFound, "load conversation"); err != nil {
+		return petchat.Conversation{}, err
 	}
 	providers, err := s.providers(ctx, []string{id})
 	if err != nil {

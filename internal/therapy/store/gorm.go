@@ -4,9 +4,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -202,11 +200,8 @@ func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *
 func (s *Store) GetSession(ctx context.Context, owner, id string) (therapy.Session, error) {
 	var row sessionRow
 	err := s.reads.QueryRow(ctx, "SELECT "+sessionColumns("")+" FROM therapy_sessions WHERE id = $1 AND owner = $2", id, owner).Scan(row.fields()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return therapy.Session{}, therapy.ErrNotFound
-	}
-	if err != nil {
-		return therapy.Session{}, fmt.Errorf("get session: %w", err)
+	if err := database.LookupError(err, therapy.ErrNotFound, "get session"); err != nil {
+		return therapy.Session{}, err
 	}
 	return row.toDomain(), nil
 }
@@ -264,11 +259,8 @@ func (s *Store) UpdateSession(ctx context.Context, owner, id string, change func
 		var row sessionRow
 		// FOR UPDATE on PostgreSQL; the SQLite driver drops it.
 		err := tx.Clauses(lockForUpdate).Where("id = ? AND owner = ?", id, owner).Take(&row).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return therapy.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("load session: %w", err)
+		if err := database.LookupError(err, therapy.ErrNotFound, "load session"); err != nil {
+			return err
 		}
 		sess := row.toDomain()
 		if err := change(&sess); err != nil {
@@ -336,11 +328,8 @@ func (s *Store) AddContent(ctx context.Context, c therapy.Content, admit therapy
 			return err
 		}
 		var row sessionRow
-		if err := tx.Where("id = ?", c.SessionID).Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return therapy.ErrNotFound
-			}
-			return fmt.Errorf("load session: %w", err)
+		if err := database.LookupError(tx.Where("id = ?", c.SessionID).Take(&row).Error, therapy.ErrNotFound, "load session"); err != nil {
+			return err
 		}
 		state = row.toDomain().Analysis
 		return nil

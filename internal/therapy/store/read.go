@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -48,11 +46,8 @@ func (s *Store) SessionWithResults(ctx context.Context, owner, id string) (thera
 	var row sessionRow
 	var emotions, topics, insights string
 	err := s.reads.QueryRow(ctx, s.sessionResultsQuery(), id, owner).Scan(append(row.fields(), &emotions, &topics, &insights)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return therapy.Session{}, therapy.Results{}, therapy.ErrNotFound
-	}
-	if err != nil {
-		return therapy.Session{}, therapy.Results{}, fmt.Errorf("get session: %w", err)
+	if err := database.LookupError(err, therapy.ErrNotFound, "get session"); err != nil {
+		return therapy.Session{}, therapy.Results{}, err
 	}
 	var res therapy.Results
 	if res.Emotions, err = decodeList(emotions, id, emotionOf); err != nil {

@@ -3,8 +3,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -66,11 +64,8 @@ func (r *sessionRow) fields() []any {
 func (s *Sessions) Get(ctx context.Context, id string) (vrtraining.Session, error) {
 	var row sessionRow
 	err := s.db.Reads.QueryRow(ctx, "SELECT "+sessionColumns+" FROM vr_sessions WHERE id = $1", id).Scan(row.fields()...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return vrtraining.Session{}, fmt.Errorf("%w: %s", vrtraining.ErrNotFound, id)
-	}
-	if err != nil {
-		return vrtraining.Session{}, fmt.Errorf("load vr session: %w", err)
+	if err := database.LookupError(err, vrtraining.ErrNotFound, "load vr session"); err != nil {
+		return vrtraining.Session{}, err
 	}
 	return toSession(row), nil
 }
@@ -100,11 +95,9 @@ func (s *Sessions) Update(ctx context.Context, id string, fn func(*vrtraining.Se
 		var row sessionRow
 		// FOR UPDATE on PostgreSQL; the SQLite driver drops it (its
 		// transactions are serialized anyway).
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error; err != nil {
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("%w: %s", vrtraining.ErrNotFound, id)
-			}
-			return fmt.Errorf("load vr session: %w", err)
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Take(&row).Error
+		if err := database.LookupError(err, vrtraining.ErrNotFound, "load vr session"); err != nil {
+			return err
 		}
 		sess := toSession(row)
 		if err := fn(&sess); err != nil {
