@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	gen "github.com/sessionhub/server/gen/avatar"
 	"github.com/sessionhub/server/internal/avatar"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 )
 
 // maxBodyBytes is the documented limit of a start or stop body.
@@ -124,7 +124,7 @@ func (h *Handlers) StartSession(ctx context.Context, req gen.StartSessionRequest
 		return nil, err
 	}
 	return gen.StartSession200JSONResponse{
-		SessionId:        uuidOf(started.Session.ID),
+		SessionId:        uuidform.Minted(started.Session.ID),
 		WebsocketAddress: h.websocketURL,
 		SessionToken:     started.Token,
 	}, nil
@@ -161,7 +161,6 @@ func toConfig(body *gen.StartSessionRequest) avatar.Config {
 	if body.ActivityIdleTimeout != nil {
 		idle = time.Duration(float64(*body.ActivityIdleTimeout) * float64(time.Second))
 	}
-	vendor, _ := json.Marshal(vendorFields(body))
 	return avatar.Config{
 		AvatarID: body.AvatarId, Quality: string(body.Quality), Version: string(body.Version),
 		VideoEncoding: string(body.VideoEncoding), ActivityIdleTimeout: idle,
@@ -169,37 +168,28 @@ func toConfig(body *gen.StartSessionRequest) avatar.Config {
 			AppID: body.AgoraSettings.AppId, Token: body.AgoraSettings.Token, Channel: body.AgoraSettings.Channel,
 			UID: body.AgoraSettings.Uid, EnableStringUID: body.AgoraSettings.EnableStringUid,
 		},
-		Vendor: vendor,
+		Vendor: vendorFields(body),
 	}
 }
 
-// vendorFields keeps the optional and unknown settings as sent.
-func vendorFields(body *gen.StartSessionRequest) map[string]any {
-	out := map[string]any{}
-	for k, v := range body.AdditionalProperties {
-		out[k] = v
+// vendorFields keeps the optional and unknown settings as sent, read
+// from the request as the client wrote it (the generated type keeps
+// unknown fields in AdditionalProperties and writes them back inline).
+func vendorFields(body *gen.StartSessionRequest) []byte {
+	var doc map[string]any
+	raw, err := json.Marshal(body)
+	if err == nil {
+		err = json.Unmarshal(raw, &doc)
 	}
-	if len(body.AgoraSettings.AdditionalProperties) > 0 {
-		out["agora_settings"] = body.AgoraSettings.AdditionalProperties
+	if err != nil {
+		return []byte("{}") // decoded JSON always encodes again
 	}
-	if body.Area != nil {
-		out["area"] = *body.Area
-	}
-	if body.VideoWidth != nil {
-		out["video_width"] = *body.VideoWidth
-	}
-	if body.VideoHeight != nil {
-		out["video_height"] = *body.VideoHeight
-	}
-	if body.AspectRatio != nil {
-		out["aspect_ratio"] = *body.AspectRatio
-	}
-	return out
+	return avatar.VendorFields(doc)
 }
 
 func toStatus(s avatar.Session) gen.SessionStatus {
 	st := gen.SessionStatus{
-		SessionId:           uuidOf(s.ID),
+		SessionId:           uuidform.Minted(s.ID),
 		State:               gen.SessionState(s.State),
 		AvatarId:            s.Config.AvatarID,
 		ActivityIdleTimeout: s.Config.ActivityIdleTimeout.Seconds(),
@@ -218,12 +208,6 @@ func toStatus(s avatar.Session) gen.SessionStatus {
 		Interruptions: int(s.Counts.Interruptions), Specials: int(s.Counts.Specials), Frames: int(s.Counts.Frames),
 	}
 	return st
-}
-
-func uuidOf(id string) openapi_types.UUID {
-	var u openapi_types.UUID
-	_ = u.UnmarshalText([]byte(id)) // ids are minted by uuid.NewString
-	return u
 }
 
 // writeDomainError is the one place domain errors become documented bodies.

@@ -153,15 +153,6 @@ func isCommand(name string) bool {
 	return false
 }
 
-// knownInitFields are the init fields that are not vendor fields.
-var knownInitFields = map[string]bool{
-	"command": true, "session_id": true, "avatar_id": true, "quality": true, "version": true,
-	"video_encoding": true, "activity_idle_timeout": true, "agora_settings": true,
-}
-
-// knownAgoraFields are the agora_settings fields the domain models.
-var knownAgoraFields = map[string]bool{"app_id": true, "token": true, "channel": true, "uid": true, "enable_string_uid": true}
-
 func toInitRequest(req gen.InitCommand, frame map[string]any) avatar.InitRequest {
 	p := avatar.ConfigPatch{
 		AvatarID: req.AvatarID, Quality: (*string)(req.Quality), Version: (*string)(req.Version),
@@ -174,29 +165,6 @@ func toInitRequest(req gen.InitCommand, frame map[string]any) avatar.InitRequest
 		d := time.Duration(*req.ActivityIdleTimeout * float64(time.Second))
 		p.ActivityIdleTimeout = &d
 	}
-	p.Vendor, _ = json.Marshal(vendorFields(frame))
+	p.Vendor = avatar.VendorFields(frame, "command", "session_id")
 	return avatar.InitRequest{SessionID: req.SessionID, Patch: p}
-}
-
-// vendorFields keeps the optional and unknown settings as sent, in the
-// same shape the start request stores them.
-func vendorFields(frame map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range frame {
-		if !knownInitFields[k] {
-			out[k] = v
-		}
-	}
-	if agora, ok := frame["agora_settings"].(map[string]any); ok {
-		extra := map[string]any{}
-		for k, v := range agora {
-			if !knownAgoraFields[k] {
-				extra[k] = v
-			}
-		}
-		if len(extra) > 0 {
-			out["agora_settings"] = extra
-		}
-	}
-	return out
 }

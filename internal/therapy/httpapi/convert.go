@@ -1,21 +1,14 @@
 package httpapi
 
 import (
-	openapi_types "github.com/oapi-codegen/runtime/types"
-
 	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
-func uuidOf(id string) openapi_types.UUID {
-	var u openapi_types.UUID
-	_ = u.UnmarshalText([]byte(id)) // ids are minted by uuid.NewString
-	return u
-}
-
 func toSummary(s therapy.Session) gen.SessionSummary {
 	return gen.SessionSummary{
-		Id: uuidOf(s.ID), Title: s.Title, Description: s.Description, Settings: gen.Settings(s.Settings),
+		Id: uuidform.Minted(s.ID), Title: s.Title, Description: s.Description, Settings: gen.Settings(s.Settings),
 		Date: s.CreatedAt, Status: gen.SessionStatus(s.Status), AnalysisStatus: gen.AnalysisStatus(s.Analysis.Status),
 		Duration: s.Duration, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
 	}
@@ -23,7 +16,7 @@ func toSummary(s therapy.Session) gen.SessionSummary {
 
 func toDetail(s therapy.Session, r therapy.Results) gen.SessionDetail {
 	d := gen.SessionDetail{
-		Id: uuidOf(s.ID), SessionId: uuidOf(s.ID), Title: s.Title, Description: s.Description, Date: s.CreatedAt,
+		Id: uuidform.Minted(s.ID), SessionId: uuidform.Minted(s.ID), Title: s.Title, Description: s.Description, Date: s.CreatedAt,
 		Duration: s.Duration, Status: gen.SessionStatus(s.Status), AnalysisStatus: gen.AnalysisStatus(s.Analysis.Status),
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Settings: gen.Settings(s.Settings),
 		Emotions: toEmotions(r.Emotions), Topics: toTopics(r.Topics),
@@ -60,7 +53,7 @@ func toAnalysisState(a therapy.AnalysisState) gen.AnalysisState {
 func toEmotions(list []therapy.Emotion) []gen.Emotion {
 	out := make([]gen.Emotion, 0, len(list))
 	for _, e := range list {
-		out = append(out, gen.Emotion{Id: uuidOf(e.ID), Name: e.Name, Category: e.Category, Intensity: float32(e.Intensity), Timestamp: e.Timestamp})
+		out = append(out, gen.Emotion{Id: uuidform.Minted(e.ID), Name: e.Name, Category: e.Category, Intensity: float32(e.Intensity), Timestamp: e.Timestamp})
 	}
 	return out
 }
@@ -68,7 +61,7 @@ func toEmotions(list []therapy.Emotion) []gen.Emotion {
 func toTopics(list []therapy.Topic) []gen.Topic {
 	out := make([]gen.Topic, 0, len(list))
 	for _, t := range list {
-		out = append(out, gen.Topic{Id: uuidOf(t.ID), Name: t.Name, Category: t.Category, Confidence: float32(t.Confidence), Timestamp: t.Timestamp})
+		out = append(out, gen.Topic{Id: uuidform.Minted(t.ID), Name: t.Name, Category: t.Category, Confidence: float32(t.Confidence), Timestamp: t.Timestamp})
 	}
 	return out
 }
@@ -76,7 +69,7 @@ func toTopics(list []therapy.Topic) []gen.Topic {
 func toInsights(list []therapy.Insight) []gen.Insight {
 	out := make([]gen.Insight, 0, len(list))
 	for _, i := range list {
-		out = append(out, gen.Insight{Id: uuidOf(i.ID), Content: i.Content, Type: gen.InsightType(i.Type), Confidence: float32(i.Confidence), Timestamp: i.Timestamp})
+		out = append(out, gen.Insight{Id: uuidform.Minted(i.ID), Content: i.Content, Type: gen.InsightType(i.Type), Confidence: float32(i.Confidence), Timestamp: i.Timestamp})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	gen "github.com/sessionhub/server/gen/therapy"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
+	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
@@ -28,7 +29,7 @@ func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionReque
 	if err != nil {
 		return nil, err
 	}
-	id := uuidOf(s.ID)
+	id := uuidform.Minted(s.ID)
 	return gen.CreateSession201JSONResponse{
 		Body: gen.CreateSessionResponse{
 			SessionId: id, SessionIdSnake: id, GraphId: id, Status: gen.SessionStatus(s.Status), Title: s.Title, CreatedAt: s.CreatedAt,
@@ -114,7 +115,7 @@ func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentReque
 	}
 	return gen.UploadContent201JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.UploadData{
 		Upload: gen.Upload{
-			Id: uuidOf(c.ID), Filename: c.Filename, Type: gen.UploadType(c.Type), Size: c.Size, CreatedAt: c.CreatedAt,
+			Id: uuidform.Minted(c.ID), Filename: c.Filename, Type: gen.UploadType(c.Type), Size: c.Size, CreatedAt: c.CreatedAt,
 		},
 		Analysis: toAnalysisState(state),
 	}}, nil
