@@ -98,16 +98,8 @@ func writeProblem(c *gin.Context, p restvalidate.Problem) {
 			writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, "Request body must be a JSON object with the documented fields", "")
 			return
 		}
-		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" is invalid ("+reason(p.Message)+")", p.Field)
+		writeError(c, http.StatusBadRequest, gen.ErrorCodeValidationError, p.Field+" is invalid ("+p.Reason+")", p.Field)
 	}
-}
-
-// reason is the part of a restvalidate message that explains the problem.
-func reason(message string) string {
-	if i := strings.Index(message, " ("); i >= 0 && strings.HasSuffix(message, ")") {
-		return message[i+2 : len(message)-1]
-	}
-	return message
 }
 
 func writeError(c *gin.Context, status int, code gen.ErrorCode, message, field string) {
