@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/avatar/avatarstore"
 	"github.com/sessionhub/server/internal/avatar/recording"
-	"github.com/sessionhub/server/internal/avatar/store"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
@@ -45,7 +45,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}, db: dbtest.SQLite(t, store.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
+	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}, db: dbtest.SQLite(t, avatarstore.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
 	f.svc, f.rec = f.service("instance-a")
 	return f
 }
@@ -58,7 +58,7 @@ func (f *fixture) service(instance string) (*avatar.Service, *recording.Recorder
 // serviceOn is a server process that hears the session events of bus.
 func (f *fixture) serviceOn(instance string, bus avatar.Bus) (*avatar.Service, *recording.Recorder) {
 	rec := recording.New(f.dataDir, 0)
-	return avatar.NewService(store.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
+	return avatar.NewService(avatarstore.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
 }
 
 // waitActivity waits until the session's stored last activity is at (the

@@ -9,16 +9,16 @@ import (
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
-	thttp "github.com/sessionhub/server/internal/therapy/httpapi"
-	tstore "github.com/sessionhub/server/internal/therapy/store"
-	tws "github.com/sessionhub/server/internal/therapy/wsapi"
+	"github.com/sessionhub/server/internal/therapy/therapyhttp"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
+	"github.com/sessionhub/server/internal/therapy/therapyws"
 )
 
 func (s *Server) registerTherapy(ctx context.Context) error {
-	if err := tstore.Migrate(s.db); err != nil {
+	if err := therapystore.Migrate(s.db); err != nil {
 		return err
 	}
-	store := tstore.New(s.db)
+	store := therapystore.New(s.db)
 	if s.db.Dialect == database.SQLite {
 		// One process owns the SQLite file: whatever it was running when it
 		// stopped is nobody's any more.
@@ -42,10 +42,10 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	})
 
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
-	if err := thttp.Register(s.engine, svc, tokens); err != nil {
+	if err := therapyhttp.Register(s.engine, svc, tokens); err != nil {
 		return err
 	}
-	s.engine.GET(tws.Path, thttp.Recovery(), tws.New(svc, s.hub, s.bus, tokens).Handle)
+	s.engine.GET(therapyws.Path, therapyhttp.Recovery(), therapyws.New(svc, s.hub, s.bus, tokens).Handle)
 	if s.cfg.AnalysisWorkers > 0 {
 		// A running job is given back as soon as a shutdown begins, so
 		// another process (or the next start) runs it without waiting for

@@ -4,8 +4,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/vrtraining"
-	vrstore "github.com/sessionhub/server/internal/vrtraining/store"
-	vrws "github.com/sessionhub/server/internal/vrtraining/wsapi"
+	"github.com/sessionhub/server/internal/vrtraining/vrstore"
+	"github.com/sessionhub/server/internal/vrtraining/vrws"
 )
 
 func (s *Server) registerVRTraining() error {

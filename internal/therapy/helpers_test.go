@@ -15,7 +15,7 @@ import (
 	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
-	"github.com/sessionhub/server/internal/therapy/store"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
 )
 
 // scriptedAnalyzer stands in for the real analyser: it reports what the
@@ -77,7 +77,7 @@ func (a *scriptedAnalyzer) runCount() int {
 // fixture is a service, its worker pool and bus on a fresh SQLite database.
 type fixture struct {
 	db     *database.DB
-	store  *store.Store
+	store  *therapystore.Store
 	svc    *therapy.Service
 	bus    *pubsub.Local
 	events *therapy.Events
@@ -91,13 +91,13 @@ func newFixture(t testing.TB, maxSize int64) *fixture {
 
 func newFixtureWithLimits(t testing.TB, limits therapy.ContentLimits) *fixture {
 	t.Helper()
-	db := dbtest.SQLite(t, store.Migrate)
+	db := dbtest.SQLite(t, therapystore.Migrate)
 	dir := t.TempDir()
 	files, err := therapy.NewFileStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, store: store.New(db), bus: pubsub.NewLocal(), dir: dir}
+	f := &fixture{db: db, store: therapystore.New(db), bus: pubsub.NewLocal(), dir: dir}
 	f.events = therapy.NewEvents(f.bus)
 	f.svc = therapy.NewService(f.store, files, f.events, limits)
 	return f

@@ -12,7 +12,7 @@ import (
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/vrtraining"
-	"github.com/sessionhub/server/internal/vrtraining/store"
+	"github.com/sessionhub/server/internal/vrtraining/vrstore"
 )
 
 func newService(t *testing.T) *vrtraining.Service {
@@ -24,7 +24,7 @@ func newService(t *testing.T) *vrtraining.Service {
 func newServiceOnBus(t *testing.T) (*vrtraining.Service, pubsub.Bus) {
 	t.Helper()
 	bus := pubsub.NewLocal()
-	return vrtraining.NewService(store.New(dbtest.SQLite(t, store.Migrate)), bus), bus
+	return vrtraining.NewService(vrstore.New(dbtest.SQLite(t, vrstore.Migrate)), bus), bus
 }
 
 func create(t *testing.T, svc *vrtraining.Service) vrtraining.Session {
