@@ -3,10 +3,10 @@ package decisionws
 import (
 	"errors"
 	"log/slog"
-	"math"
 
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -42,10 +42,9 @@ var rateLimitMessages = map[decisions.Scope]string{
 	decisions.ScopeServer:     "Too many failed attempts on this server; Register and Connection resume later",
 }
 
-// rateLimited answers a limited action; retry_after is whole seconds,
-// rounded up, at least 1.
+// rateLimited answers a limited action.
 func rateLimited(action string, limited *decisions.RateLimitedError) gen.ErrorReply {
-	secs := max(int64(math.Ceil(limited.RetryAfter.Seconds())), 1)
+	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
 	reply := errorReply(&action, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
 	reply.RetryAfter = &secs
 	return reply

@@ -3,10 +3,10 @@ package petchatws
 import (
 	"errors"
 	"log/slog"
-	"math"
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -40,11 +40,10 @@ var rateLimitMessages = map[petchat.Scope]string{
 	petchat.ScopeUser:       "Too many new conversations for one of its participants; retry later",
 }
 
-// rateLimited answers a refused new conversation; retry_after is whole
-// seconds, rounded up, at least 1.
+// rateLimited answers a refused new conversation.
 func rateLimited(event string, limited *petchat.RateLimitedError) gen.ErrorEvent {
 	reply := errorEvent(&event, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
-	secs := max(int64(math.Ceil(limited.RetryAfter.Seconds())), 1)
+	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
 	reply.Data.RetryAfter = &secs
 	return reply
 }

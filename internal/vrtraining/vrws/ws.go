@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -286,7 +285,7 @@ func domainError(command string, err error) gen.ErrorReply {
 		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
 	case errors.As(err, &limited):
 		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
-		secs := max(int64(math.Ceil(limited.wait.Seconds())), 1)
+		secs := ratelimit.RetryAfterSeconds(limited.wait)
 		reply.RetryAfter = &secs
 		return reply
 	case errors.Is(err, vrtraining.ErrNotFound):
