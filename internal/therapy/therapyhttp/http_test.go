@@ -142,14 +142,7 @@ func upload(t *testing.T, engine http.Handler, tok, sessionID string, parts ...s
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest("POST", "/api/v1/sessions/"+sessionID+"/content", &buf)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+tok)
-	rec := httptest.NewRecorder()
-	engine.ServeHTTP(rec, req)
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	return callAs(engine, "POST", "/api/v1/sessions/"+sessionID+"/content", tok, w.FormDataContentType(), buf.String())
 }
 
 // The seed's TypeScript client sends JSON.stringify(...) with no
