@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/idcursor"
 )
 
 // Store keeps sessions. Update runs fn inside one transaction on the locked
@@ -117,9 +119,9 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 	}
 	var after *Session
 	if q.After != "" {
-		id, err := decodeCursor(q.After)
-		if err != nil {
-			return Page{}, err
+		id, ok := idcursor.Decode(q.After)
+		if !ok {
+			return Page{}, errBadCursor
 		}
 		last, err := s.store.Get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
@@ -138,7 +140,7 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 	page := Page{Sessions: list}
 	if len(list) > limit {
 		page.Sessions = list[:limit]
-		page.NextCursor = encodeCursor(page.Sessions[limit-1].ID)
+		page.NextCursor = idcursor.Encode(page.Sessions[limit-1].ID)
 	}
 	return page, nil
 }
