@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/platform/config"
-	tstore "github.com/sessionhub/server/internal/therapy/store"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
 )
 
 // TestTherapyDeleteWhileAnalysingDoesNotDeadlock: deleting a session while
@@ -20,7 +20,7 @@ func TestTherapyDeleteWhileAnalysingDoesNotDeadlock(t *testing.T) {
 	session := alice.create(`{"title": "busy", "inputMethod": "text", "text": "I worry about work."}`).SessionId.String()
 	ctx := context.Background()
 	db := ts.srv.DB().DB
-	store := tstore.New(ts.srv.DB())
+	store := therapystore.New(ts.srv.DB())
 	job, ok, err := store.ClaimJob(ctx, "test-worker", time.Minute)
 	if err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/config"
 	"github.com/sessionhub/server/internal/therapy"
-	tstore "github.com/sessionhub/server/internal/therapy/store"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
 )
 
 // TestTherapyStorageQuota413: THERAPY_STORAGE_QUOTA_BYTES bounds what one
@@ -53,7 +53,7 @@ func TestTherapyQuotaHoldsForConcurrentUploads(t *testing.T) {
 	ts := newServer(t)
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "race"}`).SessionId.String()
-	store := tstore.New(ts.srv.DB())
+	store := therapystore.New(ts.srv.DB())
 	content := func() therapy.Content {
 		id := uuid.NewString()
 		return therapy.Content{ID: id, SessionID: session, Owner: "alice", Type: "text", Filename: id, Path: "/nonexistent/" + id, Size: 600, CreatedAt: time.Now().UTC()}

@@ -3,6 +3,7 @@ package avatar
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -96,4 +97,38 @@ func vendorObject(b []byte) (map[string]json.RawMessage, error) {
 		return nil, fmt.Errorf("vendor fields are not a JSON object: %w", err)
 	}
 	return m, nil
+}
+
+// modeledFields are the settings the domain reads, in a start request and
+// an init command alike; modeledAgoraFields the same inside agora_settings.
+var (
+	modeledFields      = map[string]bool{"avatar_id": true, "quality": true, "version": true, "video_encoding": true, "activity_idle_timeout": true, "agora_settings": true}
+	modeledAgoraFields = map[string]bool{"app_id": true, "token": true, "channel": true, "uid": true, "enable_string_uid": true}
+)
+
+// VendorFields keeps the optional and unknown settings of a start request
+// or an init command (doc, as decoded) as sent, in one shape for both: a
+// JSON object of every top-level field the domain does not model, with
+// agora_settings holding Agora's unknown keys. envelope names the message's
+// own fields, which are no settings (init's command and session_id).
+func VendorFields(doc map[string]any, envelope ...string) []byte {
+	out := map[string]any{}
+	for k, v := range doc {
+		if !modeledFields[k] && !slices.Contains(envelope, k) {
+			out[k] = v
+		}
+	}
+	if agora, ok := doc["agora_settings"].(map[string]any); ok {
+		extra := map[string]any{}
+		for k, v := range agora {
+			if !modeledAgoraFields[k] {
+				extra[k] = v
+			}
+		}
+		if len(extra) > 0 {
+			out["agora_settings"] = extra
+		}
+	}
+	vendor, _ := json.Marshal(out) // decoded JSON values always encode
+	return vendor
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/avatar/avatarstore"
 	"github.com/sessionhub/server/internal/avatar/recording"
-	"github.com/sessionhub/server/internal/avatar/store"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
@@ -19,7 +19,7 @@ var signer = auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "avatar-
 
 func newService(t *testing.T, limit int) *avatar.Service {
 	t.Helper()
-	return avatar.NewService(store.New(dbtest.SQLite(t, store.Migrate)), signer, avatar.Options{
+	return avatar.NewService(avatarstore.New(dbtest.SQLite(t, avatarstore.Migrate)), signer, avatar.Options{
 		MaxSessionsPerKey: limit, Sink: recording.New(t.TempDir(), 0), Bus: pubsub.NewLocal(),
 	})
 }

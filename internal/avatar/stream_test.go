@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/avatar/avatarstore"
 	"github.com/sessionhub/server/internal/avatar/recording"
-	"github.com/sessionhub/server/internal/avatar/store"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
@@ -45,7 +45,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}, db: dbtest.SQLite(t, store.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
+	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}, db: dbtest.SQLite(t, avatarstore.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
 	f.svc, f.rec = f.service("instance-a")
 	return f
 }
@@ -58,7 +58,7 @@ func (f *fixture) service(instance string) (*avatar.Service, *recording.Recorder
 // serviceOn is a server process that hears the session events of bus.
 func (f *fixture) serviceOn(instance string, bus avatar.Bus) (*avatar.Service, *recording.Recorder) {
 	rec := recording.New(f.dataDir, 0)
-	return avatar.NewService(store.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
+	return avatar.NewService(avatarstore.New(f.db), signer, avatar.Options{Sink: rec, Bus: bus, Instance: instance, Now: f.clock.Now}), rec
 }
 
 // waitActivity waits until the session's stored last activity is at (the
@@ -109,15 +109,28 @@ func (f *fixture) start(idle time.Duration) avatar.Started {
 	return started
 }
 
-// connect attaches a connection and sends the init.
-func (f *fixture) connect(svc *avatar.Service, id string, l *link) (*avatar.Connection, avatar.InitResult) {
+// attached starts a session idling out after idle and attaches a
+// connection to it, without an init.
+func (f *fixture) attached(idle time.Duration) (string, *avatar.Connection) {
 	f.t.Helper()
-	ctx := context.Background()
-	conn, err := svc.Attach(ctx, id, l)
+	id := f.start(idle).Session.ID
+	return id, f.attach(f.svc, id, newLink())
+}
+
+func (f *fixture) attach(svc *avatar.Service, id string, l *link) *avatar.Connection {
+	f.t.Helper()
+	conn, err := svc.Attach(context.Background(), id, l)
 	if err != nil {
 		f.t.Fatalf("attach: %v", err)
 	}
-	res, err := conn.Init(ctx, avatar.InitRequest{SessionID: id, Patch: patchOf(cfg)})
+	return conn
+}
+
+// connect attaches a connection and sends the init.
+func (f *fixture) connect(svc *avatar.Service, id string, l *link) (*avatar.Connection, avatar.InitResult) {
+	f.t.Helper()
+	conn := f.attach(svc, id, l)
+	res, err := conn.Init(context.Background(), avatar.InitRequest{SessionID: id, Patch: patchOf(cfg)})
 	if err != nil {
 		f.t.Fatalf("init: %v", err)
 	}
@@ -262,11 +275,7 @@ func TestInterruptDropsBufferedAudio(t *testing.T) {
 func TestVoiceRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	id := f.start(avatar.DefaultIdleTimeout).Session.ID
-	conn, err := f.svc.Attach(ctx, id, newLink())
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, conn := f.attached(avatar.DefaultIdleTimeout)
 	if err := conn.Voice(ctx, voice(pcm16(10), avatar.EncodingPCM16, 24000)); !errors.Is(err, avatar.ErrNotInitialized) {
 		t.Fatalf("voice before init: %v", err)
 	}
@@ -319,11 +328,7 @@ func TestVoiceRules(t *testing.T) {
 func TestInitRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	id := f.start(30 * time.Second).Session.ID
-	conn, err := f.svc.Attach(ctx, id, newLink())
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, conn := f.attached(30 * time.Second)
 	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: f.start(0).Session.ID, Patch: patchOf(cfg)}); !errors.Is(err, avatar.ErrSessionMismatch) {
 		t.Fatalf("init for another session: %v", err)
 	}
@@ -355,11 +360,7 @@ func TestInitRules(t *testing.T) {
 func TestInitFieldsAreOptional(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	id := f.start(30 * time.Second).Session.ID
-	conn, err := f.svc.Attach(ctx, id, newLink())
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, conn := f.attached(30 * time.Second)
 	if _, err := conn.Init(ctx, avatar.InitRequest{SessionID: id}); err != nil {
 		t.Fatalf("init with only session_id: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/idcursor"
 )
 
 // Service holds the rules of registration, tokens and the decision log.
@@ -131,9 +132,9 @@ func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page
 	}
 	before := ""
 	if q.Before != "" {
-		var err error
-		if before, err = decodeCursor(q.Before); err != nil {
-			return Page{}, err
+		var ok bool
+		if before, ok = idcursor.Decode(q.Before); !ok {
+			return Page{}, ErrInvalidCursor
 		}
 	}
 	// One more than asked tells whether an older page exists.
@@ -144,7 +145,7 @@ func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page
 	page := Page{Decisions: list}
 	if len(list) > limit {
 		page.Decisions = list[:limit]
-		page.NextCursor = encodeCursor(page.Decisions[limit-1].ID)
+		page.NextCursor = idcursor.Encode(page.Decisions[limit-1].ID)
 	}
 	return page, nil
 }

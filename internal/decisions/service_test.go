@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/sessionhub/server/internal/decisions"
-	"github.com/sessionhub/server/internal/decisions/store"
+	"github.com/sessionhub/server/internal/decisions/decisionstore"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
@@ -18,8 +18,8 @@ const apiKey = "decision-key-unit"
 
 func newService(t *testing.T) (*decisions.Service, *database.DB) {
 	t.Helper()
-	db := dbtest.SQLite(t, store.Migrate)
-	return decisions.NewService(store.New(db), auth.NewKeySet([]string{apiKey, "second-key"})), db
+	db := dbtest.SQLite(t, decisionstore.Migrate)
+	return decisions.NewService(decisionstore.New(db), auth.NewKeySet([]string{apiKey, "second-key"})), db
 }
 
 // register creates the user with that checksum and returns its first token.

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/petchat"
-	"github.com/sessionhub/server/internal/petchat/store"
+	"github.com/sessionhub/server/internal/petchat/petchatstore"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 )
 
@@ -69,7 +69,7 @@ func (n *notifications) sent(t *testing.T, want int) []petchat.Sent {
 func newServiceWithNotifier(t *testing.T) (*petchat.Service, *notifications) {
 	t.Helper()
 	n := &notifications{changed: make(chan struct{}, 1024)}
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), n, petchat.Limits{})
+	svc := petchat.NewService(petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), n, petchat.Limits{})
 	t.Cleanup(svc.Close)
 	return svc, n
 }
@@ -366,7 +366,7 @@ func TestConversationsArePaged(t *testing.T) {
 // provider; other users are not affected, and the window ends.
 func TestNewConversationsPerUserAreBounded(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
-	svc := petchat.NewService(store.New(dbtest.SQLite(t, store.Migrate)), &notifications{changed: make(chan struct{}, 16)}, petchat.Limits{NewConversationsPerUser: 3, Now: clock.now})
+	svc := petchat.NewService(petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), &notifications{changed: make(chan struct{}, 16)}, petchat.Limits{NewConversationsPerUser: 3, Now: clock.now})
 	t.Cleanup(svc.Close)
 	victim, other := uuid.NewString(), uuid.NewString()
 	for i := 0; i < 3; i++ {

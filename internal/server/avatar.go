@@ -7,29 +7,29 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/avatar"
-	avhttp "github.com/sessionhub/server/internal/avatar/httpapi"
+	"github.com/sessionhub/server/internal/avatar/avatarhttp"
+	"github.com/sessionhub/server/internal/avatar/avatarstore"
+	"github.com/sessionhub/server/internal/avatar/avatarws"
 	"github.com/sessionhub/server/internal/avatar/recording"
-	avstore "github.com/sessionhub/server/internal/avatar/store"
-	avws "github.com/sessionhub/server/internal/avatar/wsapi"
 	"github.com/sessionhub/server/internal/platform/auth"
 )
 
 // registerAvatar wires seed 003: REST start/stop/status, the session
 // WebSocket, the built-in recorder as the audio sink, and the idle check.
 func (s *Server) registerAvatar() error {
-	if err := avstore.Migrate(s.db); err != nil {
+	if err := avatarstore.Migrate(s.db); err != nil {
 		return err
 	}
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
-	svc := avatar.NewService(avstore.New(s.db), tokens, avatar.Options{
+	svc := avatar.NewService(avatarstore.New(s.db), tokens, avatar.Options{
 		MaxSessionsPerKey: s.cfg.AvatarMaxSessionsPerKey,
 		Sink:              recording.New(s.cfg.DataDir, s.cfg.AvatarMaxRecordingBytes),
 		Bus:               s.bus,
 	})
-	if err := avhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath)); err != nil {
+	if err := avatarhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath)); err != nil {
 		return err
 	}
-	ws, err := avws.New(svc, s.hub)
+	ws, err := avatarws.New(svc, s.hub)
 	if err != nil {
 		return err
 	}

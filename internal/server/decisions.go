@@ -4,8 +4,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/decisions"
-	decisionstore "github.com/sessionhub/server/internal/decisions/store"
-	decisionws "github.com/sessionhub/server/internal/decisions/wsapi"
+	"github.com/sessionhub/server/internal/decisions/decisionstore"
+	"github.com/sessionhub/server/internal/decisions/decisionws"
 	"github.com/sessionhub/server/internal/platform/auth"
 )
 

@@ -4,21 +4,21 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/petchat"
-	pcstore "github.com/sessionhub/server/internal/petchat/store"
-	pcws "github.com/sessionhub/server/internal/petchat/wsapi"
+	"github.com/sessionhub/server/internal/petchat/petchatstore"
+	"github.com/sessionhub/server/internal/petchat/petchatws"
 	"github.com/sessionhub/server/internal/platform/auth"
 )
 
 // registerPetChat mounts /ws/ (with the trailing slash) on the engine itself:
 // the route matches exactly, so it is served, never redirected to /ws.
 func (s *Server) registerPetChat() error {
-	if err := pcstore.Migrate(s.db); err != nil {
+	if err := petchatstore.Migrate(s.db); err != nil {
 		return err
 	}
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
-	router := pcws.NewRouter(s.bus)
-	svc := petchat.NewService(pcstore.New(s.db), router, petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser})
-	api, err := pcws.New(svc, s.hub, router, tokens, s.cfg.RateLimits.PetChatConversationsPerConnection)
+	router := petchatws.NewRouter(s.bus)
+	svc := petchat.NewService(petchatstore.New(s.db), router, petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser})
+	api, err := petchatws.New(svc, s.hub, router, tokens, s.cfg.RateLimits.PetChatConversationsPerConnection)
 	if err != nil {
 		return err
 	}

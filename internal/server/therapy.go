@@ -2,29 +2,23 @@ package server
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database"
-	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
-	thttp "github.com/sessionhub/server/internal/therapy/httpapi"
-	tstore "github.com/sessionhub/server/internal/therapy/store"
-	tws "github.com/sessionhub/server/internal/therapy/wsapi"
+	"github.com/sessionhub/server/internal/therapy/therapyhttp"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
+	"github.com/sessionhub/server/internal/therapy/therapyws"
 )
 
-// therapyJobsTopic wakes the analysis workers of every process when a job is
-// queued anywhere.
-const therapyJobsTopic = "therapy.jobs"
-
 func (s *Server) registerTherapy(ctx context.Context) error {
-	if err := tstore.Migrate(s.db); err != nil {
+	if err := therapystore.Migrate(s.db); err != nil {
 		return err
 	}
-	store := tstore.New(s.db)
+	store := therapystore.New(s.db)
 	if s.db.Dialect == database.SQLite {
 		// One process owns the SQLite file: whatever it was running when it
 		// stopped is nobody's any more.
@@ -41,17 +35,17 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 		Workers: s.cfg.AnalysisWorkers, Lease: s.cfg.AnalysisLease,
 		Analyzer: therapyAnalyzer(s.cfg.AnalyzerURL), Transcriber: therapyTranscriber(s.cfg.TranscriberURL),
 	})
-	unsubscribe := s.bus.Subscribe(therapyJobsTopic, func([]byte) { worker.JobQueued(context.Background()) })
-	s.closers = append(s.closers, func() error { unsubscribe(); return nil })
-	svc := therapy.NewService(store, files, events, busNotifier{bus: s.bus}, therapy.ContentLimits{
+	stopWaking := worker.WakeOnQueuedJobs(s.bus)
+	s.closers = append(s.closers, func() error { stopWaking(); return nil })
+	svc := therapy.NewService(store, files, events, therapy.ContentLimits{
 		MaxFileBytes: s.cfg.ContentMaxBytes, OwnerQuotaBytes: s.cfg.TherapyStorageQuota,
 	})
 
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
-	if err := thttp.Register(s.engine, svc, tokens); err != nil {
+	if err := therapyhttp.Register(s.engine, svc, tokens); err != nil {
 		return err
 	}
-	s.engine.GET(tws.Path, thttp.Recovery(), tws.New(svc, s.hub, s.bus, tokens).Handle)
+	s.engine.GET(therapyws.Path, therapyhttp.Recovery(), therapyws.New(svc, s.hub, s.bus, tokens).Handle)
 	if s.cfg.AnalysisWorkers > 0 {
 		// A running job is given back as soon as a shutdown begins, so
 		// another process (or the next start) runs it without waiting for
@@ -73,13 +67,4 @@ func therapyTranscriber(url string) therapy.Transcriber {
 		return nil
 	}
 	return therapy.HTTPTranscriber{URL: url, Client: &http.Client{}}
-}
-
-// busNotifier tells the workers of every process that a job was queued.
-type busNotifier struct{ bus pubsub.Bus }
-
-func (n busNotifier) JobQueued(ctx context.Context) {
-	if err := n.bus.Publish(context.WithoutCancel(ctx), therapyJobsTopic, []byte(`{}`)); err != nil {
-		slog.Warn("therapy: waking the analysis workers failed (they poll anyway)", "err", err)
-	}
 }

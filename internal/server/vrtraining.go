@@ -4,15 +4,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/vrtraining"
-	vrstore "github.com/sessionhub/server/internal/vrtraining/store"
-	vrws "github.com/sessionhub/server/internal/vrtraining/wsapi"
+	"github.com/sessionhub/server/internal/vrtraining/vrstore"
+	"github.com/sessionhub/server/internal/vrtraining/vrws"
 )
 
 func (s *Server) registerVRTraining() error {
 	if err := vrstore.Migrate(s.db); err != nil {
 		return err
 	}
-	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db)), s.hub, s.cfg.RateLimits.VRSessionsPerConnection)
+	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db), s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,15 @@ type Events struct{ bus Publisher }
 // NewEvents publishes through bus.
 func NewEvents(bus Publisher) *Events { return &Events{bus: bus} }
 
+// Subscriber is the bus as its listeners see it (pubsub.Bus).
+type Subscriber interface {
+	Subscribe(topic string, fn func(payload []byte)) (unsubscribe func())
+}
+
+// jobsTopic wakes the analysis workers of every process when a job is
+// queued anywhere.
+const jobsTopic = "therapy.jobs"
+
 // BusTopic is the bus topic of one session's events.
 func BusTopic(sessionID string) string { return "therapy.session." + sessionID }
 
@@ -55,6 +64,14 @@ func (e *Events) publish(ctx context.Context, ev Event) {
 	}
 	if err != nil {
 		slog.Warn("therapy: publishing event failed", "type", ev.Type, "session", ev.SessionID, "err", err)
+	}
+}
+
+// jobQueued wakes the analysis workers of every process; they poll too, so
+// a failure only delays the job.
+func (e *Events) jobQueued(ctx context.Context) {
+	if err := e.bus.Publish(context.WithoutCancel(ctx), jobsTopic, []byte(`{}`)); err != nil {
+		slog.Warn("therapy: waking the analysis workers failed (they poll anyway)", "err", err)
 	}
 }
 

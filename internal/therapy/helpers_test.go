@@ -3,6 +3,8 @@ package therapy_test
 import (
 	"context"
 	"errors"
+	"io"
+	"iter"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +15,7 @@ import (
 	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
-	"github.com/sessionhub/server/internal/therapy/store"
+	"github.com/sessionhub/server/internal/therapy/therapystore"
 )
 
 // scriptedAnalyzer stands in for the real analyser: it reports what the
@@ -75,16 +77,12 @@ func (a *scriptedAnalyzer) runCount() int {
 // fixture is a service, its worker pool and bus on a fresh SQLite database.
 type fixture struct {
 	db     *database.DB
-	store  *store.Store
+	store  *therapystore.Store
 	svc    *therapy.Service
 	bus    *pubsub.Local
 	events *therapy.Events
 	dir    string
 }
-
-type noWake struct{}
-
-func (noWake) JobQueued(context.Context) {}
 
 func newFixture(t testing.TB, maxSize int64) *fixture {
 	t.Helper()
@@ -93,15 +91,15 @@ func newFixture(t testing.TB, maxSize int64) *fixture {
 
 func newFixtureWithLimits(t testing.TB, limits therapy.ContentLimits) *fixture {
 	t.Helper()
-	db := dbtest.SQLite(t, store.Migrate)
+	db := dbtest.SQLite(t, therapystore.Migrate)
 	dir := t.TempDir()
 	files, err := therapy.NewFileStore(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, store: store.New(db), bus: pubsub.NewLocal(), dir: dir}
+	f := &fixture{db: db, store: therapystore.New(db), bus: pubsub.NewLocal(), dir: dir}
 	f.events = therapy.NewEvents(f.bus)
-	f.svc = therapy.NewService(f.store, files, f.events, noWake{}, limits)
+	f.svc = therapy.NewService(f.store, files, f.events, limits)
 	return f
 }
 
@@ -137,3 +135,14 @@ func (f *fixture) waitAnalysis(t testing.TB, owner, id string) therapy.AnalysisS
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// uploadForm is an upload's parts: the file, then a type part when kind is
+// given (a form without one leaves the type to the bytes).
+func uploadForm(kind, filename string, body io.Reader) iter.Seq2[therapy.UploadPart, error] {
+	return func(yield func(therapy.UploadPart, error) bool) {
+		if !yield(therapy.UploadPart{Name: "file", Filename: filename, Body: body}, nil) || kind == "" {
+			return
+		}
+		yield(therapy.UploadPart{Name: "type", Body: strings.NewReader(kind)}, nil)
+	}
+}

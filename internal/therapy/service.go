@@ -15,7 +15,6 @@ type Service struct {
 	store  Store
 	files  *FileStore
 	events *Events
-	queue  JobNotifier
 	limits ContentLimits
 }
 
@@ -28,12 +27,9 @@ type ContentLimits struct {
 	OwnerQuotaBytes int64
 }
 
-// JobNotifier is told when a new job is queued (it wakes the workers).
-type JobNotifier interface{ JobQueued(ctx context.Context) }
-
-// NewService wires the use cases.
-func NewService(store Store, files *FileStore, events *Events, queue JobNotifier, limits ContentLimits) *Service {
-	return &Service{store: store, files: files, events: events, queue: queue, limits: limits}
+// NewService wires the use cases; events also wakes the analysis workers.
+func NewService(store Store, files *FileStore, events *Events, limits ContentLimits) *Service {
+	return &Service{store: store, files: files, events: events, limits: limits}
 }
 
 // MaxContentBytes is the upload limit.
@@ -80,7 +76,7 @@ func (s *Service) Create(ctx context.Context, owner string, in NewSession) (Sess
 		return Session{}, err
 	}
 	if first != nil {
-		s.queue.JobQueued(ctx)
+		s.events.jobQueued(ctx)
 	}
 	return sess, nil
 }

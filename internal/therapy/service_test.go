@@ -82,11 +82,7 @@ func TestOwnershipIsolation(t *testing.T) {
 	_, checks["emotions"] = f.svc.Emotions(ctx, "bob", s.ID, therapy.Filter{})
 	_, checks["topics"] = f.svc.Topics(ctx, "bob", s.ID, therapy.Filter{})
 	_, checks["insights"] = f.svc.Insights(ctx, "bob", s.ID, therapy.Filter{})
-	staged, err := f.svc.StageUpload(context.Background(), "bob", s.ID, stringsReader("text"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, checks["upload"] = f.svc.AddUpload(ctx, "bob", s.ID, therapy.NewUpload{Type: "text", File: staged})
+	_, _, checks["upload"] = f.svc.Upload(ctx, "bob", s.ID, uploadForm("text", "", stringsReader("text")))
 	checks["delete"] = f.svc.Delete(ctx, "bob", s.ID)
 	for op, err := range checks {
 		if !errors.Is(err, therapy.ErrNotFound) {

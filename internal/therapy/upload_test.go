@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,11 +40,7 @@ func TestUploadLimitsAndTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	upload := func(kind string, body []byte) (therapy.Content, error) {
-		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(body))
-		if err != nil {
-			return therapy.Content{}, err
-		}
-		c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: kind, Filename: "../../etc/notes.txt", File: staged})
+		c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm(kind, "../../etc/notes.txt", bytes.NewReader(body)))
 		return c, err
 	}
 
@@ -122,11 +119,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"MP4", mp4Video, "video"},
 		{"WebM", webm, "video"},
 	} {
-		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Filename: "upload", File: staged})
+		c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("", "upload", bytes.NewReader(tc.body)))
 		if err != nil || c.Type != tc.want {
 			t.Errorf("%s without a type: stored as %q (%v), want %q", tc.name, c.Type, err, tc.want)
 		}
@@ -142,11 +135,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"text with NUL", []byte("abc\x00def")},
 		{"Latin-1 text", []byte("caf\xe9 cr\xe8me")},
 	} {
-		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, err = f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Filename: "upload", File: staged})
+		_, _, err = f.svc.Upload(ctx, "alice", s.ID, uploadForm("", "upload", bytes.NewReader(tc.body)))
 		var v *therapy.ValidationError
 		if !errors.As(err, &v) || v.Field != "type" || !strings.HasPrefix(v.Message, "type is required: ") || !strings.Contains(v.Message, "send type: audio, video or text") {
 			t.Errorf("%s without a type: %v, want a validation error on type telling the client to send it", tc.name, err)
@@ -167,17 +156,76 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"video", m4aAudio, ""}, // inferred as audio, but an MP4 container
 		{"audio", []byte("plain words"), "type"},
 	} {
-		staged, err := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: tc.kind, Filename: "upload", File: staged})
+		c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm(tc.kind, "upload", bytes.NewReader(tc.body)))
 		var v *therapy.ValidationError
 		switch {
 		case tc.field != "" && (!errors.As(err, &v) || v.Field != tc.field):
 			t.Errorf("%s declared for %.12q: %v, want a validation error on %s", tc.kind, tc.body, err, tc.field)
 		case tc.field == "" && (err != nil || c.Type != tc.kind):
 			t.Errorf("%s declared for %.12q: stored as %q (%v), want %q", tc.kind, tc.body, c.Type, err, tc.kind)
+		}
+	}
+}
+
+// TestUploadFormRules: the form holds one file part and at most one type
+// part, nothing else; a refused form leaves nothing on disk, and a session
+// that is not the caller's is refused before any part is read.
+func TestUploadFormRules(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	ctx := context.Background()
+	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "forms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(name, body string) therapy.UploadPart {
+		return therapy.UploadPart{Name: name, Filename: "notes.txt", Body: strings.NewReader(body)}
+	}
+	for _, tc := range []struct {
+		name         string
+		parts        []therapy.UploadPart
+		field, about string
+	}{
+		{"no file", []therapy.UploadPart{part("type", "text")}, "file", "file is required"},
+		{"two files", []therapy.UploadPart{part("file", "one"), part("file", "two")}, "file", "file must be sent only once"},
+		{"two types", []therapy.UploadPart{part("type", "text"), part("type", "text"), part("file", "x")}, "type", "type must be sent only once"},
+		{"another part", []therapy.UploadPart{part("file", "notes"), part("title", "x")}, "title", "title is not a part of this form (only file and type are)"},
+		{"an unnamed part", []therapy.UploadPart{part("", "x")}, "(unnamed part)", "(unnamed part) is not a part of this form (only file and type are)"},
+	} {
+		_, _, err := f.svc.Upload(ctx, "alice", s.ID, partsOf(tc.parts))
+		var v *therapy.ValidationError
+		if !errors.As(err, &v) || v.Field != tc.field || v.Message != tc.about {
+			t.Errorf("%s: %v, want a validation error on %s: %q", tc.name, err, tc.field, tc.about)
+		}
+	}
+	formFailed := errors.New("the form could not be read")
+	broken := func(yield func(therapy.UploadPart, error) bool) {
+		if yield(part("file", "half a file"), nil) {
+			yield(therapy.UploadPart{}, formFailed)
+		}
+	}
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, broken); !errors.Is(err, formFailed) {
+		t.Errorf("a form that fails after its file: %v, want the form's error", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(f.dir, s.ID)); len(entries) != 0 {
+		t.Errorf("files left in the session folder after refused forms: %d, want none", len(entries))
+	}
+
+	read := false
+	unread := func(yield func(therapy.UploadPart, error) bool) {
+		read = true
+		yield(part("file", "notes"), nil)
+	}
+	if _, _, err := f.svc.Upload(ctx, "bob", s.ID, unread); !errors.Is(err, therapy.ErrNotFound) || read {
+		t.Errorf("upload to another user's session: %v (form read: %v), want ErrNotFound before reading", err, read)
+	}
+}
+
+func partsOf(parts []therapy.UploadPart) iter.Seq2[therapy.UploadPart, error] {
+	return func(yield func(therapy.UploadPart, error) bool) {
+		for _, p := range parts {
+			if !yield(p, nil) {
+				return
+			}
 		}
 	}
 }

@@ -36,8 +36,8 @@ type Worker struct {
 	store  JobStore
 	events *Events
 	cfg    WorkerConfig
-	id     string // this process's lease owner name
-	wake   chan struct{}
+	id     string        // this process's lease owner name
+	wakeup chan struct{} // holds one wake for the next idle worker
 }
 
 // NewWorker builds the pool; Run starts it.
@@ -48,13 +48,19 @@ func NewWorker(store JobStore, events *Events, cfg WorkerConfig) *Worker {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	return &Worker{store: store, events: events, cfg: cfg, id: "worker-" + uuid.NewString(), wake: make(chan struct{}, 1)}
+	return &Worker{store: store, events: events, cfg: cfg, id: "worker-" + uuid.NewString(), wakeup: make(chan struct{}, 1)}
 }
 
-// JobQueued wakes an idle worker of this process.
-func (w *Worker) JobQueued(context.Context) {
+// WakeOnQueuedJobs wakes an idle worker whenever a job is queued in any
+// process, until the returned function is called.
+func (w *Worker) WakeOnQueuedJobs(bus Subscriber) (stop func()) {
+	return bus.Subscribe(jobsTopic, func([]byte) { w.wake() })
+}
+
+// wake makes an idle worker of this process look for a job.
+func (w *Worker) wake() {
 	select {
-	case w.wake <- struct{}{}:
+	case w.wakeup <- struct{}{}:
 	default:
 	}
 }
@@ -79,13 +85,13 @@ func (w *Worker) loop(ctx context.Context) {
 			slog.Error("therapy: claiming an analysis job failed", "err", err)
 		}
 		if ok {
-			w.JobQueued(ctx) // there may be more: let another worker look
+			w.wake() // there may be more: let another worker look
 			w.run(ctx, job)
 			continue
 		}
 		select {
 		case <-ctx.Done():
-		case <-w.wake:
+		case <-w.wakeup:
 		case <-time.After(w.cfg.Poll):
 		}
 	}

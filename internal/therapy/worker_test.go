@@ -40,8 +40,7 @@ func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	events := f.recordEvents(t, s.ID)
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("I am anxious about work")))
-	c, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged})
+	c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +95,7 @@ func TestAudioWithoutTranscriberFails(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
 		t.Fatal(err)
 	}
 	f.startWorker(t, &scriptedAnalyzer{}, nil)
@@ -118,8 +116,7 @@ func TestAudioWithTranscriberIsAnalysed(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader(wav()))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "audio", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
 		t.Fatal(err)
 	}
 	f.startWorker(t, &scriptedAnalyzer{}, fakeTranscriber{})
@@ -215,8 +212,7 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 		}
 	}
 	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("first")})
-	staged, _ := f.svc.StageUpload(context.Background(), "alice", s.ID, bytes.NewReader([]byte("second")))
-	if _, _, err := f.svc.AddUpload(ctx, "alice", s.ID, therapy.NewUpload{Type: "text", File: staged}); err != nil {
+	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("second")))); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -250,6 +246,35 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 	for id, n := range claimed {
 		if n != 1 {
 			t.Errorf("job %s claimed %d times", id, n)
+		}
+	}
+}
+
+// TestQueuedJobsWakeIdleWorkers: a job queued through the service wakes an
+// idle worker over the bus, long before its next poll.
+func TestQueuedJobsWakeIdleWorkers(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	w := therapy.NewWorker(f.store, f.events, therapy.WorkerConfig{Workers: 1, Poll: time.Hour, Analyzer: &scriptedAnalyzer{}})
+	t.Cleanup(w.WakeOnQueuedJobs(f.bus))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	// The first job is found and run; the worker then looks once more, finds
+	// nothing and idles until woken (its poll is an hour away). The pause
+	// lets it get there: were it still looking, the test would pass without
+	// proving the wake, but it cannot fail for timing.
+	for i, title := range []string{"first", "woken"} {
+		if i > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: title, Text: ptr("I am anxious about work")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisCompleted {
+			t.Fatalf("%s: state = %+v, want completed by the woken worker", title, st)
 		}
 	}
 }

@@ -2,12 +2,15 @@ package vrtraining
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/idcursor"
 )
 
 // Store keeps sessions. Update runs fn inside one transaction on the locked
@@ -32,23 +35,29 @@ const (
 
 // Change is one notification for watchers.
 type Change struct {
-	Kind    ChangeKind
-	Session Session
+	Kind    ChangeKind `json:"kind"`
+	Session Session    `json:"session"`
 }
 
-// Service holds the session rules and notifies watchers of every change.
+// ChangesTopic is the bus topic that carries every Change to the watchers
+// of every server process.
+const ChangesTopic = "vrtraining.changes"
+
+// Publisher reaches every server process (pubsub.Bus).
+type Publisher interface {
+	Publish(ctx context.Context, topic string, payload []byte) error
+}
+
+// Service holds the session rules and publishes every change.
 type Service struct {
-	store Store
-	now   func() time.Time
-
-	mu       sync.RWMutex
-	watchers map[int]func(Change)
-	nextID   int
+	store   Store
+	changes Publisher
+	now     func() time.Time
 }
 
-// NewService returns a Service over store.
-func NewService(store Store) *Service {
-	return &Service{store: store, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }, watchers: map[int]func(Change){}}
+// NewService returns a Service over store that publishes changes on bus.
+func NewService(store Store, bus Publisher) *Service {
+	return &Service{store: store, changes: bus, now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
 // Create starts a new session; it begins running.
@@ -64,7 +73,7 @@ func (s *Service) Create(ctx context.Context, n NewSession) (Session, error) {
 	if err := s.store.Create(ctx, sess); err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
-	s.notify(Change{Kind: Created, Session: sess})
+	s.publish(ctx, Change{Kind: Created, Session: sess})
 	return sess, nil
 }
 
@@ -77,7 +86,7 @@ func (s *Service) Update(ctx context.Context, id string, u Update) (Session, err
 	if err != nil {
 		return Session{}, err
 	}
-	s.notify(Change{Kind: Updated, Session: sess})
+	s.publish(ctx, Change{Kind: Updated, Session: sess})
 	return sess, nil
 }
 
@@ -110,9 +119,9 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 	}
 	var after *Session
 	if q.After != "" {
-		id, err := decodeCursor(q.After)
-		if err != nil {
-			return Page{}, err
+		id, ok := idcursor.Decode(q.After)
+		if !ok {
+			return Page{}, errBadCursor
 		}
 		last, err := s.store.Get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
@@ -131,30 +140,19 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 	page := Page{Sessions: list}
 	if len(list) > limit {
 		page.Sessions = list[:limit]
-		page.NextCursor = encodeCursor(page.Sessions[limit-1].ID)
+		page.NextCursor = idcursor.Encode(page.Sessions[limit-1].ID)
 	}
 	return page, nil
 }
 
-// Watch calls fn for every change from now on, until the returned stop
-// function is called. fn must not block: it runs on the changer's goroutine.
-func (s *Service) Watch(fn func(Change)) (stop func()) {
-	s.mu.Lock()
-	id := s.nextID
-	s.nextID++
-	s.watchers[id] = fn
-	s.mu.Unlock()
-	return func() {
-		s.mu.Lock()
-		delete(s.watchers, id)
-		s.mu.Unlock()
+// publish tells the watchers of every process about a stored change; the
+// change stands even when telling fails.
+func (s *Service) publish(ctx context.Context, c Change) {
+	payload, err := json.Marshal(c)
+	if err == nil {
+		err = s.changes.Publish(context.WithoutCancel(ctx), ChangesTopic, payload)
 	}
-}
-
-func (s *Service) notify(c Change) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	for _, fn := range s.watchers {
-		fn(c)
+	if err != nil {
+		slog.Warn("vrtraining: publishing a session change failed", "session", c.Session.ID, "err", err)
 	}
 }

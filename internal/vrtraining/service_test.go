@@ -2,19 +2,29 @@ package vrtraining_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
+	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/vrtraining"
-	"github.com/sessionhub/server/internal/vrtraining/store"
+	"github.com/sessionhub/server/internal/vrtraining/vrstore"
 )
 
 func newService(t *testing.T) *vrtraining.Service {
 	t.Helper()
-	return vrtraining.NewService(store.New(dbtest.SQLite(t, store.Migrate)))
+	svc, _ := newServiceOnBus(t)
+	return svc
+}
+
+func newServiceOnBus(t *testing.T) (*vrtraining.Service, pubsub.Bus) {
+	t.Helper()
+	bus := pubsub.NewLocal()
+	return vrtraining.NewService(vrstore.New(dbtest.SQLite(t, vrstore.Migrate)), bus), bus
 }
 
 func create(t *testing.T, svc *vrtraining.Service) vrtraining.Session {
@@ -146,21 +156,36 @@ func TestActiveIsRunningOrPausedOldestFirst(t *testing.T) {
 	}
 }
 
-func TestWatchersSeeEveryChangeUntilStopped(t *testing.T) {
-	svc := newService(t)
+// TestEveryChangeIsPublished: creations and updates reach the bus's
+// subscribers, each with the session as stored; a refused update
+// publishes nothing.
+func TestEveryChangeIsPublished(t *testing.T) {
+	svc, bus := newServiceOnBus(t)
 	var mu sync.Mutex
-	var seen []vrtraining.ChangeKind
-	stop := svc.Watch(func(c vrtraining.Change) { mu.Lock(); seen = append(seen, c.Kind); mu.Unlock() })
+	var seen []vrtraining.Change
+	stop := bus.Subscribe(vrtraining.ChangesTopic, func(payload []byte) {
+		var c vrtraining.Change
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Errorf("published change %s: %v", payload, err)
+		}
+		mu.Lock()
+		seen = append(seen, c)
+		mu.Unlock()
+	})
+	defer stop()
 	s := create(t, svc)
-	if _, err := svc.Update(context.Background(), s.ID, vrtraining.Update{Status: "paused"}); err != nil {
+	paused, err := svc.Update(context.Background(), s.ID, vrtraining.Update{Status: "paused", Notes: ptr("half way")})
+	if err != nil {
 		t.Fatal(err)
 	}
-	stop()
-	create(t, svc)
+	if _, err := svc.Update(context.Background(), s.ID, vrtraining.Update{Status: "stopped"}); !errors.Is(err, vrtraining.ErrInvalid) {
+		t.Fatalf("update to an unknown status: %v, want ErrInvalid", err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(seen) != 2 || seen[0] != vrtraining.Created || seen[1] != vrtraining.Updated {
-		t.Fatalf("watcher saw %v, want [created updated] and nothing after stop", seen)
+	want := []vrtraining.Change{{Kind: vrtraining.Created, Session: s}, {Kind: vrtraining.Updated, Session: paused}}
+	if !reflect.DeepEqual(seen, want) {
+		t.Fatalf("published %+v, want %+v", seen, want)
 	}
 }
 

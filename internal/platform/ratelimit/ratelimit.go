@@ -9,6 +9,7 @@
 package ratelimit
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -196,4 +197,10 @@ func (c *Counter) keys() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.windows)
+}
+
+// RetryAfterSeconds is wait as the retry_after the APIs document: whole
+// seconds, rounded up, at least 1 (a client told 0 would retry at once).
+func RetryAfterSeconds(wait time.Duration) int64 {
+	return max(int64(math.Ceil(wait.Seconds())), 1)
 }

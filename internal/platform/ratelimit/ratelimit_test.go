@@ -98,3 +98,13 @@ func TestCounterMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d keys after the sweep, want 1", n)
 	}
 }
+
+func TestRetryAfterSecondsRoundsUpToAWholeSecond(t *testing.T) {
+	for wait, want := range map[time.Duration]int64{
+		0: 1, time.Millisecond: 1, time.Second: 1, time.Second + time.Nanosecond: 2, 59*time.Second + 500*time.Millisecond: 60,
+	} {
+		if got := RetryAfterSeconds(wait); got != want {
+			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", wait, got, want)
+		}
+	}
+}

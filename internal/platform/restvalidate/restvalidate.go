@@ -107,6 +107,10 @@ type Problem struct {
 	Field   string // dotted body path or parameter name
 	In      string // "body", "query", "path" or "header"
 	Message string // safe to show to the client: never echoes the value
+	// Reason is why the value was refused, without the field's name (e.g.
+	// "must be one of a, b"), for a writer with a wording of its own; set
+	// for invalid and repeated parameters and invalid fields.
+	Reason string
 	// BodyTypes are the media types the operation's body may have (sorted;
 	// none when it takes no body), so a writer can say which one is wanted.
 	BodyTypes []string
@@ -230,8 +234,9 @@ func repeatedParameter(op *openapi3.Operation, query url.Values) (Problem, bool)
 		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) {
 			continue
 		}
-		return Problem{Kind: RepeatedParameter, In: p.In, Field: p.Name,
-			Message: fmt.Sprintf("Invalid value for parameter: %s (must be given only once)", p.Name)}, true
+		const reason = "must be given only once"
+		return Problem{Kind: RepeatedParameter, In: p.In, Field: p.Name, Reason: reason,
+			Message: fmt.Sprintf("Invalid value for parameter: %s (%s)", p.Name, reason)}, true
 	}
 	return Problem{}, false
 }
@@ -319,7 +324,7 @@ func describeParameter(p *openapi3.Parameter, reqErr *openapi3filter.RequestErro
 	case errors.As(reqErr.Err, &parseErr):
 		reason = "is not a valid " + parameterType(p)
 	}
-	return Problem{Kind: InvalidParameter, In: p.In, Field: p.Name, Message: fmt.Sprintf("Invalid value for parameter: %s (%s)", p.Name, reason)}
+	return Problem{Kind: InvalidParameter, In: p.In, Field: p.Name, Reason: reason, Message: fmt.Sprintf("Invalid value for parameter: %s (%s)", p.Name, reason)}
 }
 
 func describeSchema(e *openapi3.SchemaError) Problem {
@@ -327,10 +332,11 @@ func describeSchema(e *openapi3.SchemaError) Problem {
 	if e.SchemaField == "required" {
 		return Problem{Kind: MissingField, In: "body", Field: field, Message: "Missing required field: " + field}
 	}
+	reason := schemaReason(e)
 	if field == "" {
-		return Problem{Kind: InvalidField, In: "body", Message: "Invalid request body (" + schemaReason(e) + ")"}
+		return Problem{Kind: InvalidField, In: "body", Reason: reason, Message: "Invalid request body (" + reason + ")"}
 	}
-	return Problem{Kind: InvalidField, In: "body", Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, schemaReason(e))}
+	return Problem{Kind: InvalidField, In: "body", Field: field, Reason: reason, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, reason)}
 }
 
 // schemaReason is kin-openapi's reason, which never includes the value.

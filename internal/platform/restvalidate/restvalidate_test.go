@@ -115,6 +115,12 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 			if got == nil || got.Kind != tt.kind || (tt.message != "" && got.Message != tt.message) {
 				t.Fatalf("problem = %+v, want kind %d message %q", got, tt.kind, tt.message)
 			}
+			// An invalid value's reason is the message's explanation, for
+			// writers that word the message their own way.
+			explains := tt.kind == InvalidField || tt.kind == InvalidParameter || tt.kind == RepeatedParameter
+			if open := strings.Index(tt.message, " ("); explains && open >= 0 && got.Reason != tt.message[open+2:len(tt.message)-1] {
+				t.Fatalf("reason = %q, want the explanation in %q", got.Reason, tt.message)
+			}
 		})
 	}
 }

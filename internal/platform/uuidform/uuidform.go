@@ -34,3 +34,10 @@ func Valid(s string) bool {
 	_, err := Parse(s)
 	return err == nil
 }
+
+// Minted is the UUID of an id this server minted (uuid.NewString), for the
+// generated types that carry ids as UUIDs; it never fails on such an id.
+func Minted(id string) uuid.UUID {
+	u, _ := uuid.Parse(id)
+	return u
+}

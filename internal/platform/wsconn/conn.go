@@ -78,9 +78,6 @@ type Conn struct {
 	closeReason string // reported to OnClose
 	closeFrame  []byte // payload of the close frame to send
 
-	valuesMu sync.Mutex
-	values   map[string]any
-
 	messagesIn  prometheus.Counter
 	messagesOut prometheus.Counter
 	closes      *prometheus.CounterVec // closes the server began
@@ -120,29 +117,9 @@ func (c *Conn) log() *slog.Logger { return c.opts.Logger.With("api", c.api, "con
 // ID is the connection's random unique id.
 func (c *Conn) ID() string { return c.id }
 
-// API is the Options.API the connection was served with.
-func (c *Conn) API() string { return c.api }
-
 // Context keeps the upgrade request's values and is cancelled when the
 // connection starts closing.
 func (c *Conn) Context() context.Context { return c.ctx }
-
-// Set stores per-connection state for the handler.
-func (c *Conn) Set(key string, v any) {
-	c.valuesMu.Lock()
-	defer c.valuesMu.Unlock()
-	if c.values == nil {
-		c.values = make(map[string]any)
-	}
-	c.values[key] = v
-}
-
-// Get returns what Set stored under key, or nil.
-func (c *Conn) Get(key string) any {
-	c.valuesMu.Lock()
-	defer c.valuesMu.Unlock()
-	return c.values[key]
-}
 
 // SendJSON marshals v and queues it as one text frame. It never blocks; see
 // SendText for the errors.
@@ -159,11 +136,6 @@ func (c *Conn) SendJSON(v any) error {
 // ErrSlowConsumer (closing the connection with 4008) when the queue is full.
 func (c *Conn) SendText(b []byte) error {
 	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: b})
-}
-
-// SendBinary queues b as one binary frame, like SendText.
-func (c *Conn) SendBinary(b []byte) error {
-	return c.enqueue(outFrame{messageType: websocket.BinaryMessage, data: b})
 }
 
 func (c *Conn) enqueue(f outFrame) error {

@@ -267,7 +267,6 @@ func TestSendAfterCloseAndMarshalError(t *testing.T) {
 	for _, send := range []func() error{
 		func() error { return c.SendJSON("x") },
 		func() error { return c.SendText([]byte("x")) },
-		func() error { return c.SendBinary([]byte("x")) },
 	} {
 		if err := send(); !errors.Is(err, ErrClosed) {
 			t.Fatalf("send after OnClose: want ErrClosed, got %v", err)
@@ -278,39 +277,19 @@ func TestSendAfterCloseAndMarshalError(t *testing.T) {
 	}
 }
 
-func TestConnAccessorsAndState(t *testing.T) {
+func TestConnAccessors(t *testing.T) {
 	rec := newRecorder()
 	env := newTestEnv(t, Options{}, rec)
-	ws1, ws2 := env.dial(t), env.dial(t)
+	env.dial(t)
+	env.dial(t)
 	c1, c2 := rec.waitOpened(t), rec.waitOpened(t)
 
 	if c1.ID() == "" || c1.ID() == c2.ID() {
 		t.Fatalf("want distinct non-empty ids, got %q and %q", c1.ID(), c2.ID())
 	}
-	if c1.API() != testAPI {
-		t.Fatalf("want API %q", testAPI)
-	}
 	if c1.Context().Err() != nil {
 		t.Fatal("Context of an open connection must not be done")
 	}
-
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Go(func() {
-			for j := range 100 {
-				c1.Set(fmt.Sprint("k", i), j)
-				_ = c1.Get(fmt.Sprint("k", (i+1)%8))
-			}
-		})
-	}
-	wg.Wait()
-	if got := c1.Get("k3"); got != 99 {
-		t.Fatalf("Get(k3): want 99, got %v", got)
-	}
-	if got := c2.Get("k3"); got != nil {
-		t.Fatalf("state must be per connection; c2 Get(k3) = %v", got)
-	}
-	_, _ = ws1, ws2
 }
 
 func TestProtocolViolationEndsTheConnection(t *testing.T) {

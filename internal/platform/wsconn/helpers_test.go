@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // patience bounds every wait in these tests: generous, so a loaded CI machine
@@ -216,4 +217,10 @@ func connGoroutines() []string {
 		}
 	}
 	return leaked
+}
+
+// openConnections is what the hub's websocket_connections_open gauge says
+// for api.
+func openConnections(h *Hub, api string) int {
+	return int(testutil.ToFloat64(h.metrics.open.WithLabelValues(api)))
 }

@@ -28,7 +28,6 @@ type Hub struct {
 	mu           sync.Mutex
 	shuttingDown bool
 	conns        map[*Conn]struct{}
-	perAPI       map[string]int
 	// admitted counts connections from the admission before the upgrade
 	// until they are gone, in all and per client address: what the
 	// ceilings of Limits are checked against.
@@ -51,7 +50,6 @@ func NewHub(reg prometheus.Registerer, limits Limits) *Hub {
 		metrics:           newHubMetrics(reg),
 		limits:            limits,
 		conns:             make(map[*Conn]struct{}),
-		perAPI:            make(map[string]int),
 		admittedByAddress: make(map[clientAddress]int),
 	}
 }
@@ -164,18 +162,10 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Count is the number of open connections of api.
-func (h *Hub) Count(api string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.perAPI[api]
-}
-
 // add registers c and reports whether Shutdown has begun meanwhile.
 func (h *Hub) add(c *Conn) (shuttingDown bool) {
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
-	h.perAPI[c.api]++
 	shuttingDown = h.shuttingDown
 	h.mu.Unlock()
 	h.metrics.open.WithLabelValues(c.api).Inc()
@@ -189,9 +179,6 @@ func (h *Hub) remove(c *Conn) {
 		return
 	}
 	delete(h.conns, c)
-	if h.perAPI[c.api]--; h.perAPI[c.api] == 0 {
-		delete(h.perAPI, c.api)
-	}
 	h.mu.Unlock()
 	h.release(c.address)
 	h.metrics.open.WithLabelValues(c.api).Dec()

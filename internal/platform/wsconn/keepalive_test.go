@@ -83,8 +83,8 @@ func TestClientThatStopsAnsweringPingsIsDropped(t *testing.T) {
 	if c.Context().Err() == nil {
 		t.Fatal("Context must be cancelled once the connection is dropped")
 	}
-	if n := env.hub.Count(testAPI); n != 0 {
-		t.Fatalf("Count after the drop: want 0, got %d", n)
+	if n := openConnections(env.hub, testAPI); n != 0 {
+		t.Fatalf("open connections after the drop: want 0, got %d", n)
 	}
 }
 

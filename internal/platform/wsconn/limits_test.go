@@ -124,7 +124,7 @@ func TestSlowConsumerIsDisconnectedWithoutBlockingSenders(t *testing.T) {
 	if ev := rec.waitClosed(t); ev.conn != slow || ev.code != CloseSlowConsumer {
 		t.Fatalf("OnClose: want the slow connection with 4008, got %d", ev.code)
 	}
-	if n := env.hub.Count(testAPI); n != 1 {
+	if n := openConnections(env.hub, testAPI); n != 1 {
 		t.Fatalf("want the other connection still counted, got %d", n)
 	}
 }

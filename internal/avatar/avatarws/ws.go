@@ -1,0 +1,163 @@
+// Package avatarws adapts the avatar session stream to the WebSocket contract
+// in specs/avatar-stream.asyncapi.yaml (generated types in gen/avatarstream).
+package avatarws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	gen "github.com/sessionhub/server/gen/avatarstream"
+	"github.com/sessionhub/server/internal/avatar"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+)
+
+// API serves the session WebSocket.
+type API struct {
+	svc       *avatar.Service
+	hub       *wsconn.Hub
+	validator *wsschema.Validator
+	opts      wsconn.Options
+}
+
+// commands are the client messages; a message's name is its command value.
+var commands = []string{
+	gen.MsgInit, gen.MsgVoice, gen.MsgVoiceEnd, gen.MsgVoiceInterrupt, gen.MsgHeartbeat, gen.MsgSpecial,
+}
+
+// New compiles the command schemas and returns the API.
+func New(svc *avatar.Service, hub *wsconn.Hub) (*API, error) {
+	v, err := wsschema.Compile(gen.MessageSchema, commands...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "avatar", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
+}
+
+// Path is where the API is mounted.
+func (a *API) Path() string { return gen.ChannelV1Websocket }
+
+// ServeHTTP authorizes the upgrade (401 with the seed's error body before
+// switching protocols), then serves the session's commands.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
+	token, _ := auth.BearerToken(r.Header.Get("Authorization"))
+	sessionID, err := a.svc.Authorize(r.Context(), token, r.URL.Query().Get("session_id"))
+	if err != nil {
+		refuseUnauthorized(w, err)
+		return
+	}
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, sessionID: sessionID}, nil)
+}
+
+// unauthorized words each 401 of the upgrade.
+var unauthorized = []struct {
+	err     error
+	code    gen.UpgradeErrorBodyCode
+	message string
+}{
+	{avatar.ErrMissingToken, gen.UpgradeErrorBodyCodeMissingSessionToken, "Session token missing"},
+	{avatar.ErrTokenExpired, gen.UpgradeErrorBodyCodeSessionTokenExpired, "Session token expired"},
+	{avatar.ErrSessionEnded, gen.UpgradeErrorBodyCodeSessionEnded, "Session has ended"},
+	{avatar.ErrSessionMismatch, gen.UpgradeErrorBodyCodeSessionMismatch, "Session token does not match session_id"},
+	{avatar.ErrInvalidToken, gen.UpgradeErrorBodyCodeInvalidSessionToken, "Invalid session token"},
+}
+
+// refuseUnauthorized is the one place authorization errors become 401
+// bodies; anything else is an internal error.
+func refuseUnauthorized(w http.ResponseWriter, err error) {
+	for _, u := range unauthorized {
+		if errors.Is(err, u.err) {
+			writeUpgradeError(w, http.StatusUnauthorized, gen.UpgradeErrorBodyErrorUnauthorized, u.code, u.message)
+			return
+		}
+	}
+	slog.Error("avatar: authorize websocket", "err", err)
+	refuseUpgrade(w, wsconn.Refusal{Status: http.StatusInternalServerError, Message: "Internal error"})
+}
+
+// refuseUpgrade writes a refusal of the connection layer (or a failure) in
+// the seed's error body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	switch refusal.Status {
+	case http.StatusTooManyRequests:
+		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorTooManyRequests, gen.UpgradeErrorBodyCodeTooManyConnections, refusal.Message)
+	case http.StatusServiceUnavailable:
+		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorServiceUnavailable, gen.UpgradeErrorBodyCodeServiceUnavailable, refusal.Message)
+	default:
+		writeUpgradeError(w, http.StatusInternalServerError, gen.UpgradeErrorBodyErrorInternalServerError, gen.UpgradeErrorBodyCodeInternalError, refusal.Message)
+	}
+}
+
+func writeUpgradeError(w http.ResponseWriter, status int, phrase gen.UpgradeErrorBodyError, code gen.UpgradeErrorBodyCode, message string) {
+	body, _ := json.Marshal(gen.UpgradeErrorBody{Error: phrase, Code: code, Message: message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// Close codes and reasons of this channel beyond the shared layer's.
+const (
+	closeReplaced      = 4009 // 4000 + 409 Conflict, the servers' shared convention
+	reasonReplaced     = "replaced by a newer connection"
+	reasonShuttingDown = "server shutting down" // the shared layer's documented 1001 reason
+)
+
+// endReasons are the documented 1000 close reasons.
+var endReasons = map[avatar.EndReason]string{
+	avatar.EndedByStop:        "session stopped",
+	avatar.EndedByIdleTimeout: "idle timeout",
+}
+
+// connection is one WebSocket; it is the domain's Link to it.
+type connection struct {
+	api       *API
+	sessionID string
+	conn      *wsconn.Conn
+	stream    *avatar.Connection
+}
+
+func (c *connection) SessionEnded(reason avatar.EndReason) {
+	c.conn.Close(wsconn.CloseNormal, endReasons[reason])
+}
+
+func (c *connection) Replaced() { c.conn.Close(closeReplaced, reasonReplaced) }
+
+func (c *connection) OnOpen(conn *wsconn.Conn) error {
+	c.conn = conn
+	// The attachment must complete even if the client leaves meanwhile, so
+	// that OnClose finds it and detaches.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(conn.Context()), detachTimeout)
+	defer cancel()
+	stream, err := c.api.svc.Attach(ctx, c.sessionID, c)
+	if errors.Is(err, avatar.ErrSessionEnded) {
+		// Ended between the authorization and the upgrade.
+		conn.Close(wsconn.CloseNormal, endReasons[avatar.EndedByStop])
+		return nil
+	}
+	c.stream = stream
+	return err
+}
+
+func (c *connection) OnClose(conn *wsconn.Conn, code int, reason string) {
+	if c.stream == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(conn.Context()), detachTimeout)
+	defer cancel()
+	c.stream.Detach(ctx, code == wsconn.CloseGoingAway && reason == reasonShuttingDown)
+}
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	if c.stream == nil {
+		return
+	}
+	c.stream.Received()
+	if reply := c.handle(conn.Context(), data); reply != nil {
+		_ = conn.SendJSON(reply)
+	}
+}

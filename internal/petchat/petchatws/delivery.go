@@ -1,0 +1,160 @@
+package petchatws
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+)
+
+// deliveryTopic carries every delivery of this API. All server processes
+// sharing the database receive each bus message once (pubsub's guarantee)
+// and hand its deliveries to their own connections of the named users, so
+// one NOTIFY serves a whole batch of messages however their participants
+// are spread over processes.
+const deliveryTopic = "petchat.delivery"
+
+// delivery is one server frame, the users whose connections get it, and
+// the one connection that got the reply instead.
+type delivery struct {
+	To    []string        `json:"to"`
+	Skip  string          `json:"skip,omitempty"`
+	Frame json.RawMessage `json:"frame"`
+}
+
+// deliveries is what travels over the bus: the deliveries of one batch,
+// in the order they were stored.
+type deliveries struct {
+	List []delivery `json:"deliveries"`
+}
+
+// Router is the domain's petchat.Notifier: it publishes what happened on
+// the bus, knows this process's connections per user and delivers what
+// the bus brings to them. Delivery never blocks: a connection whose
+// bounded send queue is full is closed with 4008 by wsconn and the others
+// go on.
+type Router struct {
+	bus         pubsub.Bus
+	unsubscribe func()
+
+	mu     sync.RWMutex
+	byUser map[string]map[*wsconn.Conn]struct{}
+}
+
+var _ petchat.Notifier = (*Router)(nil)
+
+// NewRouter subscribes to the deliveries on bus; Close ends that.
+func NewRouter(bus pubsub.Bus) *Router {
+	r := &Router{bus: bus, byUser: map[string]map[*wsconn.Conn]struct{}{}}
+	r.unsubscribe = bus.Subscribe(deliveryTopic, r.deliver)
+	return r
+}
+
+// join makes conn receive the deliveries for user.
+func (r *Router) join(user string, conn *wsconn.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.byUser[user] == nil {
+		r.byUser[user] = map[*wsconn.Conn]struct{}{}
+	}
+	r.byUser[user][conn] = struct{}{}
+}
+
+// leave stops deliveries to conn at once.
+func (r *Router) leave(user string, conn *wsconn.Conn) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.byUser[user], conn)
+	if len(r.byUser[user]) == 0 {
+		delete(r.byUser, user)
+	}
+}
+
+// MessagesSent publishes a stored batch as new_message deliveries, in one
+// bus message. The messages are stored, so a failed publish is logged, not
+// reported to their senders.
+func (r *Router) MessagesSent(ctx context.Context, batch []petchat.Sent) {
+	list := make([]delivery, len(batch))
+	for i, s := range batch {
+		frame, err := json.Marshal(gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(s.Message)})
+		if err != nil {
+			logDeliveryFailure(err)
+			return
+		}
+		list[i] = delivery{To: s.Participants, Skip: s.Origin, Frame: frame}
+	}
+	r.publish(ctx, list)
+}
+
+// ConversationCreated publishes conversation_created to the participants.
+func (r *Router) ConversationCreated(ctx context.Context, c petchat.Conversation, origin string) {
+	frame, err := json.Marshal(gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(c)})
+	if err != nil {
+		logDeliveryFailure(err)
+		return
+	}
+	r.publish(ctx, []delivery{{To: c.Participants(), Skip: origin, Frame: frame}})
+}
+
+func (r *Router) publish(ctx context.Context, list []delivery) {
+	payload, err := json.Marshal(deliveries{List: list})
+	if err == nil {
+		err = r.bus.Publish(ctx, deliveryTopic, payload)
+	}
+	if err != nil {
+		logDeliveryFailure(fmt.Errorf("publish %d deliveries: %w", len(list), err))
+	}
+}
+
+func (r *Router) deliver(payload []byte) {
+	var ds deliveries
+	if err := json.Unmarshal(payload, &ds); err != nil {
+		slog.Error("petchat: malformed delivery dropped", "err", err)
+		return
+	}
+	for _, d := range ds.List {
+		for _, conn := range r.recipients(d) {
+			_ = conn.SendText(d.Frame) // ErrClosed / ErrSlowConsumer concern that connection only
+		}
+	}
+}
+
+// recipients are this process's connections of d.To, each once.
+func (r *Router) recipients(d delivery) []*wsconn.Conn {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	seen := make(map[*wsconn.Conn]bool)
+	var out []*wsconn.Conn
+	for _, user := range d.To {
+		for conn := range r.byUser[user] {
+			if !seen[conn] && conn.ID() != d.Skip {
+				seen[conn] = true
+				out = append(out, conn)
+			}
+		}
+	}
+	return out
+}
+
+// connections is the number of this process's connections in delivery.
+func (r *Router) connections() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := 0
+	for _, conns := range r.byUser {
+		n += len(conns)
+	}
+	return n
+}
+
+// Close stops receiving deliveries.
+func (r *Router) Close() error {
+	r.unsubscribe()
+	return nil
+}

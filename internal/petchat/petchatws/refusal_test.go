@@ -1,0 +1,23 @@
+package petchatws
+
+import (
+	"net/http"
+	"testing"
+
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsconn/wsconntest"
+)
+
+func TestRefusedUpgradesHaveTheDocumentedBody(t *testing.T) {
+	wsconntest.RequireRefusalBodies(t, refuseUpgrade, gen.UpgradeSchema,
+		http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError)
+}
+
+// TestPanicBeforeTheUpgradeIsThisAPIs500: the upgrade handler's panic (here
+// a missing hub) is answered with this channel's documented 500 body.
+func TestPanicBeforeTheUpgradeIsThisAPIs500(t *testing.T) {
+	api := &API{tokens: auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), opts: wsconn.Options{API: "petchat", Refuse: refuseUpgrade}}
+	wsconntest.RequirePanicRefusal(t, api, gen.UpgradeSchema)
+}

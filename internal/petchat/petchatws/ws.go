@@ -1,0 +1,244 @@
+// Package petchatws adapts the pet-care conversation domain to the WebSocket
+// contract in specs/petchat.asyncapi.yaml (generated types in gen/petchat).
+package petchatws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	gen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+)
+
+// API serves /ws/.
+type API struct {
+	svc       *petchat.Service
+	hub       *wsconn.Hub
+	tokens    *auth.Signer
+	router    *Router
+	validator *wsschema.Validator
+	opts      wsconn.Options
+	// newConversations is each connection's limit of new_conversation.
+	newConversations ratelimit.Rule
+}
+
+// events are the client messages; a message's name is its event value.
+var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
+
+// New compiles the event schemas and returns the API; router must be the
+// notifier svc was built with (it joins this API's connections). One
+// connection may create conversationsPerMinute conversations a minute (0:
+// no limit).
+func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Signer, conversationsPerMinute int) (*API, error) {
+	v, err := wsschema.Compile(gen.MessageSchema, events...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{
+		svc: svc, hub: hub, tokens: tokens, router: router, validator: v,
+		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
+		newConversations: ratelimit.PerMinute(conversationsPerMinute),
+	}, nil
+}
+
+// Path is where the API is mounted (with the trailing slash).
+func (a *API) Path() string { return gen.ChannelWsSlash }
+
+// ServeHTTP identifies the user, upgrades and serves events until the client
+// leaves. Bad credentials are refused with 401 before the upgrade.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
+	user, refusal := a.identify(r)
+	if refusal != "" {
+		refuseUpgrade(w, wsconn.Refusal{Status: http.StatusUnauthorized, Message: refusal})
+		return
+	}
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user, newConversations: ratelimit.NewWindow(a.newConversations)}, nil)
+}
+
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyDataCode{
+	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
+}
+
+// refuseUpgrade is the one place a refused upgrade gets its documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyDataCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{
+		Event: gen.UpgradeErrorBodyEventValue,
+		Data:  gen.UpgradeErrorBodyData{Code: code, Message: refusal.Message},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
+}
+
+// identify returns the connection's user id, or why its credentials are
+// refused. The Authorization header wins over access_token; only a request
+// that presents no credentials at all is anonymous.
+func (a *API) identify(r *http.Request) (user, refusal string) {
+	var token string
+	switch {
+	case r.Header.Get("Authorization") != "":
+		t, ok := auth.BearerToken(r.Header.Get("Authorization"))
+		if !ok {
+			return "", "Authorization header must be Bearer <token>"
+		}
+		token = t
+	default:
+		t, present, err := auth.QueryToken(r)
+		switch {
+		case err != nil:
+			// Never anonymous: the query may hold a token we cannot see.
+			return "", "Credentials cannot be read: the query string is malformed or repeats access_token"
+		case !present:
+			return petchat.NewAnonymousUserID(), ""
+		case t == "":
+			return "", "Empty access_token"
+		}
+		token = t
+	}
+	claims, err := a.tokens.Verify(token)
+	if err != nil {
+		return "", "Invalid bearer token"
+	}
+	return petchat.UserIDForSubject(claims.Subject), ""
+}
+
+// connection is one client's state: who it is, and how many conversations
+// it created this minute (used by the connection's one reader only).
+type connection struct {
+	api              *API
+	user             string
+	newConversations *ratelimit.Window
+}
+
+// OnOpen announces the user id first, then joins delivery, so `connected`
+// is always the first frame.
+func (c *connection) OnOpen(conn *wsconn.Conn) error {
+	if err := conn.SendJSON(gen.Connected{Event: gen.ConnectedEventValue, Data: gen.ConnectedData{UserID: c.user}}); err != nil {
+		return err
+	}
+	c.api.router.join(c.user, conn)
+	return nil
+}
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+}
+
+func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
+	c.api.router.leave(c.user, conn)
+}
+
+// handle turns one frame into its one reply (deliveries to others go out
+// from dispatch).
+func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
+	env, err := wsschema.Open(data, "event")
+	var problem *wsschema.Problem
+	switch {
+	case errors.As(err, &problem):
+		return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
+		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	}
+	event, frame := env.Name, env.Doc
+	if !isEvent(event) {
+		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
+	}
+	if problem := c.api.validator.Validate(event, frame); problem != nil {
+		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
+	}
+	reply, err := c.dispatch(ctx, conn, event, data)
+	if err != nil {
+		return domainError(event, err, "")
+	}
+	return reply
+}
+
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, data []byte) (any, error) {
+	svc := c.api.svc
+	switch event {
+	case gen.MsgConversations:
+		var req gen.ConversationsRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		var q petchat.ListQuery
+		if req.Data != nil && req.Data.Limit != nil {
+			q.Limit = int(*req.Data.Limit)
+		}
+		if req.Data != nil && req.Data.Before != nil {
+			q.Before = *req.Data.Before
+		}
+		page, err := svc.List(ctx, c.user, q)
+		if err != nil {
+			return nil, err
+		}
+		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
+			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
+		}}, nil
+	case gen.MsgNewConversation:
+		var req gen.NewConversationRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		if wait, limited := c.newConversations.Blocked(time.Now()); limited {
+			return nil, &petchat.RateLimitedError{Scope: petchat.ScopeConnection, RetryAfter: wait}
+		}
+		conv, err := svc.Create(ctx, c.user, conn.ID(), petchat.NewConversation{PetID: req.Data.PetID, Providers: req.Data.Providers})
+		if err != nil {
+			return nil, err
+		}
+		c.newConversations.Add(time.Now())
+		return gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}, nil
+	case gen.MsgMessage:
+		var req gen.MessageRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		msg, err := svc.Send(ctx, c.user, conn.ID(), req.Data.ConversationID, req.Data.Content)
+		if err != nil {
+			return domainError(event, err, req.Data.ConversationID), nil
+		}
+		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
+	default: // gen.MsgHistory; isEvent admitted nothing else
+		var req gen.HistoryRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		before, limit := "", 0
+		if req.Data.Before != nil {
+			before = *req.Data.Before
+		}
+		if req.Data.Limit != nil {
+			limit = int(*req.Data.Limit)
+		}
+		page, err := svc.History(ctx, c.user, req.Data.ConversationID, before, limit)
+		if err != nil {
+			return domainError(event, err, req.Data.ConversationID), nil
+		}
+		return gen.HistoryReply{Event: gen.HistoryReplyEventValue, Data: toWirePage(page)}, nil
+	}
+}
+
+func isEvent(name string) bool {
+	for _, e := range events {
+		if e == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,45 @@
+package database_test
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/platform/database/dbtest"
+)
+
+// TestSQLiteDropsRowLocks: the stores ask for FOR UPDATE without checking
+// the dialect, relying on the SQLite driver to leave it out (SQLite has no
+// row locks; its write transactions are serialized).
+func TestSQLiteDropsRowLocks(t *testing.T) {
+	db := dbtest.SQLite(t)
+	type lockedRow struct{ ID string }
+	stmt := db.Session(&gorm.Session{DryRun: true}).Table("locked_rows").
+		Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", "x").Take(&lockedRow{}).Statement
+	if sql := stmt.SQL.String(); !strings.HasPrefix(sql, "SELECT") || strings.Contains(strings.ToUpper(sql), "FOR UPDATE") {
+		t.Fatalf("SQLite query with a row lock: %q, want a SELECT without FOR UPDATE", sql)
+	}
+}
+
+// TestLookupError: both ways of saying "no row" become the caller's
+// sentinel; other failures keep their cause and say what was being read.
+func TestLookupError(t *testing.T) {
+	errMissing, errBroken := errors.New("missing"), errors.New("connection reset")
+	if err := database.LookupError(nil, errMissing, "load row"); err != nil {
+		t.Errorf("a row read: %v, want nil", err)
+	}
+	for _, noRow := range []error{gorm.ErrRecordNotFound, sql.ErrNoRows, fmt.Errorf("scan: %w", sql.ErrNoRows)} {
+		if err := database.LookupError(noRow, errMissing, "load row"); err != errMissing {
+			t.Errorf("%v: got %v, want the sentinel itself", noRow, err)
+		}
+	}
+	if err := database.LookupError(errBroken, errMissing, "load row"); !errors.Is(err, errBroken) || err.Error() != "load row: connection reset" {
+		t.Errorf("another failure: %v, want it wrapped as load row: …", err)
+	}
+}

@@ -1,0 +1,343 @@
+// Package vrws adapts the VR training domain to the WebSocket contract in
+// specs/vrtraining.asyncapi.yaml (generated types in gen/vrtraining).
+package vrws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	gen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
+	"github.com/sessionhub/server/internal/platform/wsconn"
+	"github.com/sessionhub/server/internal/platform/wsschema"
+	"github.com/sessionhub/server/internal/vrtraining"
+)
+
+// API serves /ws/sessions.
+type API struct {
+	svc       *vrtraining.Service
+	hub       *wsconn.Hub
+	bus       Subscriber
+	validator *wsschema.Validator
+	opts      wsconn.Options
+	creations ratelimit.Rule // create_session per connection
+}
+
+// commands are the client messages; a message's name is its command value.
+var commands = []string{
+	gen.MsgCreateSession, gen.MsgUpdateSession, gen.MsgGetActiveSessions,
+	gen.MsgGetSessionJSON, gen.MsgWatchSessions, gen.MsgUnwatchSessions,
+}
+
+// Subscriber is the cross-process bus (pubsub.Bus) the service publishes
+// its changes on.
+type Subscriber interface {
+	Subscribe(topic string, fn func(payload []byte)) (unsubscribe func())
+}
+
+// New compiles the command schemas and returns the API; one connection may
+// create sessionsPerMinute sessions a minute (0: no limit).
+func New(svc *vrtraining.Service, hub *wsconn.Hub, bus Subscriber, sessionsPerMinute int) (*API, error) {
+	v, err := wsschema.Compile(gen.MessageSchema, commands...)
+	if err != nil {
+		return nil, err
+	}
+	return &API{svc: svc, hub: hub, bus: bus, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
+		creations: ratelimit.PerMinute(sessionsPerMinute)}, nil
+}
+
+// Path is where the API is mounted.
+func (a *API) Path() string { return gen.ChannelWsSessions }
+
+// ServeHTTP upgrades the request and serves commands until the client leaves.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer wsconn.RefuseOnPanic(w, a.opts)
+	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, creations: ratelimit.NewWindow(a.creations)}, nil)
+}
+
+// upgradeCodes are the documented codes of the refused upgrades.
+var upgradeCodes = map[int]gen.UpgradeErrorBodyCode{
+	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
+}
+
+// refuseUpgrade writes a refused upgrade in the documented body.
+func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
+	code, ok := upgradeCodes[refusal.Status]
+	if !ok {
+		code = gen.UpgradeErrorBodyCodeInternalError
+	}
+	body, _ := json.Marshal(gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: refusal.Message})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(refusal.Status)
+	_, _ = w.Write(body)
+}
+
+// connection is one client's state. While a command is being handled,
+// session_changed events for this connection wait, so the command's own
+// reply always comes before the events it caused.
+type connection struct {
+	api       *API
+	creations *ratelimit.Window // used by the connection's one reader only
+
+	mu        sync.Mutex
+	busy      bool
+	deferred  []gen.SessionChanged
+	stopWatch func()
+}
+
+func (c *connection) OnOpen(*wsconn.Conn) error { return nil }
+
+func (c *connection) OnClose(*wsconn.Conn, int, string) { c.unwatch() }
+
+func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
+	c.mu.Lock()
+	c.busy = true
+	c.mu.Unlock()
+
+	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+
+	// Sending only queues: the held-back events go out under the lock, so
+	// an event arriving meanwhile cannot overtake them.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.busy = false
+	for _, ev := range c.deferred {
+		_ = conn.SendJSON(ev)
+	}
+	c.deferred = nil
+}
+
+// handle turns one frame into its one reply.
+func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
+	env, err := wsschema.Open(data, "command")
+	var problem *wsschema.Problem
+	switch {
+	case errors.As(err, &problem):
+		return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
+		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	}
+	command, frame := env.Name, env.Doc
+	if !isCommand(command) {
+		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
+	}
+	if problem := c.api.validator.Validate(command, frame); problem != nil {
+		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
+	}
+	reply, err := c.dispatch(ctx, conn, command, data)
+	if err != nil {
+		return domainError(command, err)
+	}
+	return reply
+}
+
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, data []byte) (any, error) {
+	svc := c.api.svc
+	switch command {
+	case gen.MsgCreateSession:
+		var req gen.CreateSessionRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		if wait, limited := c.creations.Blocked(time.Now()); limited {
+			return nil, &rateLimitedError{wait: wait}
+		}
+		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
+		if err == nil { // only stored sessions count
+			c.creations.Add(time.Now())
+		}
+		return gen.CreateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session created")}, err
+	case gen.MsgUpdateSession:
+		var req gen.UpdateSessionRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		s, err := svc.Update(ctx, req.Data.SessionID, vrtraining.Update{Status: vrtraining.Status(req.Data.Status), Notes: req.Data.Notes, Score: req.Data.Score})
+		return gen.UpdateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session updated")}, withID(err, req.Data.SessionID)
+	case gen.MsgGetActiveSessions:
+		var req gen.GetActiveSessionsRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		q := vrtraining.PageQuery{ActiveOnly: true}
+		if req.Data != nil {
+			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
+		}
+		page, err := svc.List(ctx, q)
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+	case gen.MsgGetSessionJSON:
+		var req gen.GetSessionJSONRequest
+		if err := wsschema.Unmarshal(data, &req); err != nil {
+			return nil, err
+		}
+		if req.Data != nil && req.Data.SessionID != nil {
+			s, err := svc.Get(ctx, *req.Data.SessionID)
+			return gen.GetSessionJSONSuccessOne{Command: command, ResponseType: success, Data: toWire(s)}, withID(err, *req.Data.SessionID)
+		}
+		var q vrtraining.PageQuery
+		if req.Data != nil {
+			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
+		}
+		page, err := svc.List(ctx, q)
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+	case gen.MsgWatchSessions:
+		c.watch(conn)
+		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
+	default: // gen.MsgUnwatchSessions; isCommand admitted nothing else
+		c.unwatch()
+		return gen.UnwatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: false}}, nil
+	}
+}
+
+func (c *connection) watch(conn *wsconn.Conn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopWatch != nil {
+		return
+	}
+	c.stopWatch = c.api.bus.Subscribe(vrtraining.ChangesTopic, func(payload []byte) { c.tell(conn, payload) })
+}
+
+// tell sends one change to a watcher; it runs on the bus's goroutine, so it
+// only queues, and while a command is being handled it holds the event
+// back for the command's reply to go first.
+func (c *connection) tell(conn *wsconn.Conn, payload []byte) {
+	var ch vrtraining.Change
+	if err := json.Unmarshal(payload, &ch); err != nil {
+		slog.Error("vrtraining: undecodable session change dropped", "err", err)
+		return
+	}
+	ev := gen.SessionChanged{Command: gen.SessionChangedCommandValue, ResponseType: gen.SessionChangedResponseTypeValue, Data: toWire(ch.Session), Message: gen.SessionChangedMessage(ch.Kind)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy {
+		c.deferred = append(c.deferred, ev)
+		return
+	}
+	_ = conn.SendJSON(ev)
+}
+
+func (c *connection) unwatch() {
+	c.mu.Lock()
+	stop := c.stopWatch
+	c.stopWatch = nil
+	c.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+const success = "success"
+
+func isCommand(name string) bool {
+	for _, c := range commands {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// idError carries the session id a domain error is about, for the message.
+type idError struct {
+	id  string
+	err error
+}
+
+func (e *idError) Error() string { return e.err.Error() }
+func (e *idError) Unwrap() error { return e.err }
+
+func withID(err error, id string) error {
+	if err == nil {
+		return nil
+	}
+	return &idError{id: id, err: err}
+}
+
+// rateLimitedError refuses a create_session until the connection's window
+// ends.
+type rateLimitedError struct{ wait time.Duration }
+
+func (e *rateLimitedError) Error() string { return "rate limited for " + e.wait.String() }
+
+// domainError is the one place domain errors become error replies.
+func domainError(command string, err error) gen.ErrorReply {
+	id := ""
+	var final *vrtraining.FinalError
+	var ie *idError
+	var problem *wsschema.Problem
+	var field *vrtraining.FieldError
+	var limited *rateLimitedError
+	if errors.As(err, &ie) {
+		id = ie.id
+	}
+	switch {
+	case errors.As(err, &problem):
+		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
+	case errors.As(err, &field):
+		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
+	case errors.As(err, &limited):
+		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
+		secs := ratelimit.RetryAfterSeconds(limited.wait)
+		reply.RetryAfter = &secs
+		return reply
+	case errors.Is(err, vrtraining.ErrNotFound):
+		return errorReply(&command, gen.ErrorCodeSessionNotFound, "Session not found: "+id)
+	case errors.As(err, &final):
+		return errorReply(&command, gen.ErrorCodeSessionFinal, fmt.Sprintf("Session is final: %s is %s", final.ID, final.Status))
+	case errors.Is(err, vrtraining.ErrInvalid):
+		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid request: "+err.Error())
+	default:
+		slog.Error("vrtraining command failed", "command", command, "err", err)
+		return errorReply(&command, gen.ErrorCodeInternalError, "Internal error")
+	}
+}
+
+func errorReply(command *string, code gen.ErrorCode, message string) gen.ErrorReply {
+	return gen.ErrorReply{ResponseType: gen.ErrorReplyResponseTypeValue, Code: code, Message: message, Command: command}
+}
+
+func text(s string) *string { return &s }
+
+func toWire(s vrtraining.Session) gen.Session {
+	return gen.Session{
+		SessionID: s.ID, ScenarioID: s.ScenarioID, AvatarID: s.AvatarID, ObserverID: s.ObserverID,
+		Status: gen.SessionStatus(s.Status), Notes: s.Notes, Score: s.Score,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
+	}
+}
+
+// pageOf reads a request's paging fields.
+func pageOf(limit *int64, after *string) (int, string) {
+	var q vrtraining.PageQuery
+	if limit != nil {
+		q.Limit = int(*limit)
+	}
+	if after != nil {
+		q.After = *after
+	}
+	return q.Limit, q.After
+}
+
+// cursorOf is a page's next_cursor: null on the last page.
+func cursorOf(p vrtraining.Page) *string {
+	if p.NextCursor == "" {
+		return nil
+	}
+	return &p.NextCursor
+}
+
+func toWireList(list []vrtraining.Session) []gen.Session {
+	out := make([]gen.Session, len(list))
+	for i, s := range list {
+		out[i] = toWire(s)
+	}
+	return out
+}
