@@ -60,15 +60,17 @@ func readUntilClose(t *testing.T, c *wsClient, within time.Duration) *websocket.
 		_, frame, err := c.conn.ReadMessage()
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
-			ledger.hit(avatarWS.file, closeItem(c.channel, ce.Code))
+			avatarWS.hitClose(t, c.channel, ce.Code, ce.Text)
 			return ce
 		}
 		if err != nil {
 			t.Fatalf("read: %v", err)
 		}
-		if _, err := avatarWS.classify(c.channel, "server", frame); err != nil {
+		name, err := avatarWS.classify(c.channel, "server", frame)
+		if err != nil {
 			t.Fatalf("frame %s: %v", frame, err)
 		}
+		c.frames.received(t, avatarWS, c.channel, name, frame)
 	}
 }
 

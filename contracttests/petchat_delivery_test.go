@@ -44,7 +44,7 @@ func TestPetChatAcrossProcesses(t *testing.T) {
 		if err != nil || name != pcgen.MsgNewMessage || !strings.Contains(string(frame), sent["message_id"].(string)) {
 			t.Fatalf("message %d: got %s (%v), want new_message %s", i, frame, err, sent["message_id"])
 		}
-		ledger.hit(petchatWS.file, messageItem(pcgen.ChannelWsSlash, "server", name))
+		vet.frames.received(t, petchatWS, pcgen.ChannelWsSlash, name, frame)
 		t.Logf("message %d crossed processes in %s", i, time.Since(start))
 		nurseHere.expect(pcgen.MsgNewMessage)
 		nurseThere.expect(pcgen.MsgNewMessage)

@@ -180,6 +180,15 @@ func TestTherapyEventsCloseCodes(t *testing.T) {
 			t.Errorf("close reason %q", reason)
 		}
 	})
+	t.Run("1000 without a reason echoes a client close", func(t *testing.T) {
+		ts := newServer(t)
+		alice := newTherapyClient(t, ts, "alice")
+		w := dialTherapyEvents(t, ts, alice, alice.create(`{"title": "x"}`).SessionId)
+		_ = w.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+		if reason := w.expectClose(websocket.CloseNormalClosure); reason != "" {
+			t.Errorf("close reason %q, want none", reason)
+		}
+	})
 	t.Run("1001 on graceful shutdown", func(t *testing.T) {
 		ts := newServer(t)
 		alice := newTherapyClient(t, ts, "alice")

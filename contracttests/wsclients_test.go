@@ -24,15 +24,21 @@ import (
 // frames the other tests build by hand.
 
 // observe is a client's OnFrame: each frame must be exactly one documented
-// message of channel, in its direction.
+// message of channel, in its direction; requests are paired with their
+// replies as for wsClient (frameTracker).
 func (c *wsContract) observe(t *testing.T, channel string) func(direction string, frame []byte) {
+	frames := &frameTracker{}
 	return func(direction string, frame []byte) {
 		name, err := c.classify(channel, direction, frame)
 		if err != nil {
 			t.Errorf("%s frame on %s is not one documented message: %v\nframe: %s", direction, channel, err, frame)
 			return
 		}
-		ledger.hit(c.file, messageItem(channel, direction, name))
+		if direction == wsclient.DirectionClient {
+			frames.sent(c, channel, frame)
+			return
+		}
+		frames.received(t, c, channel, name, frame)
 	}
 }
 
@@ -44,9 +50,10 @@ func (c *wsContract) requireClose(t *testing.T, channel string, err error, code 
 	if !errors.As(err, &ce) || ce.Code != code {
 		t.Fatalf("got %v, want a *CloseError with code %d", err, code)
 	}
-	if !ce.Documented() || !ledger.hit(c.file, closeItem(channel, code)) {
-		t.Errorf("close %d on %s: the client found no documented meaning (%q)", code, channel, ce.Meaning)
+	if !ce.Documented() {
+		t.Errorf("close %d on %s: the client found no documented meaning", code, channel)
 	}
+	c.hitClose(t, channel, code, ce.Reason)
 }
 
 // requireRefusal requires err to be the typed refusal of the upgrade with

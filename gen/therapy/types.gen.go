@@ -60,6 +60,42 @@ func (e AnalysisStatusInput) Valid() bool {
 	}
 }
 
+// Defines values for BadRequestBodyCode.
+const (
+	BadRequestBodyCodeINVALIDJSON     BadRequestBodyCode = "INVALID_JSON"
+	BadRequestBodyCodeVALIDATIONERROR BadRequestBodyCode = "VALIDATION_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the BadRequestBodyCode enum.
+func (e BadRequestBodyCode) Valid() bool {
+	switch e {
+	case BadRequestBodyCodeINVALIDJSON:
+		return true
+	case BadRequestBodyCodeVALIDATIONERROR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentTooLargeBodyCode.
+const (
+	ContentTooLargeBodyCodePAYLOADTOOLARGE      ContentTooLargeBodyCode = "PAYLOAD_TOO_LARGE"
+	ContentTooLargeBodyCodeSTORAGEQUOTAEXCEEDED ContentTooLargeBodyCode = "STORAGE_QUOTA_EXCEEDED"
+)
+
+// Valid indicates whether the value is a known member of the ContentTooLargeBodyCode enum.
+func (e ContentTooLargeBodyCode) Valid() bool {
+	switch e {
+	case ContentTooLargeBodyCodePAYLOADTOOLARGE:
+		return true
+	case ContentTooLargeBodyCodeSTORAGEQUOTAEXCEEDED:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeInternalError        ErrorCode = "INTERNAL_ERROR"
@@ -159,6 +195,66 @@ func (e InsightType) Valid() bool {
 	}
 }
 
+// Defines values for InternalErrorBodyCode.
+const (
+	INTERNALERROR InternalErrorBodyCode = "INTERNAL_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the InternalErrorBodyCode enum.
+func (e InternalErrorBodyCode) Valid() bool {
+	switch e {
+	case INTERNALERROR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotFoundBodyCode.
+const (
+	SESSIONNOTFOUND NotFoundBodyCode = "SESSION_NOT_FOUND"
+)
+
+// Valid indicates whether the value is a known member of the NotFoundBodyCode enum.
+func (e NotFoundBodyCode) Valid() bool {
+	switch e {
+	case SESSIONNOTFOUND:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PayloadTooLargeBodyCode.
+const (
+	PayloadTooLargeBodyCodePAYLOADTOOLARGE PayloadTooLargeBodyCode = "PAYLOAD_TOO_LARGE"
+)
+
+// Valid indicates whether the value is a known member of the PayloadTooLargeBodyCode enum.
+func (e PayloadTooLargeBodyCode) Valid() bool {
+	switch e {
+	case PayloadTooLargeBodyCodePAYLOADTOOLARGE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestTimeoutBodyCode.
+const (
+	REQUESTTIMEOUT RequestTimeoutBodyCode = "REQUEST_TIMEOUT"
+)
+
+// Valid indicates whether the value is a known member of the RequestTimeoutBodyCode enum.
+func (e RequestTimeoutBodyCode) Valid() bool {
+	switch e {
+	case REQUESTTIMEOUT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionStatus.
 const (
 	SessionStatusCancelled  SessionStatus = "cancelled"
@@ -234,6 +330,36 @@ func (e SuccessStatus) Valid() bool {
 	}
 }
 
+// Defines values for UnauthorizedBodyCode.
+const (
+	UNAUTHORIZED UnauthorizedBodyCode = "UNAUTHORIZED"
+)
+
+// Valid indicates whether the value is a known member of the UnauthorizedBodyCode enum.
+func (e UnauthorizedBodyCode) Valid() bool {
+	switch e {
+	case UNAUTHORIZED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsupportedMediaTypeBodyCode.
+const (
+	UNSUPPORTEDMEDIATYPE UnsupportedMediaTypeBodyCode = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// Valid indicates whether the value is a known member of the UnsupportedMediaTypeBodyCode enum.
+func (e UnsupportedMediaTypeBodyCode) Valid() bool {
+	switch e {
+	case UNSUPPORTEDMEDIATYPE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UploadType.
 const (
 	UploadTypeAudio UploadType = "audio"
@@ -249,6 +375,21 @@ func (e UploadType) Valid() bool {
 	case UploadTypeText:
 		return true
 	case UploadTypeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidationErrorBodyCode.
+const (
+	ValidationErrorBodyCodeVALIDATIONERROR ValidationErrorBodyCode = "VALIDATION_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the ValidationErrorBodyCode enum.
+func (e ValidationErrorBodyCode) Valid() bool {
+	switch e {
+	case ValidationErrorBodyCodeVALIDATIONERROR:
 		return true
 	default:
 		return false
@@ -293,6 +434,42 @@ type AnalysisStatusResponse struct {
 	// Status Always `success` in a successful envelope.
 	Status SuccessStatus `json:"status"`
 }
+
+// BadRequestBody 400 body of an operation with a JSON body (create, update). `ErrorBody` with the codes this status carries.
+type BadRequestBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code BadRequestBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// BadRequestBodyCode Stable error code (see the table in the API description).
+type BadRequestBodyCode string
+
+// ContentTooLargeBody 413 body of a create or an upload, which also store content. `ErrorBody` with the codes this status carries.
+type ContentTooLargeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code ContentTooLargeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// ContentTooLargeBodyCode Stable error code (see the table in the API description).
+type ContentTooLargeBodyCode string
 
 // CreateSessionRequest Both documented create shapes in one: `{title, inputMethod, text}` and `{title,
 // description, duration, status, analysis_status}`, in any mix, plus `settings`. Only
@@ -383,7 +560,7 @@ type EmotionsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
-// ErrorBody The one error shape of this API, for every error status.
+// ErrorBody The one error shape of this API, for every error status; each response narrows `code` to the codes it carries (`ValidationErrorBody`, `BadRequestBody`, …).
 type ErrorBody struct {
 	// Code Stable error code (see the table in the API description).
 	Code ErrorCode `json:"code"`
@@ -445,6 +622,24 @@ type InsightsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
+// InternalErrorBody 500 body. `ErrorBody` with the codes this status carries.
+type InternalErrorBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code InternalErrorBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// InternalErrorBodyCode Stable error code (see the table in the API description).
+type InternalErrorBodyCode string
+
 // MessageResponse Acknowledgement of an update or delete.
 type MessageResponse struct {
 	// Message `Session updated` or `Session deleted`.
@@ -453,6 +648,24 @@ type MessageResponse struct {
 	// Status Always `success` in a successful envelope.
 	Status SuccessStatus `json:"status"`
 }
+
+// NotFoundBody 404 body. `ErrorBody` with the codes this status carries.
+type NotFoundBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code NotFoundBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// NotFoundBodyCode Stable error code (see the table in the API description).
+type NotFoundBodyCode string
 
 // Pagination Where this page sits in the caller's sessions.
 type Pagination struct {
@@ -468,6 +681,42 @@ type Pagination struct {
 	// Total Number of the caller's sessions.
 	Total int `json:"total"`
 }
+
+// PayloadTooLargeBody 413 body of an update (a JSON body over 1 MiB). `ErrorBody` with the codes this status carries.
+type PayloadTooLargeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code PayloadTooLargeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// PayloadTooLargeBodyCode Stable error code (see the table in the API description).
+type PayloadTooLargeBodyCode string
+
+// RequestTimeoutBody 408 body. `ErrorBody` with the codes this status carries.
+type RequestTimeoutBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code RequestTimeoutBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// RequestTimeoutBodyCode Stable error code (see the table in the API description).
+type RequestTimeoutBodyCode string
 
 // SessionDetail A session with its analysis results: a superset of both documented Get shapes. `id` and
 // `session_id` are the same UUID; `date` equals `created_at`.
@@ -637,6 +886,42 @@ type TopicsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
+// UnauthorizedBody 401 body. `ErrorBody` with the codes this status carries.
+type UnauthorizedBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code UnauthorizedBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// UnauthorizedBodyCode Stable error code (see the table in the API description).
+type UnauthorizedBodyCode string
+
+// UnsupportedMediaTypeBody 415 body. `ErrorBody` with the codes this status carries.
+type UnsupportedMediaTypeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code UnsupportedMediaTypeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// UnsupportedMediaTypeBodyCode Stable error code (see the table in the API description).
+type UnsupportedMediaTypeBodyCode string
+
 // UpdateSessionRequest Partial update: fields present replace the stored values, absent fields are kept, `null`
 // is refused. `settings` replaces the whole object. Unknown fields are ignored.
 type UpdateSessionRequest struct {
@@ -713,6 +998,24 @@ type UploadResponse struct {
 // UploadType Kind of uploaded content; the file's bytes must match it.
 type UploadType string
 
+// ValidationErrorBody 400 body of an operation without a JSON body. `ErrorBody` with the codes this status carries.
+type ValidationErrorBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code ValidationErrorBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// ValidationErrorBodyCode Stable error code (see the table in the API description).
+type ValidationErrorBodyCode string
+
 // Category defines model for Category.
 type Category = string
 
@@ -741,26 +1044,32 @@ type Sort = SortField
 // StartTime defines model for StartTime.
 type StartTime = time.Time
 
-// BadRequest The one error shape of this API, for every error status.
-type BadRequest = ErrorBody
+// BadRequest 400 body of an operation without a JSON body. `ErrorBody` with the codes this status carries.
+type BadRequest = ValidationErrorBody
 
-// InternalError The one error shape of this API, for every error status.
-type InternalError = ErrorBody
+// BadRequestJSON 400 body of an operation with a JSON body (create, update). `ErrorBody` with the codes this status carries.
+type BadRequestJSON = BadRequestBody
 
-// NotFound The one error shape of this API, for every error status.
-type NotFound = ErrorBody
+// ContentTooLarge 413 body of a create or an upload, which also store content. `ErrorBody` with the codes this status carries.
+type ContentTooLarge = ContentTooLargeBody
 
-// PayloadTooLarge The one error shape of this API, for every error status.
-type PayloadTooLarge = ErrorBody
+// InternalError 500 body. `ErrorBody` with the codes this status carries.
+type InternalError = InternalErrorBody
 
-// RequestTimeout The one error shape of this API, for every error status.
-type RequestTimeout = ErrorBody
+// NotFound 404 body. `ErrorBody` with the codes this status carries.
+type NotFound = NotFoundBody
 
-// Unauthorized The one error shape of this API, for every error status.
-type Unauthorized = ErrorBody
+// PayloadTooLarge 413 body of an update (a JSON body over 1 MiB). `ErrorBody` with the codes this status carries.
+type PayloadTooLarge = PayloadTooLargeBody
 
-// UnsupportedMediaType The one error shape of this API, for every error status.
-type UnsupportedMediaType = ErrorBody
+// RequestTimeout 408 body. `ErrorBody` with the codes this status carries.
+type RequestTimeout = RequestTimeoutBody
+
+// Unauthorized 401 body. `ErrorBody` with the codes this status carries.
+type Unauthorized = UnauthorizedBody
+
+// UnsupportedMediaType 415 body. `ErrorBody` with the codes this status carries.
+type UnsupportedMediaType = UnsupportedMediaTypeBody
 
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
