@@ -377,7 +377,7 @@ func TestAvatarStatusOfAnyIDThatNamesNoSessionIs404(t *testing.T) {
 // every operation answers the documented 500 body, never a stack or a hang.
 func TestAvatar500(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "closes the database")
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)
 	if err := ts.srv.DB().Close(); err != nil {

@@ -122,6 +122,7 @@ type wsClient struct {
 	channel  string
 	conn     *websocket.Conn
 	frames   frameTracker
+	foreign  func(name string, frame map[string]any) bool // frames that concern other clients (nil: none)
 }
 
 // dial connects to url (a concrete path of channel) and fails the test if
@@ -215,22 +216,28 @@ func (w *wsClient) sendRaw(frame []byte) {
 }
 
 // recv reads the next frame, requires it to be exactly one documented
-// server message and returns its name and decoded body.
+// server message and returns its name and decoded body. Frames the client's
+// foreign filter names (other clients' broadcasts on a shared remote
+// server) are checked and counted, then passed over.
 func (w *wsClient) recv() (string, map[string]any) {
 	w.t.Helper()
-	_ = w.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, frame, err := w.conn.ReadMessage()
-	if err != nil {
-		w.t.Fatalf("read on %s: %v", w.channel, err)
+	for {
+		_ = w.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, frame, err := w.conn.ReadMessage()
+		if err != nil {
+			w.t.Fatalf("read on %s: %v", w.channel, err)
+		}
+		name, err := w.contract.classify(w.channel, "server", frame)
+		if err != nil {
+			w.t.Fatalf("server frame on %s is not one documented message: %v\nframe: %s", w.channel, err, frame)
+		}
+		w.frames.received(w.t, w.contract, w.channel, name, frame)
+		var decoded map[string]any
+		_ = json.Unmarshal(frame, &decoded)
+		if w.foreign == nil || !w.foreign(name, decoded) {
+			return name, decoded
+		}
 	}
-	name, err := w.contract.classify(w.channel, "server", frame)
-	if err != nil {
-		w.t.Fatalf("server frame on %s is not one documented message: %v\nframe: %s", w.channel, err, frame)
-	}
-	w.frames.received(w.t, w.contract, w.channel, name, frame)
-	var decoded map[string]any
-	_ = json.Unmarshal(frame, &decoded)
-	return name, decoded
 }
 
 // expect reads the next frame and requires it to be the named message.
