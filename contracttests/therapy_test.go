@@ -428,3 +428,34 @@ func TestTherapyJSONWhateverItsLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestTherapyCreateShapes: the create body is one of the two shapes its
+// schema's oneOf states (with `text`, `inputMethod` absent or `text`;
+// without, any); a body matching neither is refused as its x-error says,
+// after any field that is wrong on its own.
+func TestTherapyCreateShapes(t *testing.T) {
+	t.Parallel()
+	c := newTherapyClient(t, newServer(t), "alice")
+	for _, body := range []string{
+		`{"title": "text alone", "text": "words"}`,
+		`{"title": "text as text", "inputMethod": "text", "text": "words"}`,
+		`{"title": "audio, no text", "inputMethod": "audio"}`,
+		`{"title": "nothing else"}`,
+	} {
+		if status, resp := c.raw("POST", "/sessions", "application/json", []byte(body)); status != 201 {
+			t.Errorf("%s: %d %v, want 201", body, status, resp)
+		}
+	}
+	for _, tc := range []struct{ body, field, message string }{
+		{`{"title": "x", "inputMethod": "audio", "text": "words"}`, "text", "text is invalid (must be absent unless inputMethod is text)"},
+		{`{"title": "x", "inputMethod": "video", "text": "words"}`, "text", "text is invalid (must be absent unless inputMethod is text)"},
+		{`{"inputMethod": "audio", "text": "words"}`, "title", "title is required"},
+		{`{"title": "x", "inputMethod": "audio", "text": 5}`, "text", ""},
+	} {
+		status, resp := c.raw("POST", "/sessions", "application/json", []byte(tc.body))
+		requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", tc.field)
+		if tc.message != "" && resp["message"] != tc.message {
+			t.Errorf("%s: message %q, want %q", tc.body, resp["message"], tc.message)
+		}
+	}
+}

@@ -4,8 +4,11 @@
 package therapy
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -90,6 +93,21 @@ func (e ContentTooLargeBodyCode) Valid() bool {
 	case ContentTooLargeBodyCodePAYLOADTOOLARGE:
 		return true
 	case ContentTooLargeBodyCodeSTORAGEQUOTAEXCEEDED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateSessionRequest0InputMethod.
+const (
+	CreateSessionRequest0InputMethodText CreateSessionRequest0InputMethod = "text"
+)
+
+// Valid indicates whether the value is a known member of the CreateSessionRequest0InputMethod enum.
+func (e CreateSessionRequest0InputMethod) Valid() bool {
+	switch e {
+	case CreateSessionRequest0InputMethodText:
 		return true
 	default:
 		return false
@@ -473,8 +491,11 @@ type ContentTooLargeBodyCode string
 
 // CreateSessionRequest Both documented create shapes in one: `{title, inputMethod, text}` and `{title,
 // description, duration, status, analysis_status}`, in any mix, plus `settings`. Only
-// `title` is required. `text` is refused (400, `field: text`) when `inputMethod` is `audio`
-// or `video`. Unknown fields are ignored.
+// `title` is required. Exactly one of the two `oneOf` shapes applies: with `text`,
+// `inputMethod` must be absent or `text`; without it, any `inputMethod`. `text` with
+// `inputMethod` `audio` or `video` matches neither and is refused (400, `field: text`, `text is
+// invalid (must be absent unless inputMethod is text)`, from `x-error`). Unknown fields are
+// ignored.
 type CreateSessionRequest struct {
 	// AnalysisStatus `analysis_status` as a client may send it: an `AnalysisStatus` value, or `success`, an
 	// alias of `completed` (stored and returned as `completed`).
@@ -503,7 +524,19 @@ type CreateSessionRequest struct {
 
 	// Title Session title, 1 to 200 characters, not only whitespace.
 	Title string `json:"title"`
+	union json.RawMessage
 }
+
+// CreateSessionRequest0 The seed's `{title, inputMethod, text}` shape: `text` given, `inputMethod` absent or `text`.
+type CreateSessionRequest0 struct {
+	InputMethod *CreateSessionRequest0InputMethod `json:"inputMethod,omitempty"`
+}
+
+// CreateSessionRequest0InputMethod defines model for CreateSessionRequest.0.InputMethod.
+type CreateSessionRequest0InputMethod string
+
+// CreateSessionRequest1 Any shape without `text` (the seed's `{title, description, duration, status, analysis_status}`, the client examples' `{title, description}`): any `inputMethod`.
+type CreateSessionRequest1 = interface{}
 
 // CreateSessionResponse Satisfies both documented create responses (`{sessionId, graphId, status}` and `{session_id, status}`).
 type CreateSessionResponse struct {
@@ -1130,3 +1163,196 @@ type UpdateSessionJSONRequestBody = UpdateSessionRequest
 
 // UploadContentMultipartRequestBody defines body for UploadContent for multipart/form-data ContentType.
 type UploadContentMultipartRequestBody = UploadContentRequest
+
+// AsCreateSessionRequest0 returns the union data inside the CreateSessionRequest as a CreateSessionRequest0
+func (t CreateSessionRequest) AsCreateSessionRequest0() (CreateSessionRequest0, error) {
+	var body CreateSessionRequest0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSessionRequest0 overwrites any union data inside the CreateSessionRequest as the provided CreateSessionRequest0
+func (t *CreateSessionRequest) FromCreateSessionRequest0(v CreateSessionRequest0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCreateSessionRequest0 performs a merge with any union data inside the CreateSessionRequest, using the provided CreateSessionRequest0
+func (t *CreateSessionRequest) MergeCreateSessionRequest0(v CreateSessionRequest0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCreateSessionRequest1 returns the union data inside the CreateSessionRequest as a CreateSessionRequest1
+func (t CreateSessionRequest) AsCreateSessionRequest1() (CreateSessionRequest1, error) {
+	var body CreateSessionRequest1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSessionRequest1 overwrites any union data inside the CreateSessionRequest as the provided CreateSessionRequest1
+func (t *CreateSessionRequest) FromCreateSessionRequest1(v CreateSessionRequest1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCreateSessionRequest1 performs a merge with any union data inside the CreateSessionRequest, using the provided CreateSessionRequest1
+func (t *CreateSessionRequest) MergeCreateSessionRequest1(v CreateSessionRequest1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CreateSessionRequest) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if t.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	if t.AnalysisStatus != nil {
+		object["analysis_status"], err = json.Marshal(t.AnalysisStatus)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'analysis_status': %w", err)
+		}
+	}
+
+	if t.Description != nil {
+		object["description"], err = json.Marshal(t.Description)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'description': %w", err)
+		}
+	}
+
+	if t.Duration != nil {
+		object["duration"], err = json.Marshal(t.Duration)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'duration': %w", err)
+		}
+	}
+
+	if t.InputMethod != nil {
+		object["inputMethod"], err = json.Marshal(t.InputMethod)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'inputMethod': %w", err)
+		}
+	}
+
+	if t.Settings != nil {
+		object["settings"], err = json.Marshal(t.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'settings': %w", err)
+		}
+	}
+
+	if t.Status != nil {
+		object["status"], err = json.Marshal(t.Status)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'status': %w", err)
+		}
+	}
+
+	if t.Text != nil {
+		object["text"], err = json.Marshal(t.Text)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'text': %w", err)
+		}
+	}
+
+	object["title"], err = json.Marshal(t.Title)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'title': %w", err)
+	}
+
+	b, err = json.Marshal(object)
+	return b, err
+}
+
+func (t *CreateSessionRequest) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["analysis_status"]; found {
+		err = json.Unmarshal(raw, &t.AnalysisStatus)
+		if err != nil {
+			return fmt.Errorf("error reading 'analysis_status': %w", err)
+		}
+	}
+
+	if raw, found := object["description"]; found {
+		err = json.Unmarshal(raw, &t.Description)
+		if err != nil {
+			return fmt.Errorf("error reading 'description': %w", err)
+		}
+	}
+
+	if raw, found := object["duration"]; found {
+		err = json.Unmarshal(raw, &t.Duration)
+		if err != nil {
+			return fmt.Errorf("error reading 'duration': %w", err)
+		}
+	}
+
+	if raw, found := object["inputMethod"]; found {
+		err = json.Unmarshal(raw, &t.InputMethod)
+		if err != nil {
+			return fmt.Errorf("error reading 'inputMethod': %w", err)
+		}
+	}
+
+	if raw, found := object["settings"]; found {
+		err = json.Unmarshal(raw, &t.Settings)
+		if err != nil {
+			return fmt.Errorf("error reading 'settings': %w", err)
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		err = json.Unmarshal(raw, &t.Status)
+		if err != nil {
+			return fmt.Errorf("error reading 'status': %w", err)
+		}
+	}
+
+	if raw, found := object["text"]; found {
+		err = json.Unmarshal(raw, &t.Text)
+		if err != nil {
+			return fmt.Errorf("error reading 'text': %w", err)
+		}
+	}
+
+	if raw, found := object["title"]; found {
+		err = json.Unmarshal(raw, &t.Title)
+		if err != nil {
+			return fmt.Errorf("error reading 'title': %w", err)
+		}
+	}
+
+	return err
+}

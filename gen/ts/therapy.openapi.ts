@@ -428,8 +428,11 @@ export interface components {
         /**
          * @description Both documented create shapes in one: `{title, inputMethod, text}` and `{title,
          *     description, duration, status, analysis_status}`, in any mix, plus `settings`. Only
-         *     `title` is required. `text` is refused (400, `field: text`) when `inputMethod` is `audio`
-         *     or `video`. Unknown fields are ignored.
+         *     `title` is required. Exactly one of the two `oneOf` shapes applies: with `text`,
+         *     `inputMethod` must be absent or `text`; without it, any `inputMethod`. `text` with
+         *     `inputMethod` `audio` or `video` matches neither and is refused (400, `field: text`, `text is
+         *     invalid (must be absent unless inputMethod is text)`, from `x-error`). Unknown fields are
+         *     ignored.
          */
         CreateSessionRequest: {
             /** @description Session title, 1 to 200 characters, not only whitespace. */
@@ -447,7 +450,10 @@ export interface components {
             status?: components["schemas"]["SessionStatus"];
             analysis_status?: components["schemas"]["AnalysisStatusInput"];
             settings?: components["schemas"]["Settings"];
-        };
+        } & ({
+            /** @enum {string} */
+            inputMethod?: "text";
+        } | unknown);
         /** @description Satisfies both documented create responses (`{sessionId, graphId, status}` and `{session_id, status}`). */
         CreateSessionResponse: {
             /**
