@@ -8,7 +8,7 @@ GO    ?= go
 TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 
-.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract bench testenv node-deps clean
+.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -109,6 +109,21 @@ fuzz:
 contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
+
+## contract-remote: the contract suite against a server someone else started (no container engine
+## needed): make contract-remote BASE_URL=https://… AUTH_JWT_SECRET=… AVATAR_API_KEY=… DECISION_API_KEY=…
+## (the server's own values; AVATAR_API_KEY may list two keys, comma-separated, for the tests of
+## one key against another's sessions). Tests that need control of the process or the database are
+## skipped and their items marked in the ledger; any contract violation fails.
+contract-remote:
+	@set -euo pipefail; \
+	for v in BASE_URL AUTH_JWT_SECRET AVATAR_API_KEY DECISION_API_KEY; do \
+		if [ -z "$${!v:-}" ]; then echo "contract-remote: set $$v (see README, Contract tests against a deployed server)"; exit 2; fi; \
+	done; \
+	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
+	CONTRACT_BASE_URL="$$BASE_URL" CONTRACT_AUTH_JWT_SECRET="$$AUTH_JWT_SECRET" \
+	CONTRACT_AVATAR_API_KEY="$$AVATAR_API_KEY" CONTRACT_DECISION_API_KEY="$$DECISION_API_KEY" \
 	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
 
 ## bench: build the server and measure it on SQLite and PostgreSQL next to bare Gin / gorilla

@@ -377,7 +377,7 @@ func TestAvatarStatusOfAnyIDThatNamesNoSessionIs404(t *testing.T) {
 // every operation answers the documented 500 body, never a stack or a hang.
 func TestAvatar500(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "closes the database")
 	c := newAvatarClient(t, ts)
 	s := c.start(testAvatarKey)
 	if err := ts.srv.DB().Close(); err != nil {
@@ -389,4 +389,54 @@ func TestAvatar500(t *testing.T) {
 	requireError(t, status, body, http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error")
 	status, body = c.raw(http.MethodGet, "/session/"+s.SessionId.String()+"/status", testAvatarKey, "")
 	requireError(t, status, body, http.StatusInternalServerError, "INTERNAL_ERROR", "Internal error")
+}
+
+// TestAvatarNumericUID: agora_settings is one of the two shapes its schema's
+// oneOf states; with enable_string_uid false, uid is Agora's numeric uid in
+// canonical decimal (0 to 4294967295, no leading zeros), and any other uid
+// is refused as its x-error says, after any field wrong on its own.
+func TestAvatarNumericUID(t *testing.T) {
+	t.Parallel()
+	c := newAvatarClient(t, newServer(t))
+	body := func(agora map[string]any) string {
+		var m map[string]any
+		_ = json.Unmarshal([]byte(seedStartBody), &m)
+		settings := m["agora_settings"].(map[string]any)
+		for k, v := range agora {
+			if v == nil {
+				delete(settings, k)
+				continue
+			}
+			settings[k] = v
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	}
+	const uidRule = "Invalid value for field: agora_settings.uid (must be a decimal integer 0 to 4294967295 when enable_string_uid is false)"
+	for _, tc := range []struct {
+		name    string
+		agora   map[string]any
+		message string // empty: accepted
+	}{
+		{"zero", map[string]any{"uid": "0", "enable_string_uid": false}, ""},
+		{"largest", map[string]any{"uid": "4294967295", "enable_string_uid": false}, ""},
+		{"string account with a leading zero", map[string]any{"uid": "007", "enable_string_uid": true}, ""},
+		{"leading zero", map[string]any{"uid": "007", "enable_string_uid": false}, uidRule},
+		{"too large", map[string]any{"uid": "4294967296", "enable_string_uid": false}, uidRule},
+		{"signed", map[string]any{"uid": "+7", "enable_string_uid": false}, uidRule},
+		{"not a number", map[string]any{"uid": "avatar-333", "enable_string_uid": false}, uidRule},
+		{"flag missing", map[string]any{"uid": "007", "enable_string_uid": nil}, "Missing required field: agora_settings.enable_string_uid"},
+		{"flag not a boolean", map[string]any{"uid": "007", "enable_string_uid": "false"}, "Invalid value for field: agora_settings.enable_string_uid (value must be a boolean)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, resp := c.raw(http.MethodPost, "/session/start", testAvatarKey, body(tc.agora))
+			if tc.message == "" {
+				if status != http.StatusOK {
+					t.Fatalf("%d %v, want 200", status, resp)
+				}
+				return
+			}
+			requireError(t, status, resp, http.StatusBadRequest, "VALIDATION_ERROR", tc.message)
+		})
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pcgen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
 )
 
 // unreadableCredentialQueries hide a bad access_token where a query parser
@@ -46,7 +47,7 @@ func TestUnreadableQueryCredentialsAreRefused(t *testing.T) {
 	}
 	// With an Authorization header the query is not read for credentials.
 	c := dialChatURL(t, ts.wsURL(pcgen.ChannelWsSlash)+"?"+unreadableCredentialQueries["semicolon"], chatBearer(chatToken(t, "alice", time.Hour)))
-	if c.user != "f973db58-e8d8-5ab1-b0d2-bf03f8a71153" {
+	if c.user != petchat.UserIDForSubject(remote.subject(t, "alice")) {
 		t.Fatalf("with a valid header, connected as %s, want alice", c.user)
 	}
 }

@@ -67,7 +67,7 @@ func TestDecisionsRateLimitPerConnection(t *testing.T) {
 
 func TestDecisionsInternalErrorHidesDetails(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "drops a table")
 	c := dialDecisions(t, ts)
 	token := registerDecisionUser(t, c, "azerty")
 	if err := ts.srv.DB().Exec("DROP TABLE decisions").Error; err != nil {
@@ -93,7 +93,7 @@ func TestDecisionsCloseCodes(t *testing.T) {
 		c.expectClose(websocket.CloseMessageTooBig)
 	})
 	t.Run("1001 on graceful shutdown", func(t *testing.T) {
-		ts := newServer(t)
+		ts := ownServer(t, "shuts the server down")
 		c := dialDecisions(t, ts)
 		registerDecisionUser(t, c, "before shutdown")
 		go ts.shutdown(t)
@@ -149,7 +149,7 @@ func dialDecisionsFrom(t *testing.T, ts *testServer, source string) *wsClient {
 // another address is not.
 func TestDecisionsRateLimitSurvivesReconnecting(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "counts failures against the default per-address limit (a remote server runs without it)")
 	for conn := 0; conn < 3; conn++ {
 		c := dialDecisionsFrom(t, ts, "127.0.0.1")
 		for i := 0; i < 10; i++ {

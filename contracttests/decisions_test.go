@@ -25,13 +25,13 @@ func dialDecisions(t *testing.T, ts *testServer) *wsClient {
 // that both documented reply forms carry it.
 func registerDecisionUser(t *testing.T, c *wsClient, checksum string) string {
 	t.Helper()
-	c.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": checksum, "name": "tom", "prompt": "juste le boss"})
+	c.send(map[string]any{"action": "Register", "API_KEY": testDecisionKey, "checksum": remote.subject(t, checksum), "name": "tom", "prompt": "juste le boss"})
 	return tokenOf(t, c.expect(decisionsgen.MsgRegisterSuccess))
 }
 
 func connectDecisionUser(t *testing.T, c *wsClient, checksum string) string {
 	t.Helper()
-	c.send(map[string]any{"action": "Connection", "checksum": checksum})
+	c.send(map[string]any{"action": "Connection", "checksum": remote.subject(t, checksum)})
 	return tokenOf(t, c.expect(decisionsgen.MsgConnectionSuccess))
 }
 
@@ -145,7 +145,7 @@ func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
 	t.Parallel()
 	ts := newServer(t)
 	register := func(c *wsClient, key, name string) {
-		c.send(map[string]any{"action": "Register", "API_KEY": key, "checksum": "azerty", "name": name, "prompt": name + "'s prompt"})
+		c.send(map[string]any{"action": "Register", "API_KEY": key, "checksum": remote.subject(t, "azerty"), "name": name, "prompt": name + "'s prompt"})
 	}
 
 	firstRun := dialDecisions(t, ts)
@@ -172,6 +172,7 @@ func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
 	// Fields sent again are checked as in any Register, and never stored.
 	register(secondRun, testDecisionKey, "")
 	expectDecisionError(t, secondRun, "VALIDATION_ERROR", "Invalid value for field: name (must not be empty)", "Register")
+	remote.skip(t, "reads the database") // what follows checks what was stored
 	var users []struct{ Name, Prompt string }
 	if err := ts.srv.DB().Raw("SELECT name, prompt FROM decision_users").Scan(&users).Error; err != nil {
 		t.Fatal(err)
@@ -205,7 +206,7 @@ func TestDecisionsRegisterAgainIssuesANewToken(t *testing.T) {
 
 func TestDecisionsSecretsAreStoredOnlyAsHashes(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "reads the database")
 	c := dialDecisions(t, ts)
 	token := registerDecisionUser(t, c, "my-secret-checksum")
 	var hashes []string

@@ -22,12 +22,16 @@ import (
 	"github.com/sessionhub/server/internal/server"
 )
 
-// Credentials the suite configures the server with.
+// Credentials the suite configures its servers with; against a remote
+// server, the ones it was configured with (see remote_test.go).
+var (
+	testJWTSecret   = "contract-suite-jwt-secret-0123456789abcdef"
+	testAvatarKey   = "avatar-key-contract-1"
+	testAvatarKey2  = "avatar-key-contract-2"
+	testDecisionKey = "decision-key-contract-1"
+)
+
 const (
-	testJWTSecret    = "contract-suite-jwt-secret-0123456789abcdef"
-	testAvatarKey    = "avatar-key-contract-1"
-	testAvatarKey2   = "avatar-key-contract-2"
-	testDecisionKey  = "decision-key-contract-1"
 	defaultPGImage   = "postgres:16-alpine"
 	containerTimeout = 3 * time.Minute
 )
@@ -45,6 +49,19 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	if err := remote.configure(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "contract suite:", err)
+		return 2
+	}
+	if remote.enabled() {
+		fmt.Printf("contract suite: against the server at %s (run %s)\n", remote.baseURL, remote.run)
+		code := m.Run()
+		remote.reportSkipped(os.Stdout)
+		if !ledger.report(os.Stdout) && code == 0 {
+			code = 1
+		}
+		return code
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), containerTimeout)
 	defer cancel()
 	image := os.Getenv("CONTRACT_PG_IMAGE")
@@ -84,15 +101,23 @@ type testServer struct {
 	stopped atomic.Bool
 }
 
-// newServer starts a server on a new, empty PostgreSQL database.
+// newServer starts a server on a new, empty PostgreSQL database; against a
+// remote server, it is that server (the test then shares it with every
+// other and keeps to users of its own, see remote.subject).
 func newServer(t *testing.T) *testServer {
 	t.Helper()
+	if remote.enabled() {
+		return &testServer{baseURL: remote.baseURL}
+	}
 	return startServer(t, createDatabase(t), nil)
 }
 
 // startServer starts a server on dsn; tweak may adjust its configuration.
+// Against a remote server the test is skipped: it needs servers of the
+// suite's own (several on one database, a restart, a configuration).
 func startServer(t *testing.T, dsn string, tweak func(*config.Config)) *testServer {
 	t.Helper()
+	remote.skip(t, "starts servers of its own (several on one database, a restart or a configuration of its own)")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -147,6 +172,7 @@ func (ts *testServer) wsURL(path string) string {
 // createDatabase makes an empty database for one test and drops it after.
 func createDatabase(t *testing.T) string {
 	t.Helper()
+	remote.skip(t, "needs a database of its own")
 	name := fmt.Sprintf("t%d_%d", time.Now().UnixNano()%1_000_000, dbSeq.Add(1))
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, adminDSN)

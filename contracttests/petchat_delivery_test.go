@@ -44,7 +44,7 @@ func TestPetChatAcrossProcesses(t *testing.T) {
 		if err != nil || name != pcgen.MsgNewMessage || !strings.Contains(string(frame), sent["message_id"].(string)) {
 			t.Fatalf("message %d: got %s (%v), want new_message %s", i, frame, err, sent["message_id"])
 		}
-		ledger.hit(petchatWS.file, messageItem(pcgen.ChannelWsSlash, "server", name))
+		vet.frames.received(t, petchatWS, pcgen.ChannelWsSlash, name, frame)
 		t.Logf("message %d crossed processes in %s", i, time.Since(start))
 		nurseHere.expect(pcgen.MsgNewMessage)
 		nurseThere.expect(pcgen.MsgNewMessage)
@@ -83,7 +83,7 @@ func TestPetChatCloseCodes(t *testing.T) {
 		c.expectClose(websocket.CloseMessageTooBig)
 	})
 	t.Run("1001 on graceful shutdown", func(t *testing.T) {
-		ts := newServer(t)
+		ts := ownServer(t, "shuts the server down")
 		c := dialChat(t, ts, nil)
 		c.conversations()
 		go ts.shutdown(t)
@@ -102,6 +102,7 @@ func TestPetChatCloseCodes(t *testing.T) {
 
 		const senders = 6
 		content := strings.Repeat("m", 3900)
+		before := ts.metric(`websocket_server_closes_total{api="petchat",code="4008"}`) // not 0 on a remote server
 		overflowed := make(chan struct{})
 		var wg sync.WaitGroup
 		var sent atomic.Int64
@@ -148,7 +149,7 @@ func TestPetChatCloseCodes(t *testing.T) {
 			}
 		}()
 		deadline := time.Now().Add(60 * time.Second)
-		for ts.metric(`websocket_server_closes_total{api="petchat",code="4008"}`) < 1 && time.Now().Before(deadline) {
+		for ts.metric(`websocket_server_closes_total{api="petchat",code="4008"}`) < before+1 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		close(overflowed)
@@ -163,7 +164,7 @@ func TestPetChatCloseCodes(t *testing.T) {
 		}
 		_ = reader.conn.Close()
 		readerDone.Wait()
-		if closed := ts.metric(`websocket_server_closes_total{api="petchat",code="4008"}`); closed != 1 {
+		if closed := ts.metric(`websocket_server_closes_total{api="petchat",code="4008"}`) - before; closed != 1 {
 			t.Fatalf("%v connections closed as slow consumers, want only the stalled one", closed)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	pcgen "github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
 )
 
@@ -34,7 +35,7 @@ func dialChatURL(t *testing.T, url string, header http.Header) *chatClient {
 // chatToken mints a bearer token for sub with the suite's secret.
 func chatToken(t *testing.T, sub string, ttl time.Duration) string {
 	t.Helper()
-	tok, _, err := auth.NewSigner([]byte(testJWTSecret), "").Mint(sub, "", ttl)
+	tok, _, err := auth.NewSigner([]byte(testJWTSecret), "").Mint(remote.subject(t, sub), "", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,11 @@ func TestPetChatIdentity(t *testing.T) {
 		t.Fatalf("anonymous ids %s %s, want two fresh UUIDs", anonA.user, anonB.user)
 	}
 	alice := dialChat(t, ts, chatBearer(chatToken(t, "alice", time.Hour)))
-	if alice.user != "f973db58-e8d8-5ab1-b0d2-bf03f8a71153" {
+	want := "f973db58-e8d8-5ab1-b0d2-bf03f8a71153"
+	if remote.enabled() { // the subject is this run's alice, so is the UUID v5
+		want = petchat.UserIDForSubject(remote.subject(t, "alice"))
+	}
+	if alice.user != want {
 		t.Fatalf("alice's id = %s, want her documented UUID v5", alice.user)
 	}
 	conv := alice.newConversation(anonA.user)["conversation_id"].(string)

@@ -90,7 +90,16 @@ func (d *checkedDoer) check(req *http.Request, resp *http.Response, body []byte)
 		d.t.Errorf("%s %s → %d does not match %s (%s): %v\nbody: %s", req.Method, req.URL.Path, resp.StatusCode, d.contract.file, route.Operation.OperationID, err, body)
 		return
 	}
-	ledger.hit(d.contract.file, restItem(route.Operation.OperationID, resp.StatusCode))
+	op, status := route.Operation.OperationID, resp.StatusCode
+	if codes := responseCodes(route.Operation.Responses.Status(status)); len(codes) > 0 {
+		var errBody struct{ Code string }
+		_ = json.Unmarshal(body, &errBody)
+		if !ledger.hit(d.contract.file, restCodeItem(op, status, errBody.Code)) {
+			d.t.Errorf("%s %s → %d %s: not a code %s documents for %s", req.Method, req.URL.Path, status, errBody.Code, d.contract.file, op)
+		}
+		return
+	}
+	ledger.hit(d.contract.file, restItem(op, status))
 }
 
 // rawRequest sends a hand-built request (malformed bodies, missing headers)

@@ -110,7 +110,7 @@ func TestTherapyAudioWithoutTranscriberFails(t *testing.T) {
 // every operation answers the documented 500 body.
 func TestTherapy500(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "closes the database")
 	c := newTherapyClient(t, ts, "alice")
 	id := c.create(`{"title": "before"}`).SessionId.String()
 	if err := ts.srv.DB().Close(); err != nil {

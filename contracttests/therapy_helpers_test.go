@@ -40,7 +40,7 @@ func newTherapyClient(t *testing.T, ts *testServer, sub string) *therapyClient {
 
 func mintTherapyToken(t *testing.T, sub string, ttl time.Duration) string {
 	t.Helper()
-	tok, _, err := auth.NewSigner([]byte(testJWTSecret), "").Mint(sub, "", ttl)
+	tok, _, err := auth.NewSigner([]byte(testJWTSecret), "").Mint(remote.subject(t, sub), "", ttl)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestTherapyStorageQuota413(t *testing.T) {
 // check waits for the first one's transaction and sees its content.
 func TestTherapyQuotaHoldsForConcurrentUploads(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "reads the quota's state in the database")
 	alice := newTherapyClient(t, ts, "alice")
 	session := alice.create(`{"title": "race"}`).SessionId.String()
 	store := therapystore.New(ts.srv.DB())

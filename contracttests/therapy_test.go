@@ -263,7 +263,7 @@ func TestTherapyGetUpdateDeleteOwnership(t *testing.T) {
 func TestTherapyUpload(t *testing.T) {
 	t.Parallel()
 	const limit = 2048
-	ts := startServer(t, createDatabase(t), func(cfg *config.Config) { cfg.ContentMaxBytes = limit })
+	ts, limited := configuredServer(t, func(cfg *config.Config) { cfg.ContentMaxBytes = limit })
 	c := newTherapyClient(t, ts, "alice")
 	s := c.create(`{"title": "uploads"}`)
 	path := "/sessions/" + s.SessionId.String() + "/content"
@@ -273,7 +273,9 @@ func TestTherapyUpload(t *testing.T) {
 		up.Data.Analysis.Status != therapygen.AnalysisStatusPending {
 		t.Errorf("upload = %+v", up.Data)
 	}
-	c.upload(s.SessionId, "text", "at-limit.txt", bytes.Repeat([]byte("a"), limit))
+	if limited {
+		c.upload(s.SessionId, "text", "at-limit.txt", bytes.Repeat([]byte("a"), limit))
+	}
 
 	for _, tc := range []struct {
 		name  string
@@ -297,14 +299,16 @@ func TestTherapyUpload(t *testing.T) {
 	status, resp := c.raw("POST", path, "multipart/form-data", []byte("no boundary"))
 	requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", "file")
 
-	ct, body := therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "big.txt", content: bytes.Repeat([]byte("a"), limit+1)})
-	status, resp = c.raw("POST", path, ct, body)
-	requireTherapyError(t, status, resp, 413, "PAYLOAD_TOO_LARGE", "file")
+	if limited {
+		ct, body := therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "big.txt", content: bytes.Repeat([]byte("a"), limit+1)})
+		status, resp := c.raw("POST", path, ct, body)
+		requireTherapyError(t, status, resp, 413, "PAYLOAD_TOO_LARGE", "file")
+	}
 
 	status, resp = c.raw("POST", path, "application/json", []byte(`{"type":"text"}`))
 	requireTherapyError(t, status, resp, 415, "UNSUPPORTED_MEDIA_TYPE", "")
 
-	ct, body = therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "a", content: []byte("a")})
+	ct, body := therapyMultipart(t, therapyPart{name: "type", content: []byte("text")}, therapyPart{name: "file", filename: "a", content: []byte("a")})
 	status, resp = c.raw("POST", "/sessions/"+uuid.NewString()+"/content", ct, body)
 	requireTherapyError(t, status, resp, 404, "SESSION_NOT_FOUND", "session_id")
 }
@@ -421,6 +425,37 @@ func TestTherapyJSONWhateverItsLabel(t *testing.T) {
 			if body["message"] != "Content-Type must be application/json (or text/plain, or none)" {
 				t.Errorf("%s %s as %q: message %q", op.method, op.path, ct, body["message"])
 			}
+		}
+	}
+}
+
+// TestTherapyCreateShapes: the create body is one of the two shapes its
+// schema's oneOf states (with `text`, `inputMethod` absent or `text`;
+// without, any); a body matching neither is refused as its x-error says,
+// after any field that is wrong on its own.
+func TestTherapyCreateShapes(t *testing.T) {
+	t.Parallel()
+	c := newTherapyClient(t, newServer(t), "alice")
+	for _, body := range []string{
+		`{"title": "text alone", "text": "words"}`,
+		`{"title": "text as text", "inputMethod": "text", "text": "words"}`,
+		`{"title": "audio, no text", "inputMethod": "audio"}`,
+		`{"title": "nothing else"}`,
+	} {
+		if status, resp := c.raw("POST", "/sessions", "application/json", []byte(body)); status != 201 {
+			t.Errorf("%s: %d %v, want 201", body, status, resp)
+		}
+	}
+	for _, tc := range []struct{ body, field, message string }{
+		{`{"title": "x", "inputMethod": "audio", "text": "words"}`, "text", "text is invalid (must be absent unless inputMethod is text)"},
+		{`{"title": "x", "inputMethod": "video", "text": "words"}`, "text", "text is invalid (must be absent unless inputMethod is text)"},
+		{`{"inputMethod": "audio", "text": "words"}`, "title", "title is required"},
+		{`{"title": "x", "inputMethod": "audio", "text": 5}`, "text", ""},
+	} {
+		status, resp := c.raw("POST", "/sessions", "application/json", []byte(tc.body))
+		requireTherapyError(t, status, resp, 400, "VALIDATION_ERROR", tc.field)
+		if tc.message != "" && resp["message"] != tc.message {
+			t.Errorf("%s: message %q, want %q", tc.body, resp["message"], tc.message)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package contracttests
 
 import (
+	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,6 +38,29 @@ func updateVR(t *testing.T, c *wsClient, id, status string, extra map[string]any
 	return reply
 }
 
+// listVR sends a list command (with data, when not nil: the seed sends
+// none) and returns every session id it lists, following next_cursor.
+func listVR(t *testing.T, c *wsClient, command string, data map[string]any) []string {
+	t.Helper()
+	frame := map[string]any{"command": command}
+	if data != nil {
+		frame["data"] = data
+	}
+	name := vrgen.MsgGetActiveSessionsSuccess
+	if command == "get_session_json" {
+		name = vrgen.MsgGetSessionJSONSuccessAll
+	}
+	c.send(frame)
+	reply := c.expect(name)
+	ids := sessionIDs(reply["data"])
+	for reply["next_cursor"] != nil {
+		c.send(map[string]any{"command": command, "data": map[string]any{"after": reply["next_cursor"], "limit": 500}})
+		reply = c.expect(name)
+		ids = append(ids, sessionIDs(reply["data"])...)
+	}
+	return ids
+}
+
 func sessionIDs(list any) []string {
 	var ids []string
 	for _, s := range list.([]any) {
@@ -64,9 +89,9 @@ func TestVRSessionLifecycle(t *testing.T) {
 		t.Fatalf("updated session = %v, want paused with notes and score", data)
 	}
 
-	c.send(map[string]any{"command": "get_active_sessions"})
-	active := c.expect(vrgen.MsgGetActiveSessionsSuccess)
-	if ids := sessionIDs(active["data"]); len(ids) != 1 || ids[0] != id {
+	// VR sessions are shared by every client: on a remote server, other
+	// clients' sessions are listed too.
+	if ids := listVR(t, c, "get_active_sessions", nil); !slices.Contains(ids, id) || len(ids) != 1 && !remote.enabled() {
 		t.Fatalf("active = %v, want [%s]", ids, id)
 	}
 
@@ -75,8 +100,7 @@ func TestVRSessionLifecycle(t *testing.T) {
 	if done["status"] != "completed" || done["endedAt"] == nil || done["notes"] != "trainee hesitated" {
 		t.Fatalf("completed session = %v, want endedAt set and notes kept", done)
 	}
-	c.send(map[string]any{"command": "get_active_sessions", "data": map[string]any{}})
-	if ids := sessionIDs(c.expect(vrgen.MsgGetActiveSessionsSuccess)["data"]); len(ids) != 0 {
+	if ids := listVR(t, c, "get_active_sessions", map[string]any{}); slices.Contains(ids, id) || len(ids) != 0 && !remote.enabled() {
 		t.Fatalf("active after completion = %v, want none", ids)
 	}
 
@@ -91,8 +115,10 @@ func TestVRSessionLifecycle(t *testing.T) {
 		t.Fatalf("get_session_json one = %v", one)
 	}
 	other := createVR(t, c, "evacuation")
-	c.send(map[string]any{"command": "get_session_json"})
-	all := sessionIDs(c.expect(vrgen.MsgGetSessionJSONSuccessAll)["data"])
+	all := listVR(t, c, "get_session_json", nil)
+	if remote.enabled() { // only this test's two, in the order listed
+		all = slices.DeleteFunc(all, func(s string) bool { return s != id && s != other["sessionId"] })
+	}
 	if len(all) != 2 || all[0] != id || all[1] != other["sessionId"] {
 		t.Fatalf("get_session_json all = %v, want both sessions oldest first", all)
 	}
@@ -170,12 +196,20 @@ func TestVRWatchers(t *testing.T) {
 	t.Parallel()
 	ts := newServer(t)
 	watcher, actor := dialVR(t, ts), dialVR(t, ts)
+	// Every VR session is shared: on a remote server the watcher also sees
+	// other clients' sessions change, which are not this test's concern.
+	mine := map[string]bool{}
+	watcher.foreign = func(name string, frame map[string]any) bool {
+		data, _ := frame["data"].(map[string]any)
+		return remote.enabled() && name == vrgen.MsgSessionChanged && !mine[fmt.Sprint(data["sessionId"])]
+	}
 
 	watcher.send(map[string]any{"command": "watch_sessions"})
 	if ack := watcher.expect(vrgen.MsgWatchSessionsSuccess); ack["data"].(map[string]any)["watching"] != true {
 		t.Fatalf("watch ack = %v", ack)
 	}
 	id := createVR(t, actor, "watched")["sessionId"].(string)
+	mine[id] = true
 	ev := watcher.expect(vrgen.MsgSessionChanged)
 	if ev["message"] != "created" || ev["data"].(map[string]any)["sessionId"] != id {
 		t.Fatalf("event = %v, want created %s", ev, id)
@@ -192,7 +226,7 @@ func TestVRWatchers(t *testing.T) {
 
 	watcher.send(map[string]any{"command": "unwatch_sessions"})
 	watcher.expect(vrgen.MsgUnwatchSessionsSuccess)
-	createVR(t, actor, "unwatched")
+	mine[createVR(t, actor, "unwatched")["sessionId"].(string)] = true
 	watcher.send(map[string]any{"command": "get_active_sessions"})
 	watcher.expect(vrgen.MsgGetActiveSessionsSuccess) // no session_changed in between
 }
@@ -211,7 +245,7 @@ func TestVRCloseCodes(t *testing.T) {
 		c.expectClose(websocket.CloseMessageTooBig)
 	})
 	t.Run("1001 on graceful shutdown", func(t *testing.T) {
-		ts := newServer(t)
+		ts := ownServer(t, "shuts the server down")
 		c := dialVR(t, ts)
 		createVR(t, c, "before shutdown")
 		go ts.shutdown(t)
@@ -246,6 +280,7 @@ func TestVRCloseCodes(t *testing.T) {
 		// deadline drops the connection instead).
 		const actors = 6
 		notes := strings.Repeat("n", 5000)
+		before := ts.metric(`websocket_server_closes_total{api="vrtraining",code="4008"}`) // not 0 on a remote server
 		overflowed := make(chan struct{})
 		var wg sync.WaitGroup
 		for a := 0; a < actors; a++ {
@@ -269,7 +304,7 @@ func TestVRCloseCodes(t *testing.T) {
 			}()
 		}
 		deadline := time.Now().Add(60 * time.Second)
-		for ts.metric(`websocket_server_closes_total{api="vrtraining",code="4008"}`) < 1 && time.Now().Before(deadline) {
+		for ts.metric(`websocket_server_closes_total{api="vrtraining",code="4008"}`) < before+1 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		close(overflowed)
@@ -319,7 +354,12 @@ func TestVRListsArePagedAndCreationIsBounded(t *testing.T) {
 		c.send(map[string]any{"command": command, "data": map[string]any{"after": cursor, "limit": 500}})
 		rest := c.expect(name)
 		got = append(got, sessionIDs(rest["data"])...)
-		if rest["next_cursor"] != nil || len(got) != total {
+		for remote.enabled() && rest["next_cursor"] != nil { // a remote server holds other clients' sessions too
+			c.send(map[string]any{"command": command, "data": map[string]any{"after": rest["next_cursor"], "limit": 500}})
+			rest = c.expect(name)
+			got = append(got, sessionIDs(rest["data"])...)
+		}
+		if rest["next_cursor"] != nil || len(got) != total && !remote.enabled() {
 			t.Fatalf("%s: %d sessions in two pages, next_cursor %v; want all %d and null", command, len(got), rest["next_cursor"], total)
 		}
 		seen := map[string]bool{}

@@ -3,15 +3,19 @@ package contracttests
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/sessionhub/server/gen/wsclient"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -22,14 +26,22 @@ type wsContract struct {
 	client   *wsschema.Validator
 	server   *wsschema.Validator
 	upgrade  func(status int) ([]byte, bool)
+	replies  map[string]*wsclient.Reply // channel + " " + client message → its x-reply
+	errors   map[string]errorCodeField  // channel + " " + server message → where its error code is
 }
 
 func newWSContract(file string, messages, channels any, schemas wsschema.SchemaSource, upgrade func(int) ([]byte, bool), required bool) *wsContract {
-	items := wsItems(messages, channels)
+	items := wsItems(messages, channels, schemas)
 	var clientNames, serverNames []string
+	errs := map[string]errorCodeField{}
 	for _, ch := range channelPaths(channels) {
 		clientNames = append(clientNames, channelMessages(messages, ch, "client")...)
-		serverNames = append(serverNames, channelMessages(messages, ch, "server")...)
+		for _, name := range channelMessages(messages, ch, "server") {
+			serverNames = append(serverNames, name)
+			if f, ok := errorCodes(schemas, name); ok {
+				errs[ch+" "+name] = f
+			}
+		}
 	}
 	client, err := wsschema.Compile(schemas, clientNames...)
 	if err != nil {
@@ -40,7 +52,37 @@ func newWSContract(file string, messages, channels any, schemas wsschema.SchemaS
 		panic(file + ": " + err.Error())
 	}
 	ledger.register(file, required, items)
-	return &wsContract{file: file, messages: messages, client: client, server: server, upgrade: upgrade}
+	return &wsContract{file: file, messages: messages, client: client, server: server, upgrade: upgrade, replies: replyTable(file, messages), errors: errs}
+}
+
+// replyTable reads each client message's x-reply from the generated Messages
+// table (its MessageInfo.Reply). Every client message must have one: the
+// ledger counts a client message only when a reply paired with it arrived.
+func replyTable(file string, messages any) map[string]*wsclient.Reply {
+	out := map[string]*wsclient.Reply{}
+	ms := reflect.ValueOf(messages)
+	for i := 0; i < ms.Len(); i++ {
+		m := ms.Index(i)
+		if m.FieldByName("Direction").String() != "client" {
+			continue
+		}
+		key := m.FieldByName("Channel").String() + " " + m.FieldByName("Name").String()
+		info := m.FieldByName("Reply")
+		if info.IsNil() {
+			panic(fmt.Sprintf("%s: client message %s has no x-reply: the ledger cannot tell which reply answers it", file, key))
+		}
+		info = info.Elem()
+		r := &wsclient.Reply{
+			Messages: info.FieldByName("Messages").Interface().([]string),
+			Errors:   info.FieldByName("Errors").Interface().([]string),
+		}
+		echoes := info.FieldByName("Echoes")
+		for j := 0; j < echoes.Len(); j++ {
+			r.Echoes = append(r.Echoes, wsclient.Echo{Reply: echoes.Index(j).FieldByName("Reply").String(), Request: echoes.Index(j).FieldByName("Request").String()})
+		}
+		out[key] = r
+	}
+	return out
 }
 
 // classify returns the one message of channel/direction that frame matches.
@@ -72,12 +114,15 @@ func (c *wsContract) classify(channel, direction string, frame []byte) (string, 
 }
 
 // wsClient is a test client on one channel: what it sends and receives is
-// classified against the spec and recorded in the ledger.
+// classified against the spec, paired (requests with their replies) and
+// recorded in the ledger.
 type wsClient struct {
 	t        *testing.T
 	contract *wsContract
 	channel  string
 	conn     *websocket.Conn
+	frames   frameTracker
+	foreign  func(name string, frame map[string]any) bool // frames that concern other clients (nil: none)
 }
 
 // dial connects to url (a concrete path of channel) and fails the test if
@@ -164,31 +209,35 @@ func (w *wsClient) send(v any) {
 
 func (w *wsClient) sendRaw(frame []byte) {
 	w.t.Helper()
+	w.frames.sent(w.contract, w.channel, frame)
 	if err := w.conn.WriteMessage(websocket.TextMessage, frame); err != nil {
 		w.t.Fatalf("write: %v", err)
-	}
-	if name, err := w.contract.classify(w.channel, "client", frame); err == nil {
-		ledger.hit(w.contract.file, messageItem(w.channel, "client", name))
 	}
 }
 
 // recv reads the next frame, requires it to be exactly one documented
-// server message and returns its name and decoded body.
+// server message and returns its name and decoded body. Frames the client's
+// foreign filter names (other clients' broadcasts on a shared remote
+// server) are checked and counted, then passed over.
 func (w *wsClient) recv() (string, map[string]any) {
 	w.t.Helper()
-	_ = w.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, frame, err := w.conn.ReadMessage()
-	if err != nil {
-		w.t.Fatalf("read on %s: %v", w.channel, err)
+	for {
+		_ = w.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, frame, err := w.conn.ReadMessage()
+		if err != nil {
+			w.t.Fatalf("read on %s: %v", w.channel, err)
+		}
+		name, err := w.contract.classify(w.channel, "server", frame)
+		if err != nil {
+			w.t.Fatalf("server frame on %s is not one documented message: %v\nframe: %s", w.channel, err, frame)
+		}
+		w.frames.received(w.t, w.contract, w.channel, name, frame)
+		var decoded map[string]any
+		_ = json.Unmarshal(frame, &decoded)
+		if w.foreign == nil || !w.foreign(name, decoded) {
+			return name, decoded
+		}
 	}
-	name, err := w.contract.classify(w.channel, "server", frame)
-	if err != nil {
-		w.t.Fatalf("server frame on %s is not one documented message: %v\nframe: %s", w.channel, err, frame)
-	}
-	ledger.hit(w.contract.file, messageItem(w.channel, "server", name))
-	var decoded map[string]any
-	_ = json.Unmarshal(frame, &decoded)
-	return name, decoded
 }
 
 // expect reads the next frame and requires it to be the named message.
@@ -202,7 +251,7 @@ func (w *wsClient) expect(name string) map[string]any {
 }
 
 // expectClose reads until the connection closes and requires code, which
-// must be documented for the channel.
+// must be documented for the channel with the reason it came with.
 func (w *wsClient) expectClose(code int) string {
 	w.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -210,9 +259,11 @@ func (w *wsClient) expectClose(code int) string {
 		_ = w.conn.SetReadDeadline(deadline)
 		_, frame, err := w.conn.ReadMessage()
 		if err == nil {
-			if _, cerr := w.contract.classify(w.channel, "server", frame); cerr != nil {
+			name, cerr := w.contract.classify(w.channel, "server", frame)
+			if cerr != nil {
 				w.t.Fatalf("server frame before close is not documented: %v\nframe: %s", cerr, frame)
 			}
+			w.frames.received(w.t, w.contract, w.channel, name, frame)
 			continue
 		}
 		var ce *websocket.CloseError
@@ -222,9 +273,106 @@ func (w *wsClient) expectClose(code int) string {
 		if ce.Code != code {
 			w.t.Fatalf("close %d %q, want %d", ce.Code, ce.Text, code)
 		}
-		if !ledger.hit(w.contract.file, closeItem(w.channel, code)) {
-			w.t.Errorf("close code %d on %s is not documented", code, w.channel)
-		}
+		w.contract.hitClose(w.t, w.channel, code, ce.Text)
 		return ce.Text
 	}
+}
+
+// hitClose records a close frame; its code and reason must be documented.
+func (c *wsContract) hitClose(t *testing.T, channel string, code int, reason string) {
+	t.Helper()
+	if !ledger.hit(c.file, closeItem(channel, code, reason)) {
+		t.Errorf("close %d with reason %q on %s is not documented (x-close-codes)", code, reason, channel)
+	}
+}
+
+// frameTracker pairs what one connection sends with what it receives, by
+// the spec's x-reply and the generated clients' own rule
+// (wsclient.Reply.Answers), and counts a client message in the ledger only
+// once its reply arrived: the reply or documented error that answers that
+// very frame; for a message answered only when refused (x-reply without
+// messages), its error, or the reply to a request sent after it (the server
+// answers a connection's frames in order, so no error can follow). A reply
+// must carry at least one of the fields its request echoes: an error to an
+// undocumented frame (malformed JSON) echoes nothing and answers none.
+type frameTracker struct {
+	mu      sync.Mutex
+	pending []sentFrame
+}
+
+type sentFrame struct {
+	name  string
+	reply *wsclient.Reply
+	frame []byte
+}
+
+// sent notes a frame about to be written; undocumented frames (the tests of
+// refusals) have no reply to pair.
+func (tr *frameTracker) sent(c *wsContract, channel string, frame []byte) {
+	name, err := c.classify(channel, "client", frame)
+	if err != nil {
+		return
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.pending = append(tr.pending, sentFrame{name: name, reply: c.replies[channel+" "+name], frame: frame})
+}
+
+// received counts a server frame that validated as the message name: the
+// message, its error code, and the request it answers.
+func (tr *frameTracker) received(t *testing.T, c *wsContract, channel, name string, frame []byte) {
+	t.Helper()
+	ledger.hit(c.file, messageItem(channel, "server", name))
+	var decoded map[string]any
+	_ = json.Unmarshal(frame, &decoded)
+	if f, ok := c.errors[channel+" "+name]; ok {
+		if code, ok := f.code(decoded); !ok || !ledger.hit(c.file, errorCodeItem(channel, name, code)) {
+			t.Errorf("%s on %s: code %v is not documented", name, channel, code)
+		}
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	for i, p := range tr.pending {
+		if !p.reply.Answers(name, frame, p.frame) || !echoesAny(p.reply, decoded) {
+			continue
+		}
+		kept := tr.pending[:0:0]
+		for _, earlier := range tr.pending[:i] {
+			if len(earlier.reply.Messages) == 0 {
+				ledger.hit(c.file, messageItem(channel, "client", earlier.name)) // no error came before a later reply
+				continue
+			}
+			kept = append(kept, earlier)
+		}
+		ledger.hit(c.file, messageItem(channel, "client", p.name))
+		tr.pending = append(kept, tr.pending[i+1:]...)
+		return
+	}
+}
+
+// echoesAny reports whether a reply carries at least one of the fields the
+// request's x-reply says it echoes (or the request echoes none).
+func echoesAny(r *wsclient.Reply, reply map[string]any) bool {
+	if len(r.Echoes) == 0 {
+		return true
+	}
+	for _, e := range r.Echoes {
+		var v any = reply
+		found := true
+		for _, token := range strings.Split(strings.TrimPrefix(e.Reply, "/"), "/") {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				found = false
+				break
+			}
+			if v, ok = obj[token]; !ok {
+				found = false
+				break
+			}
+		}
+		if found {
+			return true
+		}
+	}
+	return false
 }

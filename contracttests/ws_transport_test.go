@@ -145,7 +145,7 @@ func TestWSAddressCeilingRefusesWith429(t *testing.T) {
 // database is gone) is the documented 500 body, never a plain-text one.
 func TestAvatarWSUpgrade500(t *testing.T) {
 	t.Parallel()
-	ts := newServer(t)
+	ts := ownServer(t, "closes the database")
 	targets := everyWSChannel(t, ts)
 	if err := ts.srv.DB().Close(); err != nil {
 		t.Fatal(err)

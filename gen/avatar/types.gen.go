@@ -8,8 +8,39 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for AgoraSettings0EnableStringUid.
+const (
+	True AgoraSettings0EnableStringUid = true
+)
+
+// Valid indicates whether the value is a known member of the AgoraSettings0EnableStringUid enum.
+func (e AgoraSettings0EnableStringUid) Valid() bool {
+	switch e {
+	case True:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgoraSettings1EnableStringUid.
+const (
+	False AgoraSettings1EnableStringUid = false
+)
+
+// Valid indicates whether the value is a known member of the AgoraSettings1EnableStringUid enum.
+func (e AgoraSettings1EnableStringUid) Valid() bool {
+	switch e {
+	case False:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for ApiVersion.
 const (
@@ -474,7 +505,14 @@ func (e VideoEncoding) Valid() bool {
 }
 
 // AgoraSettings Agora RTC settings the avatar uses to join the channel and publish its audio and video.
-// Unknown keys are accepted and stored (`additionalProperties: true`).
+// Unknown keys are accepted and stored (`additionalProperties: true`). Exactly one of the two
+// `oneOf` shapes applies: a string user account (`enable_string_uid` true, any `uid`), or
+// Agora's numeric uid (`enable_string_uid` false, `uid` a decimal 0 to 4294967295 written
+// canonically: digits only, no sign, no spaces, no leading zeros, so `"0"` is accepted and
+// `"007"` is not, as Agora's numeric uid 7 is written `"7"`). A numeric shape with another
+// `uid` is 400 `Invalid value for field: agora_settings.uid (must be a decimal integer 0 to
+// 4294967295 when enable_string_uid is false)` (from `x-error`), once every field is valid on
+// its own.
 type AgoraSettings struct {
 	// AppId Agora application identifier.
 	//
@@ -503,7 +541,25 @@ type AgoraSettings struct {
 	// Example: 333
 	Uid                  string                 `json:"uid"`
 	AdditionalProperties map[string]interface{} `json:"-"`
+	union                json.RawMessage
 }
+
+// AgoraSettings0 `uid` is a string user account.
+type AgoraSettings0 struct {
+	EnableStringUid *AgoraSettings0EnableStringUid `json:"enable_string_uid,omitempty"`
+}
+
+// AgoraSettings0EnableStringUid defines model for AgoraSettings.0.EnableStringUid.
+type AgoraSettings0EnableStringUid bool
+
+// AgoraSettings1 `uid` is Agora's numeric uid, 0 to 4294967295, in canonical decimal.
+type AgoraSettings1 struct {
+	EnableStringUid *AgoraSettings1EnableStringUid `json:"enable_string_uid,omitempty"`
+	Uid             *string                        `json:"uid,omitempty"`
+}
+
+// AgoraSettings1EnableStringUid defines model for AgoraSettings.1.EnableStringUid.
+type AgoraSettings1EnableStringUid bool
 
 // ApiVersion API version identifier; only `v1` is supported.
 //
@@ -808,7 +864,14 @@ type StartSessionRequest struct {
 	ActivityIdleTimeout *float32 `json:"activity_idle_timeout,omitempty"`
 
 	// AgoraSettings Agora RTC settings the avatar uses to join the channel and publish its audio and video.
-	// Unknown keys are accepted and stored (`additionalProperties: true`).
+	// Unknown keys are accepted and stored (`additionalProperties: true`). Exactly one of the two
+	// `oneOf` shapes applies: a string user account (`enable_string_uid` true, any `uid`), or
+	// Agora's numeric uid (`enable_string_uid` false, `uid` a decimal 0 to 4294967295 written
+	// canonically: digits only, no sign, no spaces, no leading zeros, so `"0"` is accepted and
+	// `"007"` is not, as Agora's numeric uid 7 is written `"7"`). A numeric shape with another
+	// `uid` is 400 `Invalid value for field: agora_settings.uid (must be a decimal integer 0 to
+	// 4294967295 when enable_string_uid is false)` (from `x-error`), once every field is valid on
+	// its own.
 	AgoraSettings AgoraSettings `json:"agora_settings"`
 
 	// Area Agora region the avatar publishes in (optional; beyond the seed).
@@ -1096,107 +1159,6 @@ func (a *AgoraSettings) Set(fieldName string, value interface{}) {
 	a.AdditionalProperties[fieldName] = value
 }
 
-// Override default JSON handling for AgoraSettings to handle AdditionalProperties
-func (a *AgoraSettings) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["app_id"]; found {
-		err = json.Unmarshal(raw, &a.AppId)
-		if err != nil {
-			return fmt.Errorf("error reading 'app_id': %w", err)
-		}
-		delete(object, "app_id")
-	}
-
-	if raw, found := object["channel"]; found {
-		err = json.Unmarshal(raw, &a.Channel)
-		if err != nil {
-			return fmt.Errorf("error reading 'channel': %w", err)
-		}
-		delete(object, "channel")
-	}
-
-	if raw, found := object["enable_string_uid"]; found {
-		err = json.Unmarshal(raw, &a.EnableStringUid)
-		if err != nil {
-			return fmt.Errorf("error reading 'enable_string_uid': %w", err)
-		}
-		delete(object, "enable_string_uid")
-	}
-
-	if raw, found := object["token"]; found {
-		err = json.Unmarshal(raw, &a.Token)
-		if err != nil {
-			return fmt.Errorf("error reading 'token': %w", err)
-		}
-		delete(object, "token")
-	}
-
-	if raw, found := object["uid"]; found {
-		err = json.Unmarshal(raw, &a.Uid)
-		if err != nil {
-			return fmt.Errorf("error reading 'uid': %w", err)
-		}
-		delete(object, "uid")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for AgoraSettings to handle AdditionalProperties
-func (a AgoraSettings) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	object["app_id"], err = json.Marshal(a.AppId)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'app_id': %w", err)
-	}
-
-	object["channel"], err = json.Marshal(a.Channel)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'channel': %w", err)
-	}
-
-	object["enable_string_uid"], err = json.Marshal(a.EnableStringUid)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'enable_string_uid': %w", err)
-	}
-
-	object["token"], err = json.Marshal(a.Token)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'token': %w", err)
-	}
-
-	object["uid"], err = json.Marshal(a.Uid)
-	if err != nil {
-		return nil, fmt.Errorf("error marshaling 'uid': %w", err)
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
 // Getter for additional properties for StartSessionRequest. Returns the specified
 // element and whether it was found
 func (a StartSessionRequest) Get(fieldName string) (value interface{}, found bool) {
@@ -1460,6 +1422,173 @@ func (a StopSessionRequest) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("error marshaling 'session_token': %w", err)
 		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// AsAgoraSettings0 returns the union data inside the AgoraSettings as a AgoraSettings0
+func (t AgoraSettings) AsAgoraSettings0() (AgoraSettings0, error) {
+	var body AgoraSettings0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAgoraSettings0 overwrites any union data inside the AgoraSettings as the provided AgoraSettings0
+func (t *AgoraSettings) FromAgoraSettings0(v AgoraSettings0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAgoraSettings0 performs a merge with any union data inside the AgoraSettings, using the provided AgoraSettings0
+func (t *AgoraSettings) MergeAgoraSettings0(v AgoraSettings0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAgoraSettings1 returns the union data inside the AgoraSettings as a AgoraSettings1
+func (t AgoraSettings) AsAgoraSettings1() (AgoraSettings1, error) {
+	var body AgoraSettings1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAgoraSettings1 overwrites any union data inside the AgoraSettings as the provided AgoraSettings1
+func (t *AgoraSettings) FromAgoraSettings1(v AgoraSettings1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAgoraSettings1 performs a merge with any union data inside the AgoraSettings, using the provided AgoraSettings1
+func (t *AgoraSettings) MergeAgoraSettings1(v AgoraSettings1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// Override default JSON handling for AgoraSettings to handle AdditionalProperties and union
+func (a *AgoraSettings) UnmarshalJSON(b []byte) error {
+	err := a.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["app_id"]; found {
+		err = json.Unmarshal(raw, &a.AppId)
+		if err != nil {
+			return fmt.Errorf("error reading 'app_id': %w", err)
+		}
+		delete(object, "app_id")
+	}
+
+	if raw, found := object["channel"]; found {
+		err = json.Unmarshal(raw, &a.Channel)
+		if err != nil {
+			return fmt.Errorf("error reading 'channel': %w", err)
+		}
+		delete(object, "channel")
+	}
+
+	if raw, found := object["enable_string_uid"]; found {
+		err = json.Unmarshal(raw, &a.EnableStringUid)
+		if err != nil {
+			return fmt.Errorf("error reading 'enable_string_uid': %w", err)
+		}
+		delete(object, "enable_string_uid")
+	}
+
+	if raw, found := object["token"]; found {
+		err = json.Unmarshal(raw, &a.Token)
+		if err != nil {
+			return fmt.Errorf("error reading 'token': %w", err)
+		}
+		delete(object, "token")
+	}
+
+	if raw, found := object["uid"]; found {
+		err = json.Unmarshal(raw, &a.Uid)
+		if err != nil {
+			return fmt.Errorf("error reading 'uid': %w", err)
+		}
+		delete(object, "uid")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for AgoraSettings to handle AdditionalProperties and union
+func (a AgoraSettings) MarshalJSON() ([]byte, error) {
+	var err error
+	b, err := a.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if a.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	object["app_id"], err = json.Marshal(a.AppId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'app_id': %w", err)
+	}
+
+	object["channel"], err = json.Marshal(a.Channel)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'channel': %w", err)
+	}
+
+	object["enable_string_uid"], err = json.Marshal(a.EnableStringUid)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'enable_string_uid': %w", err)
+	}
+
+	object["token"], err = json.Marshal(a.Token)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'token': %w", err)
+	}
+
+	object["uid"], err = json.Marshal(a.Uid)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'uid': %w", err)
 	}
 
 	for fieldName, field := range a.AdditionalProperties {

@@ -59,24 +59,38 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string   // what answers it when it succeeds; empty: nothing does
+	Errors   []string   // the documented error replies
+	Echoes   []EchoInfo // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Messages lists every message of every channel, sorted by channel, direction and name.
 var Messages = []MessageInfo{
-	{Name: MsgHeartbeat, Title: "Heartbeat", Summary: "Keep-alive, sent every 10 seconds.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "HeartbeatCommand"},
-	{Name: MsgInit, Title: "Initialize", Summary: "First message on every connection; binds it to the session and carries the configuration.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "InitCommand"},
-	{Name: MsgSpecial, Title: "Special instruction", Summary: "A special instruction (gesture, tool call, notification) for the avatar.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "SpecialCommand"},
-	{Name: MsgVoice, Title: "Voice", Summary: "A chunk of the agent's speech audio (base64).", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceCommand"},
-	{Name: MsgVoiceEnd, Title: "Voice end", Summary: "The current utterance is complete.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceEndCommand"},
-	{Name: MsgVoiceInterrupt, Title: "Voice interrupt", Summary: "Stop the avatar's speech at once and drop buffered audio.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptCommand"},
+	{Name: MsgHeartbeat, Title: "Heartbeat", Summary: "Keep-alive, sent every 10 seconds.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "HeartbeatCommand", Reply: &ReplyInfo{Messages: []string{MsgHeartbeatAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgInit, Title: "Initialize", Summary: "First message on every connection; binds it to the session and carries the configuration.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "InitCommand", Reply: &ReplyInfo{Messages: []string{MsgInitAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/in_reply_to", Request: "/command"}, {Reply: "/session_id", Request: "/session_id"}}}},
+	{Name: MsgSpecial, Title: "Special instruction", Summary: "A special instruction (gesture, tool call, notification) for the avatar.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "SpecialCommand", Reply: &ReplyInfo{Messages: nil, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoice, Title: "Voice", Summary: "A chunk of the agent's speech audio (base64).", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceCommand", Reply: &ReplyInfo{Messages: nil, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoiceEnd, Title: "Voice end", Summary: "The current utterance is complete.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceEndCommand", Reply: &ReplyInfo{Messages: []string{MsgVoiceEndAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoiceInterrupt, Title: "Voice interrupt", Summary: "Stop the avatar's speech at once and drop buffered audio.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptCommand", Reply: &ReplyInfo{Messages: []string{MsgVoiceInterruptAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
 	{Name: MsgError, Title: "Error", Summary: "A frame was refused; the connection stays open.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "ErrorMessage"},
 	{Name: MsgHeartbeatAck, Title: "Heartbeat acknowledged", Summary: "Reply to heartbeat, echoing its event_id and timestamp.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "HeartbeatAck"},
 	{Name: MsgInitAck, Title: "Init acknowledged (extension)", Summary: "The init was accepted; the connection is bound to the session.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "InitAck"},
@@ -97,6 +111,7 @@ var Channels = []ChannelInfo{
 			1011: "Internal server error on the connection, reason `internal error`.",
 			4009: "Replaced: a newer connection for the same session was accepted, reason `replaced by a newer connection`.",
 		},
+		CloseReasons: map[int][]string{1000: {"session stopped", "idle timeout", ""}, 1001: {"server shutting down"}, 1007: {"text message is not valid UTF-8"}, 1009: {"message too big: the limit is 1572864 bytes"}, 1011: {"internal error"}, 4009: {"replaced by a newer connection"}},
 		UpgradeResponses: map[int]string{
 			401: "Upgrade refused: `MISSING_SESSION_TOKEN`, `INVALID_SESSION_TOKEN`,\n`SESSION_TOKEN_EXPIRED`, `SESSION_ENDED` or `SESSION_MISMATCH` (checked in that order).\n",
 			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",

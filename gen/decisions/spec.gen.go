@@ -55,23 +55,37 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string   // what answers it when it succeeds; empty: nothing does
+	Errors   []string   // the documented error replies
+	Echoes   []EchoInfo // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Messages lists every message of every channel, sorted by channel, direction and name.
 var Messages = []MessageInfo{
-	{Name: MsgConnection, Title: "Connection", Summary: "Connect an already registered user and get a new token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "ConnectionRequest"},
-	{Name: MsgDisconnect, Title: "Disconnect", Summary: "Revoke a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "DisconnectRequest"},
-	{Name: MsgGetDecisions, Title: "Get decisions (extension)", Summary: "Read back the token's user's recorded decisions, newest first.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "GetDecisionsRequest"},
-	{Name: MsgRegister, Title: "Register", Summary: "Register a user and get a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "RegisterRequest"},
-	{Name: MsgTakeDecision, Title: "Take decision", Summary: "Record a decision (message) for the token's user.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "TakeDecisionRequest"},
+	{Name: MsgConnection, Title: "Connection", Summary: "Connect an already registered user and get a new token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "ConnectionRequest", Reply: &ReplyInfo{Messages: []string{MsgConnectionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgDisconnect, Title: "Disconnect", Summary: "Revoke a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "DisconnectRequest", Reply: &ReplyInfo{Messages: []string{MsgDisconnectSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgGetDecisions, Title: "Get decisions (extension)", Summary: "Read back the token's user's recorded decisions, newest first.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "GetDecisionsRequest", Reply: &ReplyInfo{Messages: []string{MsgGetDecisionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgRegister, Title: "Register", Summary: "Register a user and get a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "RegisterRequest", Reply: &ReplyInfo{Messages: []string{MsgRegisterSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgTakeDecision, Title: "Take decision", Summary: "Record a decision (message) for the token's user.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "TakeDecisionRequest", Reply: &ReplyInfo{Messages: []string{MsgTakeDecisionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
 	{Name: MsgConnectionSuccess, Title: "Connected", Summary: "Reply to Connection with a new token (as `token` and as `data`).", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "ConnectionSuccess"},
 	{Name: MsgDisconnectSuccess, Title: "Disconnected", Summary: "Reply to Disconnect; the token is revoked.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "DisconnectSuccess"},
 	{Name: MsgError, Title: "Error", Summary: "The frame was refused; the connection stays open.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "ErrorReply"},
@@ -92,6 +106,7 @@ var Channels = []ChannelInfo{
 			1009: "Frame larger than the read limit (65536 bytes).",
 			1011: "Internal server error on the connection.",
 		},
+		CloseReasons: map[int][]string{1000: {""}, 1001: {"server shutting down"}, 1007: {"text message is not valid UTF-8"}, 1009: {"message too big: the limit is 65536 bytes"}, 1011: {"internal error"}},
 		UpgradeResponses: map[int]string{
 			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
 			500: "`INTERNAL_ERROR`: the server failed before the upgrade (`Internal error`; details are\nlogged, never sent).\n",

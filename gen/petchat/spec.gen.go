@@ -58,22 +58,36 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string   // what answers it when it succeeds; empty: nothing does
+	Errors   []string   // the documented error replies
+	Echoes   []EchoInfo // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Messages lists every message of every channel, sorted by channel, direction and name.
 var Messages = []MessageInfo{
-	{Name: MsgConversations, Title: "List conversations", Summary: "Retrieve the conversations of the connected user.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "ConversationsRequest"},
-	{Name: MsgHistory, Title: "Read history (extension)", Summary: "Read a conversation's stored messages, newest page first.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "HistoryRequest"},
-	{Name: MsgMessage, Title: "Send message", Summary: "Send a new message in an existing conversation.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "MessageRequest"},
-	{Name: MsgNewConversation, Title: "Create conversation", Summary: "Create a new conversation about a pet with one or more providers.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "NewConversationRequest"},
+	{Name: MsgConversations, Title: "List conversations", Summary: "Retrieve the conversations of the connected user.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "ConversationsRequest", Reply: &ReplyInfo{Messages: []string{MsgConversationsReply}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgHistory, Title: "Read history (extension)", Summary: "Read a conversation's stored messages, newest page first.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "HistoryRequest", Reply: &ReplyInfo{Messages: []string{MsgHistoryReply}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgMessage, Title: "Send message", Summary: "Send a new message in an existing conversation.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "MessageRequest", Reply: &ReplyInfo{Messages: []string{MsgMessageSent}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgNewConversation, Title: "Create conversation", Summary: "Create a new conversation about a pet with one or more providers.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "NewConversationRequest", Reply: &ReplyInfo{Messages: []string{MsgConversationCreated}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/event", Request: "/event"}, {Reply: "/data/pet_id", Request: "/data/pet_id"}, {Reply: "/data/providers", Request: "/data/providers"}}}},
 	{Name: MsgConnected, Title: "Connected", Summary: "First frame on every connection; tells the client its user id.", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "Connected"},
 	{Name: MsgConversationCreated, Title: "Conversation created", Summary: "A conversation was created (reply to its creator, delivered to its providers).", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationCreated"},
 	{Name: MsgConversationsReply, Title: "Conversations", Summary: "Reply to conversations (event `conversations`).", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationsReply"},
@@ -96,6 +110,7 @@ var Channels = []ChannelInfo{
 			1011: "Internal server error on the connection.",
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
+		CloseReasons: map[int][]string{1000: {""}, 1001: {"server shutting down"}, 1007: {"text message is not valid UTF-8"}, 1009: {"message too big: the limit is 65536 bytes"}, 1011: {"internal error"}, 4008: {"slow consumer"}},
 		UpgradeResponses: map[int]string{
 			401: "A bearer token was presented (header or `access_token`) but is invalid: malformed, bad\nsignature, not HS256, without `exp`, expired/not yet valid, or `sub` missing or empty; or the\n`Authorization` header is not of the form `Bearer <token>`; or, without that header, the\nquery string cannot be read or repeats `access_token`.\n",
 			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",

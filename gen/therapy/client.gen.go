@@ -1282,13 +1282,13 @@ type CreateSessionHTTPResponse struct {
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *CreateSessionResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadRequestJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON408 the response for an HTTP 408 `application/json` response
 	JSON408 *RequestTimeout
 	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *PayloadTooLarge
+	JSON413 *ContentTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -1305,7 +1305,7 @@ func (r CreateSessionHTTPResponse) GetJSON201() *CreateSessionResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateSessionHTTPResponse) GetJSON400() *BadRequest {
+func (r CreateSessionHTTPResponse) GetJSON400() *BadRequestJSON {
 	return r.JSON400
 }
 
@@ -1320,7 +1320,7 @@ func (r CreateSessionHTTPResponse) GetJSON408() *RequestTimeout {
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r CreateSessionHTTPResponse) GetJSON413() *PayloadTooLarge {
+func (r CreateSessionHTTPResponse) GetJSON413() *ContentTooLarge {
 	return r.JSON413
 }
 
@@ -1526,7 +1526,7 @@ type UpdateSessionHTTPResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *MessageResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
+	JSON400 *BadRequestJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
@@ -1549,7 +1549,7 @@ func (r UpdateSessionHTTPResponse) GetJSON200() *MessageResponse {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UpdateSessionHTTPResponse) GetJSON400() *BadRequest {
+func (r UpdateSessionHTTPResponse) GetJSON400() *BadRequestJSON {
 	return r.JSON400
 }
 
@@ -1707,7 +1707,7 @@ type UploadContentHTTPResponse struct {
 	// JSON408 the response for an HTTP 408 `application/json` response
 	JSON408 *RequestTimeout
 	// JSON413 the response for an HTTP 413 `application/json` response
-	JSON413 *PayloadTooLarge
+	JSON413 *ContentTooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -1742,7 +1742,7 @@ func (r UploadContentHTTPResponse) GetJSON408() *RequestTimeout {
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
-func (r UploadContentHTTPResponse) GetJSON413() *PayloadTooLarge {
+func (r UploadContentHTTPResponse) GetJSON413() *ContentTooLarge {
 	return r.JSON413
 }
 
@@ -2300,7 +2300,7 @@ func ParseCreateSessionHTTPResponse(rsp *http.Response) (*CreateSessionHTTPRespo
 		response.JSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadRequestJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2321,7 +2321,7 @@ func ParseCreateSessionHTTPResponse(rsp *http.Response) (*CreateSessionHTTPRespo
 		response.JSON408 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ContentTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2525,7 +2525,7 @@ func ParseUpdateSessionHTTPResponse(rsp *http.Response) (*UpdateSessionHTTPRespo
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest BadRequestJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2708,7 +2708,7 @@ func ParseUploadContentHTTPResponse(rsp *http.Response) (*UploadContentHTTPRespo
 		response.JSON408 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ContentTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

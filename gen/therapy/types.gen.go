@@ -4,8 +4,11 @@
 package therapy
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
@@ -54,6 +57,57 @@ func (e AnalysisStatusInput) Valid() bool {
 	case AnalysisStatusInputProcessing:
 		return true
 	case AnalysisStatusInputSuccess:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BadRequestBodyCode.
+const (
+	BadRequestBodyCodeINVALIDJSON     BadRequestBodyCode = "INVALID_JSON"
+	BadRequestBodyCodeVALIDATIONERROR BadRequestBodyCode = "VALIDATION_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the BadRequestBodyCode enum.
+func (e BadRequestBodyCode) Valid() bool {
+	switch e {
+	case BadRequestBodyCodeINVALIDJSON:
+		return true
+	case BadRequestBodyCodeVALIDATIONERROR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentTooLargeBodyCode.
+const (
+	ContentTooLargeBodyCodePAYLOADTOOLARGE      ContentTooLargeBodyCode = "PAYLOAD_TOO_LARGE"
+	ContentTooLargeBodyCodeSTORAGEQUOTAEXCEEDED ContentTooLargeBodyCode = "STORAGE_QUOTA_EXCEEDED"
+)
+
+// Valid indicates whether the value is a known member of the ContentTooLargeBodyCode enum.
+func (e ContentTooLargeBodyCode) Valid() bool {
+	switch e {
+	case ContentTooLargeBodyCodePAYLOADTOOLARGE:
+		return true
+	case ContentTooLargeBodyCodeSTORAGEQUOTAEXCEEDED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateSessionRequest0InputMethod.
+const (
+	CreateSessionRequest0InputMethodText CreateSessionRequest0InputMethod = "text"
+)
+
+// Valid indicates whether the value is a known member of the CreateSessionRequest0InputMethod enum.
+func (e CreateSessionRequest0InputMethod) Valid() bool {
+	switch e {
+	case CreateSessionRequest0InputMethodText:
 		return true
 	default:
 		return false
@@ -159,6 +213,66 @@ func (e InsightType) Valid() bool {
 	}
 }
 
+// Defines values for InternalErrorBodyCode.
+const (
+	INTERNALERROR InternalErrorBodyCode = "INTERNAL_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the InternalErrorBodyCode enum.
+func (e InternalErrorBodyCode) Valid() bool {
+	switch e {
+	case INTERNALERROR:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NotFoundBodyCode.
+const (
+	SESSIONNOTFOUND NotFoundBodyCode = "SESSION_NOT_FOUND"
+)
+
+// Valid indicates whether the value is a known member of the NotFoundBodyCode enum.
+func (e NotFoundBodyCode) Valid() bool {
+	switch e {
+	case SESSIONNOTFOUND:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PayloadTooLargeBodyCode.
+const (
+	PayloadTooLargeBodyCodePAYLOADTOOLARGE PayloadTooLargeBodyCode = "PAYLOAD_TOO_LARGE"
+)
+
+// Valid indicates whether the value is a known member of the PayloadTooLargeBodyCode enum.
+func (e PayloadTooLargeBodyCode) Valid() bool {
+	switch e {
+	case PayloadTooLargeBodyCodePAYLOADTOOLARGE:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestTimeoutBodyCode.
+const (
+	REQUESTTIMEOUT RequestTimeoutBodyCode = "REQUEST_TIMEOUT"
+)
+
+// Valid indicates whether the value is a known member of the RequestTimeoutBodyCode enum.
+func (e RequestTimeoutBodyCode) Valid() bool {
+	switch e {
+	case REQUESTTIMEOUT:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionStatus.
 const (
 	SessionStatusCancelled  SessionStatus = "cancelled"
@@ -234,6 +348,36 @@ func (e SuccessStatus) Valid() bool {
 	}
 }
 
+// Defines values for UnauthorizedBodyCode.
+const (
+	UNAUTHORIZED UnauthorizedBodyCode = "UNAUTHORIZED"
+)
+
+// Valid indicates whether the value is a known member of the UnauthorizedBodyCode enum.
+func (e UnauthorizedBodyCode) Valid() bool {
+	switch e {
+	case UNAUTHORIZED:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UnsupportedMediaTypeBodyCode.
+const (
+	UNSUPPORTEDMEDIATYPE UnsupportedMediaTypeBodyCode = "UNSUPPORTED_MEDIA_TYPE"
+)
+
+// Valid indicates whether the value is a known member of the UnsupportedMediaTypeBodyCode enum.
+func (e UnsupportedMediaTypeBodyCode) Valid() bool {
+	switch e {
+	case UNSUPPORTEDMEDIATYPE:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UploadType.
 const (
 	UploadTypeAudio UploadType = "audio"
@@ -249,6 +393,21 @@ func (e UploadType) Valid() bool {
 	case UploadTypeText:
 		return true
 	case UploadTypeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ValidationErrorBodyCode.
+const (
+	ValidationErrorBodyCodeVALIDATIONERROR ValidationErrorBodyCode = "VALIDATION_ERROR"
+)
+
+// Valid indicates whether the value is a known member of the ValidationErrorBodyCode enum.
+func (e ValidationErrorBodyCode) Valid() bool {
+	switch e {
+	case ValidationErrorBodyCodeVALIDATIONERROR:
 		return true
 	default:
 		return false
@@ -294,10 +453,49 @@ type AnalysisStatusResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
+// BadRequestBody 400 body of an operation with a JSON body (create, update). `ErrorBody` with the codes this status carries.
+type BadRequestBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code BadRequestBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// BadRequestBodyCode Stable error code (see the table in the API description).
+type BadRequestBodyCode string
+
+// ContentTooLargeBody 413 body of a create or an upload, which also store content. `ErrorBody` with the codes this status carries.
+type ContentTooLargeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code ContentTooLargeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// ContentTooLargeBodyCode Stable error code (see the table in the API description).
+type ContentTooLargeBodyCode string
+
 // CreateSessionRequest Both documented create shapes in one: `{title, inputMethod, text}` and `{title,
 // description, duration, status, analysis_status}`, in any mix, plus `settings`. Only
-// `title` is required. `text` is refused (400, `field: text`) when `inputMethod` is `audio`
-// or `video`. Unknown fields are ignored.
+// `title` is required. Exactly one of the two `oneOf` shapes applies: with `text`,
+// `inputMethod` must be absent or `text`; without it, any `inputMethod`. `text` with
+// `inputMethod` `audio` or `video` matches neither and is refused (400, `field: text`, `text is
+// invalid (must be absent unless inputMethod is text)`, from `x-error`). Unknown fields are
+// ignored.
 type CreateSessionRequest struct {
 	// AnalysisStatus `analysis_status` as a client may send it: an `AnalysisStatus` value, or `success`, an
 	// alias of `completed` (stored and returned as `completed`).
@@ -326,7 +524,19 @@ type CreateSessionRequest struct {
 
 	// Title Session title, 1 to 200 characters, not only whitespace.
 	Title string `json:"title"`
+	union json.RawMessage
 }
+
+// CreateSessionRequest0 The seed's `{title, inputMethod, text}` shape: `text` given, `inputMethod` absent or `text`.
+type CreateSessionRequest0 struct {
+	InputMethod *CreateSessionRequest0InputMethod `json:"inputMethod,omitempty"`
+}
+
+// CreateSessionRequest0InputMethod defines model for CreateSessionRequest.0.InputMethod.
+type CreateSessionRequest0InputMethod string
+
+// CreateSessionRequest1 Any shape without `text` (the seed's `{title, description, duration, status, analysis_status}`, the client examples' `{title, description}`): any `inputMethod`.
+type CreateSessionRequest1 = interface{}
 
 // CreateSessionResponse Satisfies both documented create responses (`{sessionId, graphId, status}` and `{session_id, status}`).
 type CreateSessionResponse struct {
@@ -383,7 +593,7 @@ type EmotionsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
-// ErrorBody The one error shape of this API, for every error status.
+// ErrorBody The one error shape of this API, for every error status; each response narrows `code` to the codes it carries (`ValidationErrorBody`, `BadRequestBody`, …).
 type ErrorBody struct {
 	// Code Stable error code (see the table in the API description).
 	Code ErrorCode `json:"code"`
@@ -445,6 +655,24 @@ type InsightsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
+// InternalErrorBody 500 body. `ErrorBody` with the codes this status carries.
+type InternalErrorBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code InternalErrorBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// InternalErrorBodyCode Stable error code (see the table in the API description).
+type InternalErrorBodyCode string
+
 // MessageResponse Acknowledgement of an update or delete.
 type MessageResponse struct {
 	// Message `Session updated` or `Session deleted`.
@@ -453,6 +681,24 @@ type MessageResponse struct {
 	// Status Always `success` in a successful envelope.
 	Status SuccessStatus `json:"status"`
 }
+
+// NotFoundBody 404 body. `ErrorBody` with the codes this status carries.
+type NotFoundBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code NotFoundBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// NotFoundBodyCode Stable error code (see the table in the API description).
+type NotFoundBodyCode string
 
 // Pagination Where this page sits in the caller's sessions.
 type Pagination struct {
@@ -468,6 +714,42 @@ type Pagination struct {
 	// Total Number of the caller's sessions.
 	Total int `json:"total"`
 }
+
+// PayloadTooLargeBody 413 body of an update (a JSON body over 1 MiB). `ErrorBody` with the codes this status carries.
+type PayloadTooLargeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code PayloadTooLargeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// PayloadTooLargeBodyCode Stable error code (see the table in the API description).
+type PayloadTooLargeBodyCode string
+
+// RequestTimeoutBody 408 body. `ErrorBody` with the codes this status carries.
+type RequestTimeoutBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code RequestTimeoutBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// RequestTimeoutBodyCode Stable error code (see the table in the API description).
+type RequestTimeoutBodyCode string
 
 // SessionDetail A session with its analysis results: a superset of both documented Get shapes. `id` and
 // `session_id` are the same UUID; `date` equals `created_at`.
@@ -637,6 +919,42 @@ type TopicsResponse struct {
 	Status SuccessStatus `json:"status"`
 }
 
+// UnauthorizedBody 401 body. `ErrorBody` with the codes this status carries.
+type UnauthorizedBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code UnauthorizedBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// UnauthorizedBodyCode Stable error code (see the table in the API description).
+type UnauthorizedBodyCode string
+
+// UnsupportedMediaTypeBody 415 body. `ErrorBody` with the codes this status carries.
+type UnsupportedMediaTypeBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code UnsupportedMediaTypeBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// UnsupportedMediaTypeBodyCode Stable error code (see the table in the API description).
+type UnsupportedMediaTypeBodyCode string
+
 // UpdateSessionRequest Partial update: fields present replace the stored values, absent fields are kept, `null`
 // is refused. `settings` replaces the whole object. Unknown fields are ignored.
 type UpdateSessionRequest struct {
@@ -713,6 +1031,24 @@ type UploadResponse struct {
 // UploadType Kind of uploaded content; the file's bytes must match it.
 type UploadType string
 
+// ValidationErrorBody 400 body of an operation without a JSON body. `ErrorBody` with the codes this status carries.
+type ValidationErrorBody struct {
+	// Code Stable error code (see the table in the API description).
+	Code ValidationErrorBodyCode `json:"code"`
+
+	// Field The query/path parameter, JSON field or multipart part at fault; absent when no single field is.
+	Field *string `json:"field,omitempty"`
+
+	// Message Human-readable explanation; starts with the name of the field at fault when there is one.
+	Message string `json:"message"`
+
+	// Status Always `error` in an error body.
+	Status ErrorStatus `json:"status"`
+}
+
+// ValidationErrorBodyCode Stable error code (see the table in the API description).
+type ValidationErrorBodyCode string
+
 // Category defines model for Category.
 type Category = string
 
@@ -741,26 +1077,32 @@ type Sort = SortField
 // StartTime defines model for StartTime.
 type StartTime = time.Time
 
-// BadRequest The one error shape of this API, for every error status.
-type BadRequest = ErrorBody
+// BadRequest 400 body of an operation without a JSON body. `ErrorBody` with the codes this status carries.
+type BadRequest = ValidationErrorBody
 
-// InternalError The one error shape of this API, for every error status.
-type InternalError = ErrorBody
+// BadRequestJSON 400 body of an operation with a JSON body (create, update). `ErrorBody` with the codes this status carries.
+type BadRequestJSON = BadRequestBody
 
-// NotFound The one error shape of this API, for every error status.
-type NotFound = ErrorBody
+// ContentTooLarge 413 body of a create or an upload, which also store content. `ErrorBody` with the codes this status carries.
+type ContentTooLarge = ContentTooLargeBody
 
-// PayloadTooLarge The one error shape of this API, for every error status.
-type PayloadTooLarge = ErrorBody
+// InternalError 500 body. `ErrorBody` with the codes this status carries.
+type InternalError = InternalErrorBody
 
-// RequestTimeout The one error shape of this API, for every error status.
-type RequestTimeout = ErrorBody
+// NotFound 404 body. `ErrorBody` with the codes this status carries.
+type NotFound = NotFoundBody
 
-// Unauthorized The one error shape of this API, for every error status.
-type Unauthorized = ErrorBody
+// PayloadTooLarge 413 body of an update (a JSON body over 1 MiB). `ErrorBody` with the codes this status carries.
+type PayloadTooLarge = PayloadTooLargeBody
 
-// UnsupportedMediaType The one error shape of this API, for every error status.
-type UnsupportedMediaType = ErrorBody
+// RequestTimeout 408 body. `ErrorBody` with the codes this status carries.
+type RequestTimeout = RequestTimeoutBody
+
+// Unauthorized 401 body. `ErrorBody` with the codes this status carries.
+type Unauthorized = UnauthorizedBody
+
+// UnsupportedMediaType 415 body. `ErrorBody` with the codes this status carries.
+type UnsupportedMediaType = UnsupportedMediaTypeBody
 
 // ListSessionsParams defines parameters for ListSessions.
 type ListSessionsParams struct {
@@ -821,3 +1163,196 @@ type UpdateSessionJSONRequestBody = UpdateSessionRequest
 
 // UploadContentMultipartRequestBody defines body for UploadContent for multipart/form-data ContentType.
 type UploadContentMultipartRequestBody = UploadContentRequest
+
+// AsCreateSessionRequest0 returns the union data inside the CreateSessionRequest as a CreateSessionRequest0
+func (t CreateSessionRequest) AsCreateSessionRequest0() (CreateSessionRequest0, error) {
+	var body CreateSessionRequest0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSessionRequest0 overwrites any union data inside the CreateSessionRequest as the provided CreateSessionRequest0
+func (t *CreateSessionRequest) FromCreateSessionRequest0(v CreateSessionRequest0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCreateSessionRequest0 performs a merge with any union data inside the CreateSessionRequest, using the provided CreateSessionRequest0
+func (t *CreateSessionRequest) MergeCreateSessionRequest0(v CreateSessionRequest0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCreateSessionRequest1 returns the union data inside the CreateSessionRequest as a CreateSessionRequest1
+func (t CreateSessionRequest) AsCreateSessionRequest1() (CreateSessionRequest1, error) {
+	var body CreateSessionRequest1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCreateSessionRequest1 overwrites any union data inside the CreateSessionRequest as the provided CreateSessionRequest1
+func (t *CreateSessionRequest) FromCreateSessionRequest1(v CreateSessionRequest1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCreateSessionRequest1 performs a merge with any union data inside the CreateSessionRequest, using the provided CreateSessionRequest1
+func (t *CreateSessionRequest) MergeCreateSessionRequest1(v CreateSessionRequest1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CreateSessionRequest) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	object := make(map[string]json.RawMessage)
+	if t.union != nil {
+		err = json.Unmarshal(b, &object)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	if t.AnalysisStatus != nil {
+		object["analysis_status"], err = json.Marshal(t.AnalysisStatus)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'analysis_status': %w", err)
+		}
+	}
+
+	if t.Description != nil {
+		object["description"], err = json.Marshal(t.Description)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'description': %w", err)
+		}
+	}
+
+	if t.Duration != nil {
+		object["duration"], err = json.Marshal(t.Duration)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'duration': %w", err)
+		}
+	}
+
+	if t.InputMethod != nil {
+		object["inputMethod"], err = json.Marshal(t.InputMethod)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'inputMethod': %w", err)
+		}
+	}
+
+	if t.Settings != nil {
+		object["settings"], err = json.Marshal(t.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'settings': %w", err)
+		}
+	}
+
+	if t.Status != nil {
+		object["status"], err = json.Marshal(t.Status)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'status': %w", err)
+		}
+	}
+
+	if t.Text != nil {
+		object["text"], err = json.Marshal(t.Text)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'text': %w", err)
+		}
+	}
+
+	object["title"], err = json.Marshal(t.Title)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'title': %w", err)
+	}
+
+	b, err = json.Marshal(object)
+	return b, err
+}
+
+func (t *CreateSessionRequest) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	if err != nil {
+		return err
+	}
+	object := make(map[string]json.RawMessage)
+	err = json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["analysis_status"]; found {
+		err = json.Unmarshal(raw, &t.AnalysisStatus)
+		if err != nil {
+			return fmt.Errorf("error reading 'analysis_status': %w", err)
+		}
+	}
+
+	if raw, found := object["description"]; found {
+		err = json.Unmarshal(raw, &t.Description)
+		if err != nil {
+			return fmt.Errorf("error reading 'description': %w", err)
+		}
+	}
+
+	if raw, found := object["duration"]; found {
+		err = json.Unmarshal(raw, &t.Duration)
+		if err != nil {
+			return fmt.Errorf("error reading 'duration': %w", err)
+		}
+	}
+
+	if raw, found := object["inputMethod"]; found {
+		err = json.Unmarshal(raw, &t.InputMethod)
+		if err != nil {
+			return fmt.Errorf("error reading 'inputMethod': %w", err)
+		}
+	}
+
+	if raw, found := object["settings"]; found {
+		err = json.Unmarshal(raw, &t.Settings)
+		if err != nil {
+			return fmt.Errorf("error reading 'settings': %w", err)
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		err = json.Unmarshal(raw, &t.Status)
+		if err != nil {
+			return fmt.Errorf("error reading 'status': %w", err)
+		}
+	}
+
+	if raw, found := object["text"]; found {
+		err = json.Unmarshal(raw, &t.Text)
+		if err != nil {
+			return fmt.Errorf("error reading 'text': %w", err)
+		}
+	}
+
+	if raw, found := object["title"]; found {
+		err = json.Unmarshal(raw, &t.Title)
+		if err != nil {
+			return fmt.Errorf("error reading 'title': %w", err)
+		}
+	}
+
+	return err
+}

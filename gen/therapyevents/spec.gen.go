@@ -47,14 +47,28 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string   // what answers it when it succeeds; empty: nothing does
+	Errors   []string   // the documented error replies
+	Echoes   []EchoInfo // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Messages lists every message of every channel, sorted by channel, direction and name.
@@ -80,6 +94,7 @@ var Channels = []ChannelInfo{
 			4001: "Token expired: the bearer token's `exp` passed while connected; reconnect with a fresh token.",
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
+		CloseReasons: map[int][]string{1000: {"session deleted", ""}, 1001: {"server shutting down"}, 1007: {"text message is not valid UTF-8"}, 1009: {"message too big: the limit is 4096 bytes"}, 1011: {"internal error"}, 4001: {"token expired"}, 4008: {"slow consumer"}},
 		UpgradeResponses: map[int]string{
 			400: "`VALIDATION_ERROR`: `session_id` is not a UUID, or the request is not a WebSocket upgrade.",
 			401: "`UNAUTHORIZED`: the token (header or `access_token`) is missing, the `Authorization` header is not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past; or, without an `Authorization` header, the query string cannot be read (more than 10,000 parameters, a malformed percent-escape, a `;`) or repeats `access_token`, so the token in it cannot be told (`Credentials cannot be read: the query string is malformed or repeats access_token`). Sent with `WWW-Authenticate: Bearer`.",

@@ -117,9 +117,16 @@ export interface components {
         Area: "GLOBAL" | "NORTH_AMERICA" | "EUROPE" | "ASIA" | "INDIA" | "JAPAN";
         /**
          * @description Agora RTC settings the avatar uses to join the channel and publish its audio and video.
-         *     Unknown keys are accepted and stored (`additionalProperties: true`).
+         *     Unknown keys are accepted and stored (`additionalProperties: true`). Exactly one of the two
+         *     `oneOf` shapes applies: a string user account (`enable_string_uid` true, any `uid`), or
+         *     Agora's numeric uid (`enable_string_uid` false, `uid` a decimal 0 to 4294967295 written
+         *     canonically: digits only, no sign, no spaces, no leading zeros, so `"0"` is accepted and
+         *     `"007"` is not, as Agora's numeric uid 7 is written `"7"`). A numeric shape with another
+         *     `uid` is 400 `Invalid value for field: agora_settings.uid (must be a decimal integer 0 to
+         *     4294967295 when enable_string_uid is false)` (from `x-error`), once every field is valid on
+         *     its own.
          */
-        AgoraSettings: {
+        AgoraSettings: ({
             /**
              * @description Agora application identifier.
              * @example dllkSlkdmmppollalepls
@@ -148,7 +155,14 @@ export interface components {
             enable_string_uid: boolean;
         } & {
             [key: string]: unknown;
-        };
+        }) & ({
+            /** @enum {boolean} */
+            enable_string_uid?: true;
+        } | {
+            /** @enum {boolean} */
+            enable_string_uid?: false;
+            uid?: string;
+        });
         /**
          * @description Session configuration. Unknown top-level keys are vendor-specific fields: accepted, stored
          *     with the session, otherwise ignored (`additionalProperties: true`).

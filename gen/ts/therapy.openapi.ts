@@ -236,10 +236,127 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "UNAUTHORIZED" | "SESSION_NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INTERNAL_ERROR" | "REQUEST_TIMEOUT" | "STORAGE_QUOTA_EXCEEDED";
-        /** @description The one error shape of this API, for every error status. */
+        /** @description The one error shape of this API, for every error status; each response narrows `code` to the codes it carries (`ValidationErrorBody`, `BadRequestBody`, …). */
         ErrorBody: {
             status: components["schemas"]["ErrorStatus"];
             code: components["schemas"]["ErrorCode"];
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 400 body of an operation without a JSON body. `ErrorBody` with the codes this status carries. */
+        ValidationErrorBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "VALIDATION_ERROR";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 400 body of an operation with a JSON body (create, update). `ErrorBody` with the codes this status carries. */
+        BadRequestBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "VALIDATION_ERROR" | "INVALID_JSON";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 401 body. `ErrorBody` with the codes this status carries. */
+        UnauthorizedBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "UNAUTHORIZED";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 404 body. `ErrorBody` with the codes this status carries. */
+        NotFoundBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "SESSION_NOT_FOUND";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 408 body. `ErrorBody` with the codes this status carries. */
+        RequestTimeoutBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "REQUEST_TIMEOUT";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 413 body of an update (a JSON body over 1 MiB). `ErrorBody` with the codes this status carries. */
+        PayloadTooLargeBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "PAYLOAD_TOO_LARGE";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 413 body of a create or an upload, which also store content. `ErrorBody` with the codes this status carries. */
+        ContentTooLargeBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "PAYLOAD_TOO_LARGE" | "STORAGE_QUOTA_EXCEEDED";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 415 body. `ErrorBody` with the codes this status carries. */
+        UnsupportedMediaTypeBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "UNSUPPORTED_MEDIA_TYPE";
+            /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
+            message: string;
+            /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
+            field?: string;
+        };
+        /** @description 500 body. `ErrorBody` with the codes this status carries. */
+        InternalErrorBody: {
+            status: components["schemas"]["ErrorStatus"];
+            /**
+             * @description Stable error code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "INTERNAL_ERROR";
             /** @description Human-readable explanation; starts with the name of the field at fault when there is one. */
             message: string;
             /** @description The query/path parameter, JSON field or multipart part at fault; absent when no single field is. */
@@ -311,8 +428,11 @@ export interface components {
         /**
          * @description Both documented create shapes in one: `{title, inputMethod, text}` and `{title,
          *     description, duration, status, analysis_status}`, in any mix, plus `settings`. Only
-         *     `title` is required. `text` is refused (400, `field: text`) when `inputMethod` is `audio`
-         *     or `video`. Unknown fields are ignored.
+         *     `title` is required. Exactly one of the two `oneOf` shapes applies: with `text`,
+         *     `inputMethod` must be absent or `text`; without it, any `inputMethod`. `text` with
+         *     `inputMethod` `audio` or `video` matches neither and is refused (400, `field: text`, `text is
+         *     invalid (must be absent unless inputMethod is text)`, from `x-error`). Unknown fields are
+         *     ignored.
          */
         CreateSessionRequest: {
             /** @description Session title, 1 to 200 characters, not only whitespace. */
@@ -330,7 +450,10 @@ export interface components {
             status?: components["schemas"]["SessionStatus"];
             analysis_status?: components["schemas"]["AnalysisStatusInput"];
             settings?: components["schemas"]["Settings"];
-        };
+        } & ({
+            /** @enum {string} */
+            inputMethod?: "text";
+        } | unknown);
         /** @description Satisfies both documented create responses (`{sessionId, graphId, status}` and `{session_id, status}`). */
         CreateSessionResponse: {
             /**
@@ -643,16 +766,30 @@ export interface components {
     };
     responses: {
         /**
-         * @description `VALIDATION_ERROR` (a parameter, body field or multipart part is missing, of the wrong
-         *     type, out of bounds, not in its enum, or uploaded content does not match its `type` or,
-         *     without `type`, is not recognisable as audio, video or text; `field` names it) or `INVALID_JSON` (the JSON body is empty or not valid JSON).
+         * @description `VALIDATION_ERROR`: a parameter or multipart part is missing, of the wrong type, out of
+         *     bounds or not in its enum, or uploaded content does not match its `type` or, without
+         *     `type`, is not recognisable as audio, video or text; `field` names it. (Operations without
+         *     a JSON body never answer `INVALID_JSON`.)
          */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["ValidationErrorBody"];
+            };
+        };
+        /**
+         * @description `VALIDATION_ERROR` (a parameter or JSON field is missing, of the wrong type, out of bounds
+         *     or not in its enum; `field` names it) or `INVALID_JSON` (the JSON body is empty or not
+         *     valid JSON).
+         */
+        BadRequestJSON: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["BadRequestBody"];
             };
         };
         /** @description `UNAUTHORIZED`: the `Authorization` header is missing or not `Bearer <token>`, or the token does not parse, has another algorithm, a wrong signature, no `sub`, no `exp`, or an `exp` in the past. */
@@ -663,7 +800,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["UnauthorizedBody"];
             };
         };
         /** @description `SESSION_NOT_FOUND`: no session with this id belongs to the caller (it never existed, was deleted, or is another user's). */
@@ -672,7 +809,16 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["NotFoundBody"];
+            };
+        };
+        /** @description `PAYLOAD_TOO_LARGE`: the JSON body is over 1 MiB. */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PayloadTooLargeBody"];
             };
         };
         /**
@@ -683,12 +829,12 @@ export interface components {
          *     1,073,741,824 bytes; `0` = none); an upload is refused as soon as it passes what is left, and
          *     nothing of it is kept. Deleting sessions frees their share.
          */
-        PayloadTooLarge: {
+        ContentTooLarge: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["ContentTooLargeBody"];
             };
         };
         /**
@@ -701,7 +847,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["RequestTimeoutBody"];
             };
         };
         /** @description `UNSUPPORTED_MEDIA_TYPE`: the body's `Content-Type` is not one the operation takes: create and update take `application/json`, `text/plain` (both read as JSON) or none; uploads take `multipart/form-data` only. */
@@ -710,7 +856,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["UnsupportedMediaTypeBody"];
             };
         };
         /** @description `INTERNAL_ERROR`: an unexpected server failure. Details are logged, never returned. */
@@ -719,7 +865,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorBody"];
+                "application/json": components["schemas"]["InternalErrorBody"];
             };
         };
     };
@@ -825,10 +971,10 @@ export interface operations {
                     "application/json": components["schemas"]["CreateSessionResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestJSON"];
             401: components["responses"]["Unauthorized"];
             408: components["responses"]["RequestTimeout"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
@@ -901,7 +1047,7 @@ export interface operations {
                     "application/json": components["schemas"]["MessageResponse"];
                 };
             };
-            400: components["responses"]["BadRequest"];
+            400: components["responses"]["BadRequestJSON"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
@@ -976,7 +1122,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             408: components["responses"]["RequestTimeout"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };

@@ -64,24 +64,38 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string   // what answers it when it succeeds; empty: nothing does
+	Errors   []string   // the documented error replies
+	Echoes   []EchoInfo // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Messages lists every message of every channel, sorted by channel, direction and name.
 var Messages = []MessageInfo{
-	{Name: MsgCreateSession, Title: "Create session", Summary: "Create a new VR training session.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "CreateSessionRequest"},
-	{Name: MsgGetActiveSessions, Title: "Get active sessions", Summary: "Retrieve all currently active sessions (running or paused).", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsRequest"},
-	{Name: MsgGetSessionJSON, Title: "Get session JSON", Summary: "Retrieve one session's details, or all sessions.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONRequest"},
-	{Name: MsgUnwatchSessions, Title: "Unwatch sessions (extension)", Summary: "Opt out of session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsRequest"},
-	{Name: MsgUpdateSession, Title: "Update session", Summary: "Update an existing session's status, notes and score.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UpdateSessionRequest"},
-	{Name: MsgWatchSessions, Title: "Watch sessions (extension)", Summary: "Opt in to session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "WatchSessionsRequest"},
+	{Name: MsgCreateSession, Title: "Create session", Summary: "Create a new VR training session.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "CreateSessionRequest", Reply: &ReplyInfo{Messages: []string{MsgCreateSessionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgGetActiveSessions, Title: "Get active sessions", Summary: "Retrieve all currently active sessions (running or paused).", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgGetActiveSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgGetSessionJSON, Title: "Get session JSON", Summary: "Retrieve one session's details, or all sessions.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONRequest", Reply: &ReplyInfo{Messages: []string{MsgGetSessionJSONSuccessAll, MsgGetSessionJSONSuccessOne}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgUnwatchSessions, Title: "Unwatch sessions (extension)", Summary: "Opt out of session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgUnwatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgUpdateSession, Title: "Update session", Summary: "Update an existing session's status, notes and score.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UpdateSessionRequest", Reply: &ReplyInfo{Messages: []string{MsgUpdateSessionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgWatchSessions, Title: "Watch sessions (extension)", Summary: "Opt in to session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "WatchSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgWatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
 	{Name: MsgCreateSessionSuccess, Title: "Session created", Summary: "Reply to create_session with the created session.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "CreateSessionSuccess"},
 	{Name: MsgError, Title: "Error", Summary: "The command failed; the connection stays open.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "ErrorReply"},
 	{Name: MsgGetActiveSessionsSuccess, Title: "Active sessions", Summary: "Reply to get_active_sessions with a page of the running and paused sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsSuccess"},
@@ -106,6 +120,7 @@ var Channels = []ChannelInfo{
 			1011: "Internal server error on the connection.",
 			4008: "Slow consumer: the per-connection send queue (256 messages) overflowed.",
 		},
+		CloseReasons: map[int][]string{1000: {""}, 1001: {"server shutting down"}, 1007: {"text message is not valid UTF-8"}, 1009: {"message too big: the limit is 65536 bytes"}, 1011: {"internal error"}, 4008: {"slow consumer"}},
 		UpgradeResponses: map[int]string{
 			429: "`TOO_MANY_CONNECTIONS`: the client's address already holds\n`WS_MAX_CONNECTIONS_PER_ADDRESS` open WebSocket connections to this server process, all\nfive WebSocket APIs counted (default 1,000; an IPv6 client's /64 counts as one address;\nthe TCP peer is counted, so behind a reverse proxy set it to 0 and let the proxy limit per\nclient). Sent with `Retry-After: 5`; the message names the limit.\n",
 			500: "`INTERNAL_ERROR`: the server failed before the upgrade (`Internal error`; details are\nlogged, never sent).\n",

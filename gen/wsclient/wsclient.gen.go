@@ -229,6 +229,23 @@ type Echo struct {
 	Reply, Request string // JSON pointers
 }
 
+// Answers reports whether the server frame reply, which is the documented
+// message name, answers the client frame request: name is one of r's replies
+// or errors, and every echoed field the reply carries equals the request's.
+// This is how a Conn hands replies to requests; the contract suite uses it to
+// pair what it sends with what it receives.
+func (r *Reply) Answers(name string, reply, request []byte) bool {
+	replyDoc, err := decodeJSON(reply)
+	if err != nil {
+		return false
+	}
+	requestDoc, err := decodeJSON(request)
+	if err != nil {
+		return false
+	}
+	return r.answers(name, replyDoc, requestDoc)
+}
+
 func (r *Reply) answers(name string, reply, request any) bool {
 	if !slices.Contains(r.Messages, name) && !slices.Contains(r.Errors, name) {
 		return false

@@ -71,7 +71,7 @@ func (p *plan) buildClients(names *nameRegistry) error {
 				for _, msg := range sortedMessages(op.Messages) {
 					r := &clientRequest{msg: msg, GoSend: methods.claim("Send" + goName(msg.Name))}
 					r.TSSend = lowerFirst(r.GoSend)
-					if msg.Reply != nil {
+					if msg.Reply.awaited() { // errors-only replies: sent without waiting, errors come through Receive
 						r.GoMethod = methods.claim(goName(msg.Name))
 						r.TSMethod = lowerFirst(r.GoMethod)
 						r.goReplyVar = lower.claim(lowerFirst(goName(msg.Name)) + "Reply")

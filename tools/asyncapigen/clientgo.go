@@ -222,7 +222,7 @@ func (p *plan) writeChannelVar(w *goWriter, c *clientModel) {
 	}
 	w.printf("}\n\n")
 	for _, r := range c.Requests {
-		if r.msg.Reply == nil {
+		if r.goReplyVar == "" {
 			continue
 		}
 		w.printf("var %s = &wsclient.Reply{Messages: %s", r.goReplyVar, p.msgConstList(r.msg.Reply.Messages))
@@ -242,6 +242,9 @@ func (p *plan) writeChannelVar(w *goWriter, c *clientModel) {
 }
 
 func (p *plan) msgConstList(names []string) string {
+	if len(names) == 0 {
+		return "nil"
+	}
 	consts := make([]string, len(names))
 	for i, name := range names {
 		consts[i] = p.msgConst[p.messageByName(name)]
@@ -275,7 +278,7 @@ func (p *plan) writeRequestGo(w *goWriter, c *clientModel, r *clientRequest) {
 	if r.msg.Summary != "" {
 		what += " (" + strings.TrimSuffix(r.msg.Summary, ".") + ")"
 	}
-	if r.msg.Reply != nil {
+	if r.GoMethod != "" {
 		result := c.Union
 		if len(r.msg.Reply.Messages) == 1 {
 			result = "*" + p.types.payloadTypes[p.messageByName(r.msg.Reply.Messages[0])]
@@ -288,7 +291,7 @@ func (p *plan) writeRequestGo(w *goWriter, c *clientModel, r *clientRequest) {
 	}
 	reply := "nil"
 	doc := fmt.Sprintf("%s sends %s without waiting.", r.GoSend, what)
-	if r.msg.Reply != nil {
+	if r.goReplyVar != "" {
 		reply = r.goReplyVar
 		doc += " Its reply arrives through Receive."
 	}

@@ -78,7 +78,7 @@ func (p *plan) writeClientTS(b *bytes.Buffer, c *clientModel) {
 	}
 	fmt.Fprintf(b, "  ],\n  closeCodes: %sCloseCodes,\n};\n", prefix)
 	for _, r := range c.Requests {
-		if r.msg.Reply == nil {
+		if r.tsReplyVar == "" {
 			continue
 		}
 		var echoes []string
@@ -140,7 +140,7 @@ func (p *plan) writeOptionsTS(b *bytes.Buffer, c *clientModel) {
 func (p *plan) hasReplies() bool {
 	for _, c := range p.clients {
 		for _, r := range c.Requests {
-			if r.msg.Reply != nil {
+			if r.tsReplyVar != "" {
 				return true
 			}
 		}
@@ -197,7 +197,7 @@ func (p *plan) writeClassTS(b *bytes.Buffer, c *clientModel, frameType string) {
 		if r.msg.Summary != "" {
 			what += " (" + strings.TrimSuffix(r.msg.Summary, ".") + ")"
 		}
-		if r.msg.Reply != nil {
+		if r.TSMethod != "" {
 			var results []string
 			for _, name := range r.msg.Reply.Messages {
 				results = append(results, "api."+p.types.payloadTypes[p.messageByName(name)])
@@ -211,7 +211,7 @@ func (p *plan) writeClassTS(b *bytes.Buffer, c *clientModel, frameType string) {
 			fmt.Fprintf(b, "    return (await this.conn.request(msg, %s, signal)).payload as %s;\n  }\n", r.tsReplyVar, result)
 		}
 		reply, doc := "", fmt.Sprintf("Sends %s without waiting.", what)
-		if r.msg.Reply != nil {
+		if r.tsReplyVar != "" {
 			reply, doc = ", "+r.tsReplyVar, doc+" Its reply arrives through receive()."
 		}
 		fmt.Fprintf(b, "\n  /** %s */\n  %s(msg: %s): void {\n    this.conn.send(msg%s);\n  }\n", doc, r.TSSend, payload, reply)

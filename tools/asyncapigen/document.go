@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -77,6 +79,7 @@ type parameter struct {
 type closeCode struct {
 	Code        int
 	Description string
+	Reasons     []string // the close frame's reason texts, "" for none; nil when the spec names none
 }
 
 type upgradeResponse struct {
@@ -210,7 +213,11 @@ func readChannelExtensions(ch *channel, ext map[string]any) error {
 		return fmt.Errorf("x-close-codes: %w", err)
 	}
 	for _, code := range codeKeys {
-		ch.CloseCodes = append(ch.CloseCodes, closeCode{Code: code, Description: fmt.Sprint(codes[strconv.Itoa(code)])})
+		cc, err := parseCloseCode(code, codes[strconv.Itoa(code)])
+		if err != nil {
+			return fmt.Errorf("x-close-codes: %d: %w", code, err)
+		}
+		ch.CloseCodes = append(ch.CloseCodes, cc)
 	}
 	upgrades, _ := ext["x-upgrade-responses"].(map[string]any)
 	statuses, err := numericKeys(upgrades)
@@ -224,6 +231,53 @@ func readChannelExtensions(ch *channel, ext map[string]any) error {
 		ch.Upgrades = append(ch.Upgrades, upgradeResponse{Status: status, Description: desc, Schema: s})
 	}
 	return nil
+}
+
+// parseCloseCode reads one x-close-codes entry: a description, or an object
+// with the description and the reasons the close frame carries.
+//
+//	'1000':
+//	  description: Normal closure ...
+//	  reasons: ['session stopped', '']   # '' is a close frame without a reason
+func parseCloseCode(code int, raw any) (closeCode, error) {
+	switch v := raw.(type) {
+	case string:
+		return closeCode{Code: code, Description: v}, nil
+	case map[string]any:
+		cc := closeCode{Code: code}
+		for key, value := range v {
+			switch key {
+			case "description":
+				s, ok := value.(string)
+				if !ok {
+					return cc, errors.New("description: want a string")
+				}
+				cc.Description = s
+			case "reasons":
+				list, ok := value.([]any)
+				if !ok || len(list) == 0 {
+					return cc, errors.New("reasons: want a list of the reason texts ('' for none)")
+				}
+				for _, item := range list {
+					s, ok := item.(string)
+					if !ok {
+						return cc, fmt.Errorf("reasons: %v is not a string", item)
+					}
+					if slices.Contains(cc.Reasons, s) {
+						return cc, fmt.Errorf("reasons: %q listed twice", s)
+					}
+					cc.Reasons = append(cc.Reasons, s)
+				}
+			default:
+				return cc, fmt.Errorf("unknown key %q (want description, reasons)", key)
+			}
+		}
+		if cc.Description == "" {
+			return cc, errors.New("description is missing")
+		}
+		return cc, nil
+	}
+	return closeCode{}, errors.New("want a description or {description, reasons}")
 }
 
 // numericKeys returns the keys of m as integers, in numeric order.

@@ -10,7 +10,7 @@ import (
 // replySpec is a client message's x-reply: which server messages answer it.
 //
 //	x-reply:
-//	  messages: [register_success]   # the replies when it succeeds (at least one)
+//	  messages: [register_success]   # the replies when it succeeds
 //	  errors: [error]                # the documented error replies
 //	  echoes:                        # reply field: request field it copies (JSON pointers)
 //	    /action: /action
@@ -18,6 +18,10 @@ import (
 // The server answers a connection's requests in order; a reply that has an
 // echoed field with another value than the request's answers another frame
 // (a message sent without waiting, or a delivery of the same name).
+//
+// A message with errors but no messages is answered only when it is refused
+// (an audio chunk): the typed clients send it without waiting, and its error
+// arrives through Receive.
 type replySpec struct {
 	Messages []string
 	Errors   []string
@@ -48,8 +52,8 @@ func parseReply(raw any) (*replySpec, error) {
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 	}
-	if len(r.Messages) == 0 {
-		return nil, errors.New("messages: name at least one reply")
+	if len(r.Messages) == 0 && len(r.Errors) == 0 {
+		return nil, errors.New("name at least one reply in messages or errors")
 	}
 	return r, nil
 }
@@ -91,6 +95,10 @@ func isJSONPointer(s string) bool { return strings.HasPrefix(s, "/") && len(s) >
 
 // replyNames lists every message that answers msg, successes first.
 func (r *replySpec) names() []string { return append(slices.Clone(r.Messages), r.Errors...) }
+
+// awaited reports whether a sender waits for the reply: only a message that
+// is answered when it succeeds has one to wait for.
+func (r *replySpec) awaited() bool { return r != nil && len(r.Messages) > 0 }
 
 // checkReplies makes sure every x-reply names server messages of the
 // channel the request is sent on, and that every error reply of the document

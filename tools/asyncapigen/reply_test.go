@@ -20,7 +20,7 @@ func TestReplyMistakesAreRefused(t *testing.T) {
 	}
 	tests := map[string]struct{ reply, want string }{
 		"unknown reply":       {"        messages: [room_event]\n", "x-reply names room_event, which the server does not send on this channel"},
-		"no success reply":    {"        errors: [error]\n", "messages: name at least one reply"},
+		"no reply at all":     {"        echoes:\n          '/command': '/command'\n", "name at least one reply in messages or errors"},
 		"reply is also error": {"        messages: [item_created, error]\n        errors: [error]\n", "lists error both as a reply and as an error"},
 		"misspelt echo":       {"        messages: [item_created]\n        echoes:\n          '/comand': '/command'\n", "echoes /comand: no reply has that property"},
 		"echo of nothing":     {"        messages: [item_created]\n        echoes:\n          '/command': '/cmd'\n", "the request has no property /cmd"},

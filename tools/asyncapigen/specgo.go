@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,14 +36,28 @@ type MessageInfo struct {
 	Direction   string // DirectionClient or DirectionServer
 	Channel     string // the channel path
 	PayloadType string // the Go type of the payload in this package
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *ReplyInfo
 }
+
+// ReplyInfo pairs a client message with its replies (x-reply).
+type ReplyInfo struct {
+	Messages []string    // what answers it when it succeeds; empty: nothing does
+	Errors   []string    // the documented error replies
+	Echoes   []EchoInfo  // fields a reply copies from the request
+}
+
+// EchoInfo is one field a reply copies from its request (JSON pointers).
+type EchoInfo struct{ Reply, Request string }
 
 // ChannelInfo describes one WebSocket path.
 type ChannelInfo struct {
 	Path             string
-	ReadLimit        int64          // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string // close code → meaning (x-close-codes)
-	UpgradeResponses map[int]string // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
+	ReadLimit        int64             // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	CloseCodes       map[int]string    // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string  // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string    // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 `
@@ -69,9 +84,10 @@ func (p *plan) writeMessageTable(w *goWriter) {
 	w.printf("// Messages lists every message of every channel, sorted by channel, direction and name.\n")
 	w.printf("var Messages = []MessageInfo{\n")
 	for _, row := range p.messageRows() {
-		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s},\n",
+		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s%s},\n",
 			p.msgConst[row.msg], strconv.Quote(row.msg.Title), strconv.Quote(row.msg.Summary),
-			"Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]))
+			"Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]),
+			p.replyInfoLiteral(row))
 	}
 	w.printf("}\n\n")
 }
@@ -85,6 +101,7 @@ func (p *plan) writeChannelTable(w *goWriter) {
 			codes = append(codes, intText{c.Code, c.Description})
 		}
 		w.printf("\t\tCloseCodes: %s,\n", goIntMap(codes))
+		w.printf("\t\tCloseReasons: %s,\n", closeReasonsLiteral(ch.CloseCodes))
 		ups := make([]intText, 0, len(ch.Upgrades))
 		for _, u := range ch.Upgrades {
 			ups = append(ups, intText{u.Status, u.Description})
@@ -92,6 +109,43 @@ func (p *plan) writeChannelTable(w *goWriter) {
 		w.printf("\t\tUpgradeResponses: %s,\n\t},\n", goIntMap(ups))
 	}
 	w.printf("}\n\n")
+}
+
+// replyInfoLiteral is the Reply field of a client message's row, or nothing.
+func (p *plan) replyInfoLiteral(row messageRow) string {
+	r := row.msg.Reply
+	if row.direction != directionClient || r == nil {
+		return ""
+	}
+	var echoes []string
+	for _, e := range r.Echoes {
+		echoes = append(echoes, fmt.Sprintf("{Reply: %q, Request: %q}", e.Reply, e.Request))
+	}
+	return fmt.Sprintf(", Reply: &ReplyInfo{Messages: %s, Errors: %s, Echoes: []EchoInfo{%s}}",
+		p.msgConstList(r.Messages), p.msgConstList(r.Errors), strings.Join(echoes, ", "))
+}
+
+// closeReasonsLiteral maps each close code with documented reasons to them.
+func closeReasonsLiteral(codes []closeCode) string {
+	var b strings.Builder
+	b.WriteString("map[int][]string{")
+	n := 0
+	for _, c := range codes {
+		if c.Reasons == nil {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		n++
+		quoted := make([]string, len(c.Reasons))
+		for i, r := range c.Reasons {
+			quoted[i] = strconv.Quote(r)
+		}
+		fmt.Fprintf(&b, "%d: {%s}", c.Code, strings.Join(quoted, ", "))
+	}
+	b.WriteString("}")
+	return b.String()
 }
 
 type intText struct {

@@ -327,8 +327,26 @@ func describeParameter(p *openapi3.Parameter, reqErr *openapi3filter.RequestErro
 	return Problem{Kind: InvalidParameter, In: p.In, Field: p.Name, Reason: reason, Message: fmt.Sprintf("Invalid value for parameter: %s (%s)", p.Name, reason)}
 }
 
-func describeSchema(e *openapi3.SchemaError) Problem {
-	field := strings.Join(e.JSONPointer(), ".")
+func describeSchema(e *openapi3.SchemaError) Problem { return describeSchemaAt(nil, e) }
+
+// describeSchemaAt describes e, whose path is relative to the body path at.
+func describeSchemaAt(at []string, e *openapi3.SchemaError) Problem {
+	path := append(slices.Clip(at), e.JSONPointer()...)
+	field := strings.Join(path, ".")
+	if rule, ok := crossFieldRule(e); ok {
+		// kin-openapi checks a schema's combinators before its own
+		// properties; a field that is itself missing or wrong is the
+		// clearer answer, so the rule across fields is reported only when
+		// every field is valid on its own.
+		plain := *e.Schema
+		plain.OneOf, plain.AnyOf, plain.Not = nil, nil, nil
+		var own *openapi3.SchemaError
+		if err := plain.VisitJSON(e.Value); errors.As(err, &own) {
+			return describeSchemaAt(path, own)
+		}
+		field = strings.Join(append(path, rule.field), ".")
+		return Problem{Kind: InvalidField, In: "body", Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, rule.reason)}
+	}
 	if e.SchemaField == "required" {
 		return Problem{Kind: MissingField, In: "body", Field: field, Message: "Missing required field: " + field}
 	}
@@ -337,6 +355,27 @@ func describeSchema(e *openapi3.SchemaError) Problem {
 		return Problem{Kind: InvalidField, In: "body", Reason: reason, Message: "Invalid request body (" + reason + ")"}
 	}
 	return Problem{Kind: InvalidField, In: "body", Field: field, Reason: reason, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, reason)}
+}
+
+// errorRule is a spec's x-error on a schema whose oneOf, anyOf or not states
+// a rule across its properties: the property an error names and why. A
+// combinator's own failure points at the object, not at a field, and its
+// reason ("doesn't match any schema from oneOf") says nothing to a client.
+type errorRule struct{ field, reason string }
+
+func crossFieldRule(e *openapi3.SchemaError) (errorRule, bool) {
+	switch e.SchemaField {
+	case "oneOf", "anyOf", "not":
+	default:
+		return errorRule{}, false
+	}
+	if e.Schema == nil {
+		return errorRule{}, false
+	}
+	x, _ := e.Schema.Extensions["x-error"].(map[string]any)
+	field, _ := x["field"].(string)
+	reason, _ := x["reason"].(string)
+	return errorRule{field: field, reason: reason}, field != "" && reason != ""
 }
 
 // schemaReason is kin-openapi's reason, which never includes the value.

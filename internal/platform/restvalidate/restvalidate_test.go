@@ -31,6 +31,15 @@ paths:
                 kind: {type: string, enum: [a, b]}
                 nested: {type: object, required: [x], properties: {x: {type: integer}}}
                 timeout: {type: number, default: 120}
+                pair:
+                  type: object
+                  properties: {numeric: {type: boolean}, id: {type: string}}
+                  oneOf:
+                    - {properties: {numeric: {enum: [false]}}}
+                    - {properties: {numeric: {enum: [true]}, id: {pattern: '^[0-9]+$'}}}
+                  x-error: {field: id, reason: must be digits when numeric is true}
+              not: {required: [name, alias]}
+              x-error: {field: alias, reason: must be absent when name is given}
       responses: {"200": {description: ok}}
     get:
       parameters:
@@ -90,6 +99,14 @@ func TestMiddlewareDescribesProblems(t *testing.T) {
 		// An explicit null is not the field's default: it is refused.
 		{"null with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","timeout":null}`, InvalidField, "Invalid value for field: timeout (must not be null)"},
 		{"absent with a default", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a"}`, 0, ""},
+		// A rule across fields (oneOf, not) is reported as its x-error says,
+		// at the path of the object that states it.
+		{"cross-field rule kept", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","pair":{"numeric":true,"id":"7"}}`, 0, ""},
+		{"nested cross-field rule", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","pair":{"numeric":true,"id":"x"}}`, InvalidField, "Invalid value for field: pair.id (must be digits when numeric is true)"},
+		// A field wrong on its own is named before a rule across fields.
+		{"nested field before the rule", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","pair":{"numeric":"yes","id":"x"}}`, InvalidField, "Invalid value for field: pair.numeric (value must be a boolean)"},
+		{"field before the top-level rule", "POST", "/api/v1/items", "application/json", `{"name":"","kind":"a","alias":"m"}`, InvalidField, "Invalid value for field: name (minimum string length is 1)"},
+		{"top-level cross-field rule", "POST", "/api/v1/items", "application/json", `{"name":"n","kind":"a","alias":"m"}`, InvalidField, "Invalid value for field: alias (must be absent when name is given)"},
 		// A single-valued parameter given twice is named; arrays repeat.
 		{"repeated parameter", "GET", "/api/v1/items?page=1&page=2", "", ``, RepeatedParameter, "Invalid value for parameter: page (must be given only once)"},
 		{"repeated array parameter", "GET", "/api/v1/items?tag=a&tag=b", "", ``, 0, ""},
