@@ -69,6 +69,10 @@ var chatDialerSmallBuffer = websocket.Dialer{NetDial: func(network, addr string)
 	return conn, err
 }}
 
+// floodWindow is how many requests each flooding client of the 4008 tests
+// keeps in flight.
+const floodWindow = 8
+
 func TestPetChatCloseCodes(t *testing.T) {
 	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
@@ -119,18 +123,25 @@ func TestPetChatCloseCodes(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for n := 0; n < 2000; n++ {
+				// Each sender keeps floodWindow messages in flight, so the
+				// stalled queue overflows well within the write deadline
+				// even when a loaded machine slows every round trip.
+				for n := 0; n < 2000; n += floodWindow {
 					select {
 					case <-overflowed:
 						return
 					default:
 					}
-					sender.send(map[string]any{"event": "message", "data": map[string]any{"conversation_id": convs[i], "content": content}})
-					if name, reply := sender.recv(); name != pcgen.MsgMessageSent {
-						t.Errorf("send %d: %v (senders must not be failed by the stalled receiver)", n, reply)
-						return
+					for k := 0; k < floodWindow; k++ {
+						sender.send(map[string]any{"event": "message", "data": map[string]any{"conversation_id": convs[i], "content": content}})
 					}
-					sent.Add(1)
+					for k := 0; k < floodWindow; k++ {
+						if name, reply := sender.recv(); name != pcgen.MsgMessageSent {
+							t.Errorf("send %d: %v (senders must not be failed by the stalled receiver)", n+k, reply)
+							return
+						}
+						sent.Add(1)
+					}
 				}
 			}()
 		}
@@ -153,8 +164,10 @@ func TestPetChatCloseCodes(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		close(overflowed)
-		wg.Wait()
+		// Read the backlog at once: the server's blocked write gives up
+		// after its deadline, and then the close frame behind it is lost.
 		stalled.expectClose(4008)
+		wg.Wait()
 		// The reader kept up: it receives every message that was sent.
 		for readerGot.Load() < sent.Load() && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)

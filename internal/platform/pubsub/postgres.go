@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -90,39 +89,37 @@ func NewPostgres(ctx context.Context, db *gorm.DB, dsn string) (*Postgres, error
 	}
 }
 
-// Publish stores payload and announces it, in one transaction: the
-// notification goes out when the message is committed.
+// Publish stores payload and announces it, in one statement and so one
+// round trip and one transaction: the notification goes out when the
+// message is committed.
 func (p *Postgres) Publish(ctx context.Context, topic string, payload []byte) error {
 	if !json.Valid(payload) {
 		return errors.New("bus: payload is not JSON")
 	}
-	err := p.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// What is published describes state already stored elsewhere; the
-		// message need not wait for the disk (a database crash may lose the
-		// last few, as it would lose a NOTIFY), and the lock is held
-		// shorter.
-		if err := tx.Exec("SET LOCAL synchronous_commit TO OFF").Error; err != nil {
-			return err
-		}
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", publishLock).Error; err != nil {
-			return err
-		}
-		msg := busMessage{Topic: topic, Payload: payload, CreatedAt: time.Now().UTC()}
-		if err := tx.Create(&msg).Error; err != nil {
-			return err
-		}
-		env, err := json.Marshal(envelope{ID: msg.ID, Topic: topic, Payload: payload})
-		if err != nil || len(env) > maxInline {
-			env = []byte(`{"i":` + strconv.FormatInt(msg.ID, 10) + `}`)
-		}
-		return tx.Exec("SELECT pg_notify(?, ?)", pgChannel, string(env)).Error
-	})
+	err := p.db.WithContext(ctx).Exec(publishSQL, publishLock, topic, payload, time.Now().UTC(), pgChannel, maxInline).Error
 	if err != nil {
 		return fmt.Errorf("bus: publish: %w", err)
 	}
 	p.pruneNowAndThen(ctx)
 	return nil
 }
+
+// publishSQL takes the publish lock before the insert draws the message's
+// id (the insert reads from the lock's row), stores the message and
+// notifies with the envelope, or with the id alone when the envelope is
+// over the inline limit. What is published describes state already stored
+// elsewhere, so the commit need not wait for the disk (a database crash
+// may lose the last few messages, as it would lose a NOTIFY) and the lock
+// is held shorter. Parameters: lock key, topic, payload, time, channel,
+// inline limit.
+const publishSQL = `WITH locked AS (
+	SELECT pg_advisory_xact_lock(?), set_config('synchronous_commit', 'off', true)
+), stored AS (
+	INSERT INTO bus_messages (topic, payload, created_at) SELECT ?::text, ?::bytea, ?::timestamptz FROM locked RETURNING id, topic, payload
+), announced AS (
+	SELECT id, '{"i":' || id || ',"t":' || to_json(topic)::text || ',"p":' || convert_from(payload, 'UTF8') || '}' AS envelope FROM stored
+)
+SELECT pg_notify(?, CASE WHEN octet_length(envelope) > ? THEN '{"i":' || id || '}' ELSE envelope END) FROM announced`
 
 // pruneNowAndThen deletes messages past the retention every 1000th publish.
 func (p *Postgres) pruneNowAndThen(ctx context.Context) {

@@ -345,7 +345,7 @@ func describeSchemaAt(at []string, e *openapi3.SchemaError) Problem {
 			return describeSchemaAt(path, own)
 		}
 		field = strings.Join(append(path, rule.field), ".")
-		return Problem{Kind: InvalidField, In: "body", Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, rule.reason)}
+		return Problem{Kind: InvalidField, In: "body", Field: field, Reason: rule.reason, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, rule.reason)}
 	}
 	if e.SchemaField == "required" {
 		return Problem{Kind: MissingField, In: "body", Field: field, Message: "Missing required field: " + field}
