@@ -3,12 +3,12 @@ package contracttests
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/sessionhub/server/gen/wsclient"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -134,63 +134,42 @@ func (f errorCodeField) code(frame map[string]any) (string, bool) {
 }
 
 // wsItems lists every message, error code, close code with reason and
-// upgrade refusal of a generated AsyncAPI package. Each package declares its
-// own MessageInfo and ChannelInfo types with the same fields, so they are
-// read by name.
-func wsItems(messages, channels any, schemas wsschema.SchemaSource) []string {
+// upgrade refusal of a generated AsyncAPI package's tables.
+func wsItems(messages []wsclient.MessageInfo, channels []wsclient.ChannelInfo, schemas wsschema.SchemaSource) []string {
 	var items []string
-	ms := reflect.ValueOf(messages)
-	for i := 0; i < ms.Len(); i++ {
-		m := ms.Index(i)
-		channel, direction, name := m.FieldByName("Channel").String(), m.FieldByName("Direction").String(), m.FieldByName("Name").String()
-		items = append(items, messageItem(channel, direction, name))
-		if direction == "server" {
-			if f, ok := errorCodes(schemas, name); ok {
+	for _, m := range messages {
+		items = append(items, messageItem(m.Channel, m.Direction, m.Name))
+		if m.Direction == wsclient.DirectionServer {
+			if f, ok := errorCodes(schemas, m.Name); ok {
 				for _, code := range f.codes {
-					items = append(items, errorCodeItem(channel, name, code))
+					items = append(items, errorCodeItem(m.Channel, m.Name, code))
 				}
 			}
 		}
 	}
-	cs := reflect.ValueOf(channels)
-	for i := 0; i < cs.Len(); i++ {
-		c := cs.Index(i)
-		path := c.FieldByName("Path").String()
-		reasons := c.FieldByName("CloseReasons")
-		for _, k := range c.FieldByName("CloseCodes").MapKeys() {
-			documented := reasons.MapIndex(k)
-			if !documented.IsValid() {
-				panic(fmt.Sprintf("%s: close code %d documents no reasons (x-close-codes: {description, reasons})", path, k.Int()))
+	for _, c := range channels {
+		for code := range c.CloseCodes {
+			reasons, documented := c.CloseReasons[code]
+			if !documented {
+				panic(fmt.Sprintf("%s: close code %d documents no reasons (x-close-codes: {description, reasons})", c.Path, code))
 			}
-			for _, r := range documented.Interface().([]string) {
-				items = append(items, closeItem(path, int(k.Int()), r))
+			for _, r := range reasons {
+				items = append(items, closeItem(c.Path, code, r))
 			}
 		}
-		for _, k := range c.FieldByName("UpgradeResponses").MapKeys() {
-			items = append(items, upgradeItem(path, int(k.Int())))
+		for status := range c.UpgradeResponses {
+			items = append(items, upgradeItem(c.Path, status))
 		}
 	}
 	return items
 }
 
-// channelPaths lists the paths of a generated package's Channels.
-func channelPaths(channels any) []string {
-	var out []string
-	cs := reflect.ValueOf(channels)
-	for i := 0; i < cs.Len(); i++ {
-		out = append(out, cs.Index(i).FieldByName("Path").String())
-	}
-	return out
-}
-
 // channelMessages returns the names of a channel's messages in one direction.
-func channelMessages(messages any, channel, direction string) []string {
+func channelMessages(messages []wsclient.MessageInfo, channel, direction string) []string {
 	var names []string
-	ms := reflect.ValueOf(messages)
-	for i := 0; i < ms.Len(); i++ {
-		m := ms.Index(i)
-		if m.FieldByName("Channel").String() == channel && m.FieldByName("Direction").String() == direction {
-			names = append(names, m.FieldByName("Name").String())
+	for _, m := range messages {
+		if m.Channel == channel && m.Direction == direction {
+			names = append(names, m.Name)
 		}
 	}
 	return names

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +21,7 @@ import (
 // wsContract is one AsyncAPI document the suite checks frames against.
 type wsContract struct {
 	file     string
-	messages any // the generated package's Messages
+	messages []wsclient.MessageInfo // the generated package's Messages
 	client   *wsschema.Validator
 	server   *wsschema.Validator
 	upgrade  func(status int) ([]byte, bool)
@@ -30,16 +29,16 @@ type wsContract struct {
 	errors   map[string]errorCodeField  // channel + " " + server message → where its error code is
 }
 
-func newWSContract(file string, messages, channels any, schemas wsschema.SchemaSource, upgrade func(int) ([]byte, bool), required bool) *wsContract {
+func newWSContract(file string, messages []wsclient.MessageInfo, channels []wsclient.ChannelInfo, schemas wsschema.SchemaSource, upgrade func(int) ([]byte, bool), required bool) *wsContract {
 	items := wsItems(messages, channels, schemas)
 	var clientNames, serverNames []string
 	errs := map[string]errorCodeField{}
-	for _, ch := range channelPaths(channels) {
-		clientNames = append(clientNames, channelMessages(messages, ch, "client")...)
-		for _, name := range channelMessages(messages, ch, "server") {
+	for _, ch := range channels {
+		clientNames = append(clientNames, channelMessages(messages, ch.Path, wsclient.DirectionClient)...)
+		for _, name := range channelMessages(messages, ch.Path, wsclient.DirectionServer) {
 			serverNames = append(serverNames, name)
 			if f, ok := errorCodes(schemas, name); ok {
-				errs[ch+" "+name] = f
+				errs[ch.Path+" "+name] = f
 			}
 		}
 	}
@@ -56,31 +55,19 @@ func newWSContract(file string, messages, channels any, schemas wsschema.SchemaS
 }
 
 // replyTable reads each client message's x-reply from the generated Messages
-// table (its MessageInfo.Reply). Every client message must have one: the
-// ledger counts a client message only when a reply paired with it arrived.
-func replyTable(file string, messages any) map[string]*wsclient.Reply {
+// table. Every client message must have one: the ledger counts a client
+// message only when a reply paired with it arrived.
+func replyTable(file string, messages []wsclient.MessageInfo) map[string]*wsclient.Reply {
 	out := map[string]*wsclient.Reply{}
-	ms := reflect.ValueOf(messages)
-	for i := 0; i < ms.Len(); i++ {
-		m := ms.Index(i)
-		if m.FieldByName("Direction").String() != "client" {
+	for _, m := range messages {
+		if m.Direction != wsclient.DirectionClient {
 			continue
 		}
-		key := m.FieldByName("Channel").String() + " " + m.FieldByName("Name").String()
-		info := m.FieldByName("Reply")
-		if info.IsNil() {
+		key := m.Channel + " " + m.Name
+		if m.Reply == nil {
 			panic(fmt.Sprintf("%s: client message %s has no x-reply: the ledger cannot tell which reply answers it", file, key))
 		}
-		info = info.Elem()
-		r := &wsclient.Reply{
-			Messages: info.FieldByName("Messages").Interface().([]string),
-			Errors:   info.FieldByName("Errors").Interface().([]string),
-		}
-		echoes := info.FieldByName("Echoes")
-		for j := 0; j < echoes.Len(); j++ {
-			r.Echoes = append(r.Echoes, wsclient.Echo{Reply: echoes.Index(j).FieldByName("Reply").String(), Request: echoes.Index(j).FieldByName("Request").String()})
-		}
-		out[key] = r
+		out[key] = m.Reply
 	}
 	return out
 }

@@ -5,6 +5,8 @@ package avatarstream
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 // Channel paths.
@@ -45,64 +47,27 @@ const (
 	MsgVoiceInterruptAck = "voice_interrupt_ack"
 )
 
-// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string   // what answers it when it succeeds; empty: nothing does
-	Errors   []string   // the documented error replies
-	Echoes   []EchoInfo // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
 // Messages lists every message of every channel, sorted by channel, direction and name.
-var Messages = []MessageInfo{
-	{Name: MsgHeartbeat, Title: "Heartbeat", Summary: "Keep-alive, sent every 10 seconds.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "HeartbeatCommand", Reply: &ReplyInfo{Messages: []string{MsgHeartbeatAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
-	{Name: MsgInit, Title: "Initialize", Summary: "First message on every connection; binds it to the session and carries the configuration.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "InitCommand", Reply: &ReplyInfo{Messages: []string{MsgInitAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/in_reply_to", Request: "/command"}, {Reply: "/session_id", Request: "/session_id"}}}},
-	{Name: MsgSpecial, Title: "Special instruction", Summary: "A special instruction (gesture, tool call, notification) for the avatar.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "SpecialCommand", Reply: &ReplyInfo{Messages: nil, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
-	{Name: MsgVoice, Title: "Voice", Summary: "A chunk of the agent's speech audio (base64).", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceCommand", Reply: &ReplyInfo{Messages: nil, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
-	{Name: MsgVoiceEnd, Title: "Voice end", Summary: "The current utterance is complete.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceEndCommand", Reply: &ReplyInfo{Messages: []string{MsgVoiceEndAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
-	{Name: MsgVoiceInterrupt, Title: "Voice interrupt", Summary: "Stop the avatar's speech at once and drop buffered audio.", Direction: DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptCommand", Reply: &ReplyInfo{Messages: []string{MsgVoiceInterruptAck}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
-	{Name: MsgError, Title: "Error", Summary: "A frame was refused; the connection stays open.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "ErrorMessage"},
-	{Name: MsgHeartbeatAck, Title: "Heartbeat acknowledged", Summary: "Reply to heartbeat, echoing its event_id and timestamp.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "HeartbeatAck"},
-	{Name: MsgInitAck, Title: "Init acknowledged (extension)", Summary: "The init was accepted; the connection is bound to the session.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "InitAck"},
-	{Name: MsgVoiceEndAck, Title: "Utterance recorded (extension)", Summary: "Reply to voice_end with what was recorded.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "VoiceEndAck"},
-	{Name: MsgVoiceInterruptAck, Title: "Interrupted (extension)", Summary: "Reply to voice_interrupt with what was dropped.", Direction: DirectionServer, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptAck"},
+var Messages = []wsclient.MessageInfo{
+	{Name: MsgHeartbeat, Title: "Heartbeat", Summary: "Keep-alive, sent every 10 seconds.", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "HeartbeatCommand", Discriminator: "heartbeat", NewPayload: func() any { return new(HeartbeatCommand) }, Reply: &wsclient.Reply{Messages: []string{MsgHeartbeatAck}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgInit, Title: "Initialize", Summary: "First message on every connection; binds it to the session and carries the configuration.", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "InitCommand", Discriminator: "init", NewPayload: func() any { return new(InitCommand) }, Reply: &wsclient.Reply{Messages: []string{MsgInitAck}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/in_reply_to", Request: "/command"}, {Reply: "/session_id", Request: "/session_id"}}}},
+	{Name: MsgSpecial, Title: "Special instruction", Summary: "A special instruction (gesture, tool call, notification) for the avatar.", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "SpecialCommand", Discriminator: "special", NewPayload: func() any { return new(SpecialCommand) }, Reply: &wsclient.Reply{Messages: nil, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoice, Title: "Voice", Summary: "A chunk of the agent's speech audio (base64).", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceCommand", Discriminator: "voice", NewPayload: func() any { return new(VoiceCommand) }, Reply: &wsclient.Reply{Messages: nil, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoiceEnd, Title: "Voice end", Summary: "The current utterance is complete.", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceEndCommand", Discriminator: "voice_end", NewPayload: func() any { return new(VoiceEndCommand) }, Reply: &wsclient.Reply{Messages: []string{MsgVoiceEndAck}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgVoiceInterrupt, Title: "Voice interrupt", Summary: "Stop the avatar's speech at once and drop buffered audio.", Direction: wsclient.DirectionClient, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptCommand", Discriminator: "voice_interrupt", NewPayload: func() any { return new(VoiceInterruptCommand) }, Reply: &wsclient.Reply{Messages: []string{MsgVoiceInterruptAck}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/event_id", Request: "/event_id"}, {Reply: "/in_reply_to", Request: "/command"}}}},
+	{Name: MsgError, Title: "Error", Summary: "A frame was refused; the connection stays open.", Direction: wsclient.DirectionServer, Channel: ChannelV1Websocket, PayloadType: "ErrorMessage"},
+	{Name: MsgHeartbeatAck, Title: "Heartbeat acknowledged", Summary: "Reply to heartbeat, echoing its event_id and timestamp.", Direction: wsclient.DirectionServer, Channel: ChannelV1Websocket, PayloadType: "HeartbeatAck"},
+	{Name: MsgInitAck, Title: "Init acknowledged (extension)", Summary: "The init was accepted; the connection is bound to the session.", Direction: wsclient.DirectionServer, Channel: ChannelV1Websocket, PayloadType: "InitAck"},
+	{Name: MsgVoiceEndAck, Title: "Utterance recorded (extension)", Summary: "Reply to voice_end with what was recorded.", Direction: wsclient.DirectionServer, Channel: ChannelV1Websocket, PayloadType: "VoiceEndAck"},
+	{Name: MsgVoiceInterruptAck, Title: "Interrupted (extension)", Summary: "Reply to voice_interrupt with what was dropped.", Direction: wsclient.DirectionServer, Channel: ChannelV1Websocket, PayloadType: "VoiceInterruptAck"},
 }
 
 // Channels lists every channel, sorted by path.
-var Channels = []ChannelInfo{
+var Channels = []wsclient.ChannelInfo{
 	{
-		Path:      ChannelV1Websocket,
-		ReadLimit: 1572864,
+		Path:          ChannelV1Websocket,
+		ReadLimit:     1572864,
+		Discriminator: "command",
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the session ended, reason `session stopped` (DELETE /session/stop) or `idle timeout` (activity_idle_timeout); also the answer to a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown, deploy), reason `server shutting down`. The session stays active: reconnect with the same token and send `init` again.",

@@ -5,6 +5,8 @@ package decisions
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 // Channel paths.
@@ -41,64 +43,27 @@ const (
 	MsgTakeDecisionSuccess = "take_decision_success"
 )
 
-// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string   // what answers it when it succeeds; empty: nothing does
-	Errors   []string   // the documented error replies
-	Echoes   []EchoInfo // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
 // Messages lists every message of every channel, sorted by channel, direction and name.
-var Messages = []MessageInfo{
-	{Name: MsgConnection, Title: "Connection", Summary: "Connect an already registered user and get a new token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "ConnectionRequest", Reply: &ReplyInfo{Messages: []string{MsgConnectionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
-	{Name: MsgDisconnect, Title: "Disconnect", Summary: "Revoke a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "DisconnectRequest", Reply: &ReplyInfo{Messages: []string{MsgDisconnectSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
-	{Name: MsgGetDecisions, Title: "Get decisions (extension)", Summary: "Read back the token's user's recorded decisions, newest first.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "GetDecisionsRequest", Reply: &ReplyInfo{Messages: []string{MsgGetDecisionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
-	{Name: MsgRegister, Title: "Register", Summary: "Register a user and get a token.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "RegisterRequest", Reply: &ReplyInfo{Messages: []string{MsgRegisterSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
-	{Name: MsgTakeDecision, Title: "Take decision", Summary: "Record a decision (message) for the token's user.", Direction: DirectionClient, Channel: ChannelWs, PayloadType: "TakeDecisionRequest", Reply: &ReplyInfo{Messages: []string{MsgTakeDecisionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/action", Request: "/action"}}}},
-	{Name: MsgConnectionSuccess, Title: "Connected", Summary: "Reply to Connection with a new token (as `token` and as `data`).", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "ConnectionSuccess"},
-	{Name: MsgDisconnectSuccess, Title: "Disconnected", Summary: "Reply to Disconnect; the token is revoked.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "DisconnectSuccess"},
-	{Name: MsgError, Title: "Error", Summary: "The frame was refused; the connection stays open.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "ErrorReply"},
-	{Name: MsgGetDecisionsSuccess, Title: "Decisions", Summary: "Reply to GetDecisions with one page of decisions, newest first.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "GetDecisionsSuccess"},
-	{Name: MsgRegisterSuccess, Title: "Registered", Summary: "Reply to Register with a new token (as `token` and as `data`).", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "RegisterSuccess"},
-	{Name: MsgTakeDecisionSuccess, Title: "Decision recorded", Summary: "Reply to TakeDecision with the recorded decision.", Direction: DirectionServer, Channel: ChannelWs, PayloadType: "TakeDecisionSuccess"},
+var Messages = []wsclient.MessageInfo{
+	{Name: MsgConnection, Title: "Connection", Summary: "Connect an already registered user and get a new token.", Direction: wsclient.DirectionClient, Channel: ChannelWs, PayloadType: "ConnectionRequest", Discriminator: "Connection", NewPayload: func() any { return new(ConnectionRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgConnectionSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgDisconnect, Title: "Disconnect", Summary: "Revoke a token.", Direction: wsclient.DirectionClient, Channel: ChannelWs, PayloadType: "DisconnectRequest", Discriminator: "Disconnect", NewPayload: func() any { return new(DisconnectRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgDisconnectSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgGetDecisions, Title: "Get decisions (extension)", Summary: "Read back the token's user's recorded decisions, newest first.", Direction: wsclient.DirectionClient, Channel: ChannelWs, PayloadType: "GetDecisionsRequest", Discriminator: "GetDecisions", NewPayload: func() any { return new(GetDecisionsRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgGetDecisionsSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgRegister, Title: "Register", Summary: "Register a user and get a token.", Direction: wsclient.DirectionClient, Channel: ChannelWs, PayloadType: "RegisterRequest", Discriminator: "Register", NewPayload: func() any { return new(RegisterRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgRegisterSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgTakeDecision, Title: "Take decision", Summary: "Record a decision (message) for the token's user.", Direction: wsclient.DirectionClient, Channel: ChannelWs, PayloadType: "TakeDecisionRequest", Discriminator: "TakeDecision", NewPayload: func() any { return new(TakeDecisionRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgTakeDecisionSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/action", Request: "/action"}}}},
+	{Name: MsgConnectionSuccess, Title: "Connected", Summary: "Reply to Connection with a new token (as `token` and as `data`).", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "ConnectionSuccess"},
+	{Name: MsgDisconnectSuccess, Title: "Disconnected", Summary: "Reply to Disconnect; the token is revoked.", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "DisconnectSuccess"},
+	{Name: MsgError, Title: "Error", Summary: "The frame was refused; the connection stays open.", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "ErrorReply"},
+	{Name: MsgGetDecisionsSuccess, Title: "Decisions", Summary: "Reply to GetDecisions with one page of decisions, newest first.", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "GetDecisionsSuccess"},
+	{Name: MsgRegisterSuccess, Title: "Registered", Summary: "Reply to Register with a new token (as `token` and as `data`).", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "RegisterSuccess"},
+	{Name: MsgTakeDecisionSuccess, Title: "Decision recorded", Summary: "Reply to TakeDecision with the recorded decision.", Direction: wsclient.DirectionServer, Channel: ChannelWs, PayloadType: "TakeDecisionSuccess"},
 }
 
 // Channels lists every channel, sorted by path.
-var Channels = []ChannelInfo{
+var Channels = []wsclient.ChannelInfo{
 	{
-		Path:      ChannelWs,
-		ReadLimit: 65536,
+		Path:          ChannelWs,
+		ReadLimit:     65536,
+		Discriminator: "action",
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",

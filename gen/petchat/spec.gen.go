@@ -5,6 +5,8 @@ package petchat
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 // Channel paths.
@@ -44,64 +46,27 @@ const (
 	MsgNewMessage = "new_message"
 )
 
-// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string   // what answers it when it succeeds; empty: nothing does
-	Errors   []string   // the documented error replies
-	Echoes   []EchoInfo // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
 // Messages lists every message of every channel, sorted by channel, direction and name.
-var Messages = []MessageInfo{
-	{Name: MsgConversations, Title: "List conversations", Summary: "Retrieve the conversations of the connected user.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "ConversationsRequest", Reply: &ReplyInfo{Messages: []string{MsgConversationsReply}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/event", Request: "/event"}}}},
-	{Name: MsgHistory, Title: "Read history (extension)", Summary: "Read a conversation's stored messages, newest page first.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "HistoryRequest", Reply: &ReplyInfo{Messages: []string{MsgHistoryReply}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
-	{Name: MsgMessage, Title: "Send message", Summary: "Send a new message in an existing conversation.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "MessageRequest", Reply: &ReplyInfo{Messages: []string{MsgMessageSent}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
-	{Name: MsgNewConversation, Title: "Create conversation", Summary: "Create a new conversation about a pet with one or more providers.", Direction: DirectionClient, Channel: ChannelWsSlash, PayloadType: "NewConversationRequest", Reply: &ReplyInfo{Messages: []string{MsgConversationCreated}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/data/event", Request: "/event"}, {Reply: "/data/pet_id", Request: "/data/pet_id"}, {Reply: "/data/providers", Request: "/data/providers"}}}},
-	{Name: MsgConnected, Title: "Connected", Summary: "First frame on every connection; tells the client its user id.", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "Connected"},
-	{Name: MsgConversationCreated, Title: "Conversation created", Summary: "A conversation was created (reply to its creator, delivered to its providers).", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationCreated"},
-	{Name: MsgConversationsReply, Title: "Conversations", Summary: "Reply to conversations (event `conversations`).", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationsReply"},
-	{Name: MsgError, Title: "Error", Summary: "The request failed; the connection stays open.", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "ErrorEvent"},
-	{Name: MsgHistoryReply, Title: "History", Summary: "Reply to history (event `history`).", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "HistoryReply"},
-	{Name: MsgMessageSent, Title: "Message sent", Summary: "Reply to message; the message was stored.", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "MessageSent"},
-	{Name: MsgNewMessage, Title: "New message", Summary: "A participant posted a message in one of the user's conversations.", Direction: DirectionServer, Channel: ChannelWsSlash, PayloadType: "NewMessage"},
+var Messages = []wsclient.MessageInfo{
+	{Name: MsgConversations, Title: "List conversations", Summary: "Retrieve the conversations of the connected user.", Direction: wsclient.DirectionClient, Channel: ChannelWsSlash, PayloadType: "ConversationsRequest", Discriminator: "conversations", NewPayload: func() any { return new(ConversationsRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgConversationsReply}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgHistory, Title: "Read history (extension)", Summary: "Read a conversation's stored messages, newest page first.", Direction: wsclient.DirectionClient, Channel: ChannelWsSlash, PayloadType: "HistoryRequest", Discriminator: "history", NewPayload: func() any { return new(HistoryRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgHistoryReply}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgMessage, Title: "Send message", Summary: "Send a new message in an existing conversation.", Direction: wsclient.DirectionClient, Channel: ChannelWsSlash, PayloadType: "MessageRequest", Discriminator: "message", NewPayload: func() any { return new(MessageRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgMessageSent}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/data/conversation_id", Request: "/data/conversation_id"}, {Reply: "/data/event", Request: "/event"}}}},
+	{Name: MsgNewConversation, Title: "Create conversation", Summary: "Create a new conversation about a pet with one or more providers.", Direction: wsclient.DirectionClient, Channel: ChannelWsSlash, PayloadType: "NewConversationRequest", Discriminator: "new_conversation", NewPayload: func() any { return new(NewConversationRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgConversationCreated}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/data/event", Request: "/event"}, {Reply: "/data/pet_id", Request: "/data/pet_id"}, {Reply: "/data/providers", Request: "/data/providers"}}}},
+	{Name: MsgConnected, Title: "Connected", Summary: "First frame on every connection; tells the client its user id.", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "Connected"},
+	{Name: MsgConversationCreated, Title: "Conversation created", Summary: "A conversation was created (reply to its creator, delivered to its providers).", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationCreated"},
+	{Name: MsgConversationsReply, Title: "Conversations", Summary: "Reply to conversations (event `conversations`).", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "ConversationsReply"},
+	{Name: MsgError, Title: "Error", Summary: "The request failed; the connection stays open.", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "ErrorEvent"},
+	{Name: MsgHistoryReply, Title: "History", Summary: "Reply to history (event `history`).", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "HistoryReply"},
+	{Name: MsgMessageSent, Title: "Message sent", Summary: "Reply to message; the message was stored.", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "MessageSent"},
+	{Name: MsgNewMessage, Title: "New message", Summary: "A participant posted a message in one of the user's conversations.", Direction: wsclient.DirectionServer, Channel: ChannelWsSlash, PayloadType: "NewMessage"},
 }
 
 // Channels lists every channel, sorted by path.
-var Channels = []ChannelInfo{
+var Channels = []wsclient.ChannelInfo{
 	{
-		Path:      ChannelWsSlash,
-		ReadLimit: 65536,
+		Path:          ChannelWsSlash,
+		ReadLimit:     65536,
+		Discriminator: "event",
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",

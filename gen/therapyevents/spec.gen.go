@@ -5,6 +5,8 @@ package therapyevents
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 // Channel paths.
@@ -33,55 +35,17 @@ const (
 	MsgNewTopic = "new_topic"
 )
 
-// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string   // what answers it when it succeeds; empty: nothing does
-	Errors   []string   // the documented error replies
-	Echoes   []EchoInfo // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
 // Messages lists every message of every channel, sorted by channel, direction and name.
-var Messages = []MessageInfo{
-	{Name: MsgAnalysisProgress, Title: "Analysis progress", Summary: "Start, advance or end of an analysis job.", Direction: DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "AnalysisProgressEvent"},
-	{Name: MsgError, Title: "Error", Summary: "Answer to a client frame; the socket stays open.", Direction: DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "ErrorEvent"},
-	{Name: MsgNewEmotion, Title: "New emotion", Summary: "An emotion the analysis just found.", Direction: DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewEmotionEvent"},
-	{Name: MsgNewInsight, Title: "New insight", Summary: "An insight, belief, challenge or action item the analysis just found.", Direction: DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewInsightEvent"},
-	{Name: MsgNewTopic, Title: "New topic", Summary: "A topic the analysis just found.", Direction: DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewTopicEvent"},
+var Messages = []wsclient.MessageInfo{
+	{Name: MsgAnalysisProgress, Title: "Analysis progress", Summary: "Start, advance or end of an analysis job.", Direction: wsclient.DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "AnalysisProgressEvent"},
+	{Name: MsgError, Title: "Error", Summary: "Answer to a client frame; the socket stays open.", Direction: wsclient.DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "ErrorEvent"},
+	{Name: MsgNewEmotion, Title: "New emotion", Summary: "An emotion the analysis just found.", Direction: wsclient.DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewEmotionEvent"},
+	{Name: MsgNewInsight, Title: "New insight", Summary: "An insight, belief, challenge or action item the analysis just found.", Direction: wsclient.DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewInsightEvent"},
+	{Name: MsgNewTopic, Title: "New topic", Summary: "A topic the analysis just found.", Direction: wsclient.DirectionServer, Channel: ChannelAPIV1SessionsBySessionIDEvents, PayloadType: "NewTopicEvent"},
 }
 
 // Channels lists every channel, sorted by path.
-var Channels = []ChannelInfo{
+var Channels = []wsclient.ChannelInfo{
 	{
 		Path:      ChannelAPIV1SessionsBySessionIDEvents,
 		ReadLimit: 4096,

@@ -5,6 +5,8 @@ package vrtraining
 import (
 	"embed"
 	"io/fs"
+
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 // Channel paths.
@@ -50,68 +52,31 @@ const (
 	MsgWatchSessionsSuccess = "watch_sessions_success"
 )
 
-// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string   // what answers it when it succeeds; empty: nothing does
-	Errors   []string   // the documented error replies
-	Echoes   []EchoInfo // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64            // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
 // Messages lists every message of every channel, sorted by channel, direction and name.
-var Messages = []MessageInfo{
-	{Name: MsgCreateSession, Title: "Create session", Summary: "Create a new VR training session.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "CreateSessionRequest", Reply: &ReplyInfo{Messages: []string{MsgCreateSessionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgGetActiveSessions, Title: "Get active sessions", Summary: "Retrieve all currently active sessions (running or paused).", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgGetActiveSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgGetSessionJSON, Title: "Get session JSON", Summary: "Retrieve one session's details, or all sessions.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONRequest", Reply: &ReplyInfo{Messages: []string{MsgGetSessionJSONSuccessAll, MsgGetSessionJSONSuccessOne}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgUnwatchSessions, Title: "Unwatch sessions (extension)", Summary: "Opt out of session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgUnwatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgUpdateSession, Title: "Update session", Summary: "Update an existing session's status, notes and score.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "UpdateSessionRequest", Reply: &ReplyInfo{Messages: []string{MsgUpdateSessionSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgWatchSessions, Title: "Watch sessions (extension)", Summary: "Opt in to session_changed notifications.", Direction: DirectionClient, Channel: ChannelWsSessions, PayloadType: "WatchSessionsRequest", Reply: &ReplyInfo{Messages: []string{MsgWatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []EchoInfo{{Reply: "/command", Request: "/command"}}}},
-	{Name: MsgCreateSessionSuccess, Title: "Session created", Summary: "Reply to create_session with the created session.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "CreateSessionSuccess"},
-	{Name: MsgError, Title: "Error", Summary: "The command failed; the connection stays open.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "ErrorReply"},
-	{Name: MsgGetActiveSessionsSuccess, Title: "Active sessions", Summary: "Reply to get_active_sessions with a page of the running and paused sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsSuccess"},
-	{Name: MsgGetSessionJSONSuccessAll, Title: "All sessions", Summary: "Reply to get_session_json without a sessionId.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessAll"},
-	{Name: MsgGetSessionJSONSuccessOne, Title: "One session", Summary: "Reply to get_session_json with a sessionId.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessOne"},
-	{Name: MsgSessionChanged, Title: "Session changed (extension)", Summary: "A session was created or updated (only to connections that sent watch_sessions).", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "SessionChanged"},
-	{Name: MsgUnwatchSessionsSuccess, Title: "Not watching", Summary: "Reply to unwatch_sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsSuccess"},
-	{Name: MsgUpdateSessionSuccess, Title: "Session updated", Summary: "Reply to update_session with the updated session.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "UpdateSessionSuccess"},
-	{Name: MsgWatchSessionsSuccess, Title: "Watching", Summary: "Reply to watch_sessions.", Direction: DirectionServer, Channel: ChannelWsSessions, PayloadType: "WatchSessionsSuccess"},
+var Messages = []wsclient.MessageInfo{
+	{Name: MsgCreateSession, Title: "Create session", Summary: "Create a new VR training session.", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "CreateSessionRequest", Discriminator: "create_session", NewPayload: func() any { return new(CreateSessionRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgCreateSessionSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgGetActiveSessions, Title: "Get active sessions", Summary: "Retrieve all currently active sessions (running or paused).", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsRequest", Discriminator: "get_active_sessions", NewPayload: func() any { return new(GetActiveSessionsRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgGetActiveSessionsSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgGetSessionJSON, Title: "Get session JSON", Summary: "Retrieve one session's details, or all sessions.", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONRequest", Discriminator: "get_session_json", NewPayload: func() any { return new(GetSessionJSONRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgGetSessionJSONSuccessAll, MsgGetSessionJSONSuccessOne}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgUnwatchSessions, Title: "Unwatch sessions (extension)", Summary: "Opt out of session_changed notifications.", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsRequest", Discriminator: "unwatch_sessions", NewPayload: func() any { return new(UnwatchSessionsRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgUnwatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgUpdateSession, Title: "Update session", Summary: "Update an existing session's status, notes and score.", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "UpdateSessionRequest", Discriminator: "update_session", NewPayload: func() any { return new(UpdateSessionRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgUpdateSessionSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgWatchSessions, Title: "Watch sessions (extension)", Summary: "Opt in to session_changed notifications.", Direction: wsclient.DirectionClient, Channel: ChannelWsSessions, PayloadType: "WatchSessionsRequest", Discriminator: "watch_sessions", NewPayload: func() any { return new(WatchSessionsRequest) }, Reply: &wsclient.Reply{Messages: []string{MsgWatchSessionsSuccess}, Errors: []string{MsgError}, Echoes: []wsclient.Echo{{Reply: "/command", Request: "/command"}}}},
+	{Name: MsgCreateSessionSuccess, Title: "Session created", Summary: "Reply to create_session with the created session.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "CreateSessionSuccess"},
+	{Name: MsgError, Title: "Error", Summary: "The command failed; the connection stays open.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "ErrorReply"},
+	{Name: MsgGetActiveSessionsSuccess, Title: "Active sessions", Summary: "Reply to get_active_sessions with a page of the running and paused sessions.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetActiveSessionsSuccess"},
+	{Name: MsgGetSessionJSONSuccessAll, Title: "All sessions", Summary: "Reply to get_session_json without a sessionId.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessAll"},
+	{Name: MsgGetSessionJSONSuccessOne, Title: "One session", Summary: "Reply to get_session_json with a sessionId.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "GetSessionJSONSuccessOne"},
+	{Name: MsgSessionChanged, Title: "Session changed (extension)", Summary: "A session was created or updated (only to connections that sent watch_sessions).", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "SessionChanged"},
+	{Name: MsgUnwatchSessionsSuccess, Title: "Not watching", Summary: "Reply to unwatch_sessions.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "UnwatchSessionsSuccess"},
+	{Name: MsgUpdateSessionSuccess, Title: "Session updated", Summary: "Reply to update_session with the updated session.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "UpdateSessionSuccess"},
+	{Name: MsgWatchSessionsSuccess, Title: "Watching", Summary: "Reply to watch_sessions.", Direction: wsclient.DirectionServer, Channel: ChannelWsSessions, PayloadType: "WatchSessionsSuccess"},
 }
 
 // Channels lists every channel, sorted by path.
-var Channels = []ChannelInfo{
+var Channels = []wsclient.ChannelInfo{
 	{
-		Path:      ChannelWsSessions,
-		ReadLimit: 65536,
+		Path:          ChannelWsSessions,
+		ReadLimit:     65536,
+		Discriminator: "command",
 		CloseCodes: map[int]string{
 			1000: "Normal closure: the server answers a client-initiated close.",
 			1001: "Server shutting down (graceful shutdown).",

@@ -5,7 +5,9 @@
 // a channel, writes frames, reads and classifies the server's frames against
 // the channel's documented messages, hands each request its reply, and turns
 // refused upgrades, close frames and documented error replies into typed
-// errors.
+// errors. It also declares, once for every generated package, the rows of
+// their Messages and Channels tables (MessageInfo, ChannelInfo), which a
+// server reads its client frames by.
 //
 // One reader goroutine per connection reads every frame. A frame that answers
 // a pending request (one of the request's reply messages, whose echoed fields
@@ -34,10 +36,12 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Directions of a frame, as OnFrame reports them.
+// Directions of a frame, as OnFrame reports them, and of a message
+// (MessageInfo.Direction: AsyncAPI publish is the client's, subscribe the
+// server's).
 const (
-	DirectionClient = "client" // the client sent it
-	DirectionServer = "server" // the server sent it
+	DirectionClient = "client" // the client sends it
+	DirectionServer = "server" // the server sends it
 )
 
 const (
@@ -227,6 +231,42 @@ type Reply struct {
 // some other request.
 type Echo struct {
 	Reply, Request string // JSON pointers
+}
+
+// MessageInfo describes one message on one channel: a row of the Messages
+// table of every generated package.
+type MessageInfo struct {
+	Name        string // the message name, as MessageSchema takes it
+	Title       string
+	Summary     string
+	Direction   string // DirectionClient or DirectionServer
+	Channel     string // the channel path
+	PayloadType string // the Go type of the payload in the generated package
+	// Discriminator is a client message's value of its channel's
+	// discriminator field (ChannelInfo.Discriminator), as clients send it:
+	// often the message name, not always (decisions' `Register` is message
+	// `register`). Empty for a server message.
+	Discriminator string
+	// NewPayload returns a new *PayloadType to decode a client frame into;
+	// nil for a server message.
+	NewPayload func() any
+	// Reply is the x-reply of a client message: the server messages that
+	// answer it; nil when the spec documents none.
+	Reply *Reply
+}
+
+// ChannelInfo describes one WebSocket path: a row of the Channels table of
+// every generated package.
+type ChannelInfo struct {
+	Path      string
+	ReadLimit int64 // maximum inbound frame size in bytes (x-read-limit), 0 if unset
+	// Discriminator is the top-level field whose fixed value names a client
+	// message (`command`, `event`, `action`); empty when the client sends
+	// no messages on the channel.
+	Discriminator    string
+	CloseCodes       map[int]string   // close code → meaning (x-close-codes)
+	CloseReasons     map[int][]string // close code → the reasons its close frame carries ("" for none)
+	UpgradeResponses map[int]string   // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
 }
 
 // Answers reports whether the server frame reply, which is the documented

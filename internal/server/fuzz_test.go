@@ -25,6 +25,7 @@ import (
 	petchatgen "github.com/sessionhub/server/gen/petchat"
 	therapygen "github.com/sessionhub/server/gen/therapy"
 	vrgen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/gen/wsclient"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 	"github.com/sessionhub/server/specs"
@@ -203,11 +204,12 @@ func seedExamples(f *testing.F, file string) {
 	}
 }
 
-func names[M any](all []M, name func(M) string, direction func(M) string) []string {
+// serverMessages names the messages a generated table says the server sends.
+func serverMessages(all []wsclient.MessageInfo) []string {
 	var out []string
 	for _, m := range all {
-		if direction(m) == "server" {
-			out = append(out, name(m))
+		if m.Direction == wsclient.DirectionServer {
+			out = append(out, m.Name)
 		}
 	}
 	return out
@@ -218,7 +220,7 @@ func wsURL(base, path string) string { return "ws" + strings.TrimPrefix(base, "h
 func FuzzVRTrainingFrame(f *testing.F) {
 	ch := channelUnderFuzz{
 		spec: "vrtraining.asyncapi.yaml", path: vrgen.ChannelWsSessions, schemas: vrgen.MessageSchema,
-		server:     names(vrgen.Messages, func(m vrgen.MessageInfo) string { return m.Name }, func(m vrgen.MessageInfo) string { return m.Direction }),
+		server:     serverMessages(vrgen.Messages),
 		closeCodes: vrgen.Channels[0].CloseCodes, replies: 1,
 	}
 	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
@@ -229,7 +231,7 @@ func FuzzVRTrainingFrame(f *testing.F) {
 func FuzzPetChatFrame(f *testing.F) {
 	ch := channelUnderFuzz{
 		spec: "petchat.asyncapi.yaml", path: petchatgen.ChannelWsSlash, schemas: petchatgen.MessageSchema,
-		server:     names(petchatgen.Messages, func(m petchatgen.MessageInfo) string { return m.Name }, func(m petchatgen.MessageInfo) string { return m.Direction }),
+		server:     serverMessages(petchatgen.Messages),
 		closeCodes: petchatgen.Channels[0].CloseCodes, replies: 1, greet: true,
 	}
 	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
@@ -240,7 +242,7 @@ func FuzzPetChatFrame(f *testing.F) {
 func FuzzDecisionsFrame(f *testing.F) {
 	ch := channelUnderFuzz{
 		spec: "decisions.asyncapi.yaml", path: decisionsgen.ChannelWs, schemas: decisionsgen.MessageSchema,
-		server:     names(decisionsgen.Messages, func(m decisionsgen.MessageInfo) string { return m.Name }, func(m decisionsgen.MessageInfo) string { return m.Direction }),
+		server:     serverMessages(decisionsgen.Messages),
 		closeCodes: decisionsgen.Channels[0].CloseCodes, replies: 1,
 	}
 	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
@@ -254,7 +256,7 @@ func FuzzDecisionsFrame(f *testing.F) {
 func FuzzAvatarFrame(f *testing.F) {
 	ch := channelUnderFuzz{
 		spec: "avatar-stream.asyncapi.yaml", path: avatarws.ChannelV1Websocket, schemas: avatarws.MessageSchema,
-		server:     names(avatarws.Messages, func(m avatarws.MessageInfo) string { return m.Name }, func(m avatarws.MessageInfo) string { return m.Direction }),
+		server:     serverMessages(avatarws.Messages),
 		closeCodes: avatarws.Channels[0].CloseCodes,
 		sync:       []byte(`{"command":"heartbeat","event_id":"fuzz-sync","timestamp":1}`),
 		synced: func(frame map[string]any) bool {

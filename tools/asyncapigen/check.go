@@ -16,7 +16,9 @@ import (
 //     message's schema (the schemas classify frames);
 //   - within one channel and direction every pair of payload schemas is
 //     provably exclusive (a required property with disjoint values or types,
-//     or one the other forbids), so frames beyond the examples classify too.
+//     or one the other forbids), so frames beyond the examples classify too;
+//   - on every channel the client sends on, one top-level field names the
+//     client message (its discriminator), so a server can read frames.
 func (p *plan) check() ([]string, error) {
 	compiled := map[*message]*jsonschema.Schema{}
 	for _, msg := range p.doc.Messages {
@@ -31,7 +33,7 @@ func (p *plan) check() ([]string, error) {
 			return nil, fmt.Errorf("x-upgrade-responses %d: compile schema: %w", status, err)
 		}
 	}
-	var problems []string
+	problems := append([]string(nil), p.discriminatorProblems...)
 	for _, ch := range p.doc.Channels {
 		for _, op := range ch.Operations {
 			where := fmt.Sprintf("channel %s, %s messages", ch.Path, op.Direction)

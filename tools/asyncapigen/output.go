@@ -78,7 +78,7 @@ func (p *plan) goPackageFiles(runtimeImport string) (map[string][]byte, error) {
 		return nil, err
 	}
 	files["messages.gen.go"] = types
-	specGo, err := p.renderSpecGo()
+	specGo, err := p.renderSpecGo(runtimeImport)
 	if err != nil {
 		return nil, err
 	}

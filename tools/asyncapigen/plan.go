@@ -8,8 +8,7 @@ import (
 
 // reservedNames are the fixed exported identifiers of every generated package.
 var reservedNames = []string{
-	"MessageInfo", "ChannelInfo", "Messages", "Channels", "MessageSchema", "UpgradeSchema",
-	"DirectionClient", "DirectionServer",
+	"Messages", "Channels", "MessageSchema", "UpgradeSchema",
 }
 
 // plan is everything the renderers need: the document, its type model, and
@@ -24,6 +23,11 @@ type plan struct {
 	schemas      *schemaFiles
 	errorType    string // the payload type of every x-reply error, "" when none
 	clients      []*clientModel
+	// discriminators name each channel's client messages; nil for a channel
+	// the client sends nothing on, or one whose messages no field names
+	// (a -check problem, in discriminatorProblems).
+	discriminators        map[*channel]*discriminator
+	discriminatorProblems []string
 }
 
 func newPlan(doc *document, pkg string) (*plan, error) {
@@ -34,8 +38,14 @@ func newPlan(doc *document, pkg string) (*plan, error) {
 	p := &plan{
 		doc: doc, pkg: pkg, types: newTypeModel(doc, names),
 		channelConst: map[*channel]string{}, unionName: map[*operation]string{}, msgConst: map[*message]string{},
+		discriminators: map[*channel]*discriminator{},
 	}
 	for _, ch := range doc.Channels {
+		disc, err := doc.clientDiscriminator(ch)
+		if err != nil {
+			p.discriminatorProblems = append(p.discriminatorProblems, err.Error())
+		}
+		p.discriminators[ch] = disc
 		p.channelConst[ch] = names.claim("Channel" + channelIdent(ch.Path))
 		for _, op := range ch.Operations {
 			prefix := strings.TrimPrefix(p.channelConst[ch], "Channel")

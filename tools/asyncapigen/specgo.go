@@ -8,59 +8,21 @@ import (
 )
 
 // renderSpecGo renders spec.gen.go: channel and message names, the message
-// and channel tables, and accessors for the embedded JSON schemas.
-func (p *plan) renderSpecGo() ([]byte, error) {
+// and channel tables (of the runtime's MessageInfo and ChannelInfo, declared
+// once for every generated package), and accessors for the embedded JSON
+// schemas.
+func (p *plan) renderSpecGo(runtimeImport string) ([]byte, error) {
 	w := newGoWriter()
 	w.imports["embed"] = true
 	w.imports["io/fs"] = true
+	w.imports[runtimeImport] = true
 	p.writeChannelConsts(w)
 	p.writeMessageConsts(w)
-	w.printf("%s", specGoTypes)
 	p.writeMessageTable(w)
 	p.writeChannelTable(w)
 	p.writeSchemaAccessors(w)
 	return w.source(p.doc.SpecBase, p.pkg)
 }
-
-const specGoTypes = `// Directions of a message, seen from the server.
-const (
-	DirectionClient = "client" // AsyncAPI publish: the client sends it
-	DirectionServer = "server" // AsyncAPI subscribe: the server sends it
-)
-
-// MessageInfo describes one message on one channel.
-type MessageInfo struct {
-	Name        string // the message name, as sent in frames' discriminators and used by MessageSchema
-	Title       string
-	Summary     string
-	Direction   string // DirectionClient or DirectionServer
-	Channel     string // the channel path
-	PayloadType string // the Go type of the payload in this package
-	// Reply is the x-reply of a client message: the server messages that
-	// answer it; nil when the spec documents none.
-	Reply *ReplyInfo
-}
-
-// ReplyInfo pairs a client message with its replies (x-reply).
-type ReplyInfo struct {
-	Messages []string    // what answers it when it succeeds; empty: nothing does
-	Errors   []string    // the documented error replies
-	Echoes   []EchoInfo  // fields a reply copies from the request
-}
-
-// EchoInfo is one field a reply copies from its request (JSON pointers).
-type EchoInfo struct{ Reply, Request string }
-
-// ChannelInfo describes one WebSocket path.
-type ChannelInfo struct {
-	Path             string
-	ReadLimit        int64             // maximum inbound frame size in bytes (x-read-limit), 0 if unset
-	CloseCodes       map[int]string    // close code → meaning (x-close-codes)
-	CloseReasons     map[int][]string  // close code → the reasons its close frame carries ("" for none)
-	UpgradeResponses map[int]string    // HTTP status → meaning, replies instead of 101 (x-upgrade-responses)
-}
-
-`
 
 func (p *plan) writeChannelConsts(w *goWriter) {
 	w.printf("// Channel paths.\nconst (\n")
@@ -82,20 +44,23 @@ func (p *plan) writeMessageConsts(w *goWriter) {
 
 func (p *plan) writeMessageTable(w *goWriter) {
 	w.printf("// Messages lists every message of every channel, sorted by channel, direction and name.\n")
-	w.printf("var Messages = []MessageInfo{\n")
+	w.printf("var Messages = []wsclient.MessageInfo{\n")
 	for _, row := range p.messageRows() {
-		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s%s},\n",
+		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s%s%s},\n",
 			p.msgConst[row.msg], strconv.Quote(row.msg.Title), strconv.Quote(row.msg.Summary),
-			"Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]),
-			p.replyInfoLiteral(row))
+			"wsclient.Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]),
+			p.inboundLiteral(row), p.replyInfoLiteral(row))
 	}
 	w.printf("}\n\n")
 }
 
 func (p *plan) writeChannelTable(w *goWriter) {
-	w.printf("// Channels lists every channel, sorted by path.\nvar Channels = []ChannelInfo{\n")
+	w.printf("// Channels lists every channel, sorted by path.\nvar Channels = []wsclient.ChannelInfo{\n")
 	for _, ch := range p.doc.Channels {
 		w.printf("\t{\n\t\tPath: %s,\n\t\tReadLimit: %d,\n", p.channelConst[ch], ch.ReadLimit)
+		if disc := p.discriminators[ch]; disc != nil {
+			w.printf("\t\tDiscriminator: %s,\n", strconv.Quote(disc.Field))
+		}
 		codes := make([]intText, 0, len(ch.CloseCodes))
 		for _, c := range ch.CloseCodes {
 			codes = append(codes, intText{c.Code, c.Description})
@@ -111,6 +76,18 @@ func (p *plan) writeChannelTable(w *goWriter) {
 	w.printf("}\n\n")
 }
 
+// inboundLiteral is what the server needs to read a client message: its
+// discriminator value and a constructor of its payload type; nothing for a
+// server message.
+func (p *plan) inboundLiteral(row messageRow) string {
+	disc := p.discriminators[row.channel]
+	if row.direction != directionClient || disc == nil {
+		return ""
+	}
+	return fmt.Sprintf(", Discriminator: %s, NewPayload: func() any { return new(%s) }",
+		strconv.Quote(disc.Values[row.msg]), p.types.payloadTypes[row.msg])
+}
+
 // replyInfoLiteral is the Reply field of a client message's row, or nothing.
 func (p *plan) replyInfoLiteral(row messageRow) string {
 	r := row.msg.Reply
@@ -121,7 +98,7 @@ func (p *plan) replyInfoLiteral(row messageRow) string {
 	for _, e := range r.Echoes {
 		echoes = append(echoes, fmt.Sprintf("{Reply: %q, Request: %q}", e.Reply, e.Request))
 	}
-	return fmt.Sprintf(", Reply: &ReplyInfo{Messages: %s, Errors: %s, Echoes: []EchoInfo{%s}}",
+	return fmt.Sprintf(", Reply: &wsclient.Reply{Messages: %s, Errors: %s, Echoes: []wsclient.Echo{%s}}",
 		p.msgConstList(r.Messages), p.msgConstList(r.Errors), strings.Join(echoes, ", "))
 }
 

@@ -2,8 +2,8 @@ package avatarws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -21,72 +21,57 @@ const maxEcho = 128
 
 // handle turns one frame into its reply (nil: no reply).
 func (c *connection) handle(ctx context.Context, data []byte) any {
-	env, err := wsschema.Open(data, "command")
+	frame, payload, err := c.api.inbound.Read(data)
+	obj := frame.Fields
 	var problem *wsschema.Problem
+	var unknown *wsschema.UnknownMessageError
 	switch {
-	case errors.As(err, &problem):
-		return errorReply(env.Fields, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
+	case errors.Is(err, wsschema.ErrInvalidJSON):
 		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	}
-	command, frame, obj := env.Name, env.Doc, env.Fields
-	switch {
-	case !isCommand(command):
-		return errorReply(obj, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(command))
-	}
-	if problem := c.api.validator.Validate(command, frame); problem != nil {
+	case errors.As(err, &unknown):
+		return errorReply(obj, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(unknown.Value))
+	case errors.As(err, &problem):
 		return errorReply(obj, gen.ErrorCodeValidationError, problem.Message)
+	case err != nil:
+		return c.domainError(obj, err)
 	}
-	reply, err := c.dispatch(ctx, command, obj, data)
+	reply, err := c.dispatch(ctx, obj, payload)
 	if err != nil {
 		return c.domainError(obj, err)
 	}
 	return reply
 }
 
-func (c *connection) dispatch(ctx context.Context, command string, obj map[string]any, data []byte) (any, error) {
+// dispatch runs one decoded command; payload is its generated type.
+func (c *connection) dispatch(ctx context.Context, obj map[string]any, payload any) (any, error) {
 	s := c.stream
-	switch command {
-	case gen.MsgInit:
-		var req gen.InitCommand
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
-		res, err := s.Init(ctx, toInitRequest(req, obj))
+	switch req := payload.(type) {
+	case *gen.InitCommand:
+		res, err := s.Init(ctx, toInitRequest(*req, obj))
 		if err != nil {
 			return nil, err
 		}
 		return gen.InitAck{Command: gen.InitAckCommandValue, SessionID: res.SessionID, ActivityIdleTimeout: res.IdleTimeout.Seconds(), Resumed: res.Resumed}, nil
-	case gen.MsgVoice:
-		var req gen.VoiceCommand
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.VoiceCommand:
 		return nil, s.Voice(ctx, avatar.Voice{Audio: req.Audio, Encoding: string(req.Encoding), SampleRate: req.SampleRate, SampleRateAlias: req.SampleRate2})
-	case gen.MsgVoiceEnd:
+	case *gen.VoiceEndCommand:
 		u, err := s.VoiceEnd(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return gen.VoiceEndAck{Command: gen.VoiceEndAckCommandValue, EventID: eventID(obj), Recorded: u.Recorded, UtteranceSeconds: u.Seconds, Frames: u.Frames}, nil
-	case gen.MsgVoiceInterrupt:
+	case *gen.VoiceInterruptCommand:
 		d, err := s.Interrupt(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return gen.VoiceInterruptAck{Command: gen.VoiceInterruptAckCommandValue, EventID: eventID(obj), DroppedSeconds: d.Seconds, DroppedFrames: d.Frames}, nil
-	case gen.MsgHeartbeat:
-		var req gen.HeartbeatCommand
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.HeartbeatCommand:
 		return gen.HeartbeatAck{Command: gen.HeartbeatAckCommandValue, EventID: req.EventID, Timestamp: req.Timestamp}, nil
-	default: // gen.MsgSpecial; isCommand admitted nothing else
-		var req gen.SpecialCommand
-		if err := json.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.SpecialCommand:
 		return nil, s.Special(ctx, req.EventID, req.Content)
+	default:
+		return nil, fmt.Errorf("avatar: command %s has no handler", obj["command"])
 	}
 }
 
@@ -142,15 +127,6 @@ func truncate(s string) string {
 		return string(r[:maxEcho])
 	}
 	return s
-}
-
-func isCommand(name string) bool {
-	for _, c := range commands {
-		if c == name {
-			return true
-		}
-	}
-	return false
 }
 
 func toInitRequest(req gen.InitCommand, frame map[string]any) avatar.InitRequest {

@@ -18,24 +18,19 @@ import (
 
 // API serves the session WebSocket.
 type API struct {
-	svc       *avatar.Service
-	hub       *wsconn.Hub
-	validator *wsschema.Validator
-	opts      wsconn.Options
-}
-
-// commands are the client messages; a message's name is its command value.
-var commands = []string{
-	gen.MsgInit, gen.MsgVoice, gen.MsgVoiceEnd, gen.MsgVoiceInterrupt, gen.MsgHeartbeat, gen.MsgSpecial,
+	svc     *avatar.Service
+	hub     *wsconn.Hub
+	inbound *wsschema.Inbound
+	opts    wsconn.Options
 }
 
 // New compiles the command schemas and returns the API.
 func New(svc *avatar.Service, hub *wsconn.Hub) (*API, error) {
-	v, err := wsschema.Compile(gen.MessageSchema, commands...)
+	in, err := wsschema.NewInbound(gen.Channels[0], gen.Messages, gen.MessageSchema)
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, opts: wsconn.Options{API: "avatar", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
+	return &API{svc: svc, hub: hub, inbound: in, opts: wsconn.Options{API: "avatar", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
 }
 
 // Path is where the API is mounted.

@@ -5,6 +5,8 @@ package decisionws
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 
 	gen "github.com/sessionhub/server/gen/decisions"
@@ -16,34 +18,21 @@ import (
 
 // API serves /ws.
 type API struct {
-	svc       *decisions.Service
-	hub       *wsconn.Hub
-	validator *wsschema.Validator
-	guard     *decisions.Guard
-	opts      wsconn.Options
-}
-
-// actions maps each action (case-sensitive, as sent) to its message name.
-var actions = map[string]string{
-	gen.RegisterRequestActionValue:     gen.MsgRegister,
-	gen.ConnectionRequestActionValue:   gen.MsgConnection,
-	gen.TakeDecisionRequestActionValue: gen.MsgTakeDecision,
-	gen.DisconnectRequestActionValue:   gen.MsgDisconnect,
-	gen.GetDecisionsRequestActionValue: gen.MsgGetDecisions,
+	svc     *decisions.Service
+	hub     *wsconn.Hub
+	inbound *wsschema.Inbound
+	guard   *decisions.Guard
+	opts    wsconn.Options
 }
 
 // New compiles the action schemas and returns the API; limits bound failed
 // credential checks per connection, per client address and per process.
 func New(svc *decisions.Service, hub *wsconn.Hub, limits decisions.Limits) (*API, error) {
-	names := make([]string, 0, len(actions))
-	for _, name := range actions {
-		names = append(names, name)
-	}
-	v, err := wsschema.Compile(gen.MessageSchema, names...)
+	in, err := wsschema.NewInbound(gen.Channels[0], gen.Messages, gen.MessageSchema)
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, validator: v, guard: decisions.NewGuard(limits),
+	return &API{svc: svc, hub: hub, inbound: in, guard: decisions.NewGuard(limits),
 		opts: wsconn.Options{API: "decisions", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade}}, nil
 }
 
@@ -91,24 +80,22 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 // handle turns one frame into its one reply, checking in the documented
 // order: JSON → action → rate limit → credential → fields → the action.
 func (c *connection) handle(ctx context.Context, data []byte) any {
-	frame, err := wsschema.Decode(data)
-	if err != nil {
+	frame, err := c.api.inbound.Open(data)
+	action := frame.Value
+	var unknown *wsschema.UnknownMessageError
+	switch {
+	case errors.Is(err, wsschema.ErrInvalidJSON):
 		return errorReply(nil, gen.ErrorCodeInvalidJSON, "JSON decoding error")
-	}
-	obj, _ := frame.(map[string]any)
-	action, isString := obj["action"].(string)
-	if !isString {
+	case errors.As(err, &unknown):
+		return errorReply(&action, gen.ErrorCodeUnknownAction, "Unknown action: "+action)
+	case err != nil: // not an object, or no string action
 		return errorReply(nil, gen.ErrorCodeMissingAction, "Missing action field")
 	}
-	message, known := actions[action]
-	if !known {
-		return errorReply(&action, gen.ErrorCodeUnknownAction, "Unknown action: "+action)
-	}
-	guessable := action == gen.RegisterRequestActionValue || action == gen.ConnectionRequestActionValue
+	guessable := frame.Name == gen.MsgRegister || frame.Name == gen.MsgConnection
 	if err := c.failures.Check(guessable); err != nil {
 		return replyFor(action, err)
 	}
-	reply, err := c.dispatch(ctx, action, message, obj, frame, data)
+	reply, err := c.dispatch(ctx, frame)
 	if err != nil {
 		c.failures.Record(err)
 		return replyFor(action, err)
@@ -116,64 +103,54 @@ func (c *connection) handle(ctx context.Context, data []byte) any {
 	return reply
 }
 
-func (c *connection) dispatch(ctx context.Context, action, message string, obj map[string]any, frame any, data []byte) (any, error) {
+// dispatch checks the frame's credential before its other fields, so a bad
+// API key is always INVALID_API_KEY and a bad token INVALID_TOKEN, then runs
+// the action.
+func (c *connection) dispatch(ctx context.Context, frame wsschema.Frame) (any, error) {
 	svc := c.api.svc
-	switch action {
-	case gen.RegisterRequestActionValue:
-		key, _ := obj["API_KEY"].(string)
+	var principal decisions.Principal
+	switch frame.Name {
+	case gen.MsgRegister:
+		key, _ := frame.Fields["API_KEY"].(string)
 		if err := svc.CheckAPIKey(key); err != nil {
 			return nil, err
 		}
-		var req gen.RegisterRequest
-		if err := c.decode(message, frame, data, &req); err != nil {
+	case gen.MsgConnection: // the checksum is the credential, checked by Connect
+	default:
+		token, _ := frame.Fields["token"].(string)
+		var err error
+		if principal, err = svc.Authenticate(ctx, token); err != nil {
 			return nil, err
 		}
+	}
+	payload, err := c.api.inbound.Decode(frame)
+	if err != nil {
+		return nil, err
+	}
+	return c.run(ctx, frame.Value, principal, payload)
+}
+
+// run performs one decoded action; payload is its generated request type.
+func (c *connection) run(ctx context.Context, action string, principal decisions.Principal, payload any) (any, error) {
+	svc := c.api.svc
+	switch req := payload.(type) {
+	case *gen.RegisterRequest:
 		prompt := ""
 		if req.Prompt != nil {
 			prompt = *req.Prompt
 		}
 		reg, err := svc.Register(ctx, req.APIKey, decisions.NewUser{Checksum: req.Checksum, Name: req.Name, Prompt: prompt})
 		return gen.RegisterSuccess{Action: action, Status: success, Token: reg.Token, Data: reg.Token, Created: reg.Created}, err
-	case gen.ConnectionRequestActionValue:
-		var req gen.ConnectionRequest
-		if err := c.decode(message, frame, data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.ConnectionRequest:
 		token, err := svc.Connect(ctx, req.Checksum)
 		return gen.ConnectionSuccess{Action: action, Status: success, Token: token, Data: token}, err
-	default:
-		return c.dispatchWithToken(ctx, action, message, obj, frame, data)
-	}
-}
-
-// dispatchWithToken runs the token actions; the token is checked before the
-// other fields, so a bad token is always INVALID_TOKEN.
-func (c *connection) dispatchWithToken(ctx context.Context, action, message string, obj map[string]any, frame any, data []byte) (any, error) {
-	svc := c.api.svc
-	token, _ := obj["token"].(string)
-	principal, err := svc.Authenticate(ctx, token)
-	if err != nil {
-		return nil, err
-	}
-	switch action {
-	case gen.TakeDecisionRequestActionValue:
-		var req gen.TakeDecisionRequest
-		if err := c.decode(message, frame, data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.TakeDecisionRequest:
 		d, err := svc.TakeDecision(ctx, principal, req.Message)
 		return gen.TakeDecisionSuccess{Action: action, Status: success, Data: toWire(d)}, err
-	case gen.DisconnectRequestActionValue:
-		if err := c.decode(message, frame, data, &gen.DisconnectRequest{}); err != nil {
-			return nil, err
-		}
+	case *gen.DisconnectRequest:
 		return gen.DisconnectSuccess{Action: action, Status: success, Data: gen.DisconnectSuccessDataValue, Message: gen.DisconnectSuccessMessageValue},
 			svc.Disconnect(ctx, principal)
-	default: // gen.GetDecisionsRequestActionValue; actions admits nothing else
-		var req gen.GetDecisionsRequest
-		if err := c.decode(message, frame, data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.GetDecisionsRequest:
 		q := decisions.PageQuery{}
 		if req.Limit != nil {
 			q.Limit = int(*req.Limit)
@@ -183,15 +160,9 @@ func (c *connection) dispatchWithToken(ctx context.Context, action, message stri
 		}
 		page, err := svc.Decisions(ctx, principal, q)
 		return gen.GetDecisionsSuccess{Action: action, Status: success, Data: toWirePage(page)}, err
+	default:
+		return nil, fmt.Errorf("decisions: action %s has no handler", action)
 	}
-}
-
-// decode validates the frame against the message's schema and fills req.
-func (c *connection) decode(message string, frame any, data []byte, req any) error {
-	if problem := c.api.validator.Validate(message, frame); problem != nil {
-		return problem
-	}
-	return wsschema.Unmarshal(data, req)
 }
 
 const success = "success"

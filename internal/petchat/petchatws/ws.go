@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -19,30 +20,27 @@ import (
 
 // API serves /ws/.
 type API struct {
-	svc       *petchat.Service
-	hub       *wsconn.Hub
-	tokens    *auth.Signer
-	router    *Router
-	validator *wsschema.Validator
-	opts      wsconn.Options
+	svc     *petchat.Service
+	hub     *wsconn.Hub
+	tokens  *auth.Signer
+	router  *Router
+	inbound *wsschema.Inbound
+	opts    wsconn.Options
 	// newConversations is each connection's limit of new_conversation.
 	newConversations ratelimit.Rule
 }
-
-// events are the client messages; a message's name is its event value.
-var events = []string{gen.MsgConversations, gen.MsgMessage, gen.MsgNewConversation, gen.MsgHistory}
 
 // New compiles the event schemas and returns the API; router must be the
 // notifier svc was built with (it joins this API's connections). One
 // connection may create conversationsPerMinute conversations a minute (0:
 // no limit).
 func New(svc *petchat.Service, hub *wsconn.Hub, router *Router, tokens *auth.Signer, conversationsPerMinute int) (*API, error) {
-	v, err := wsschema.Compile(gen.MessageSchema, events...)
+	in, err := wsschema.NewInbound(gen.Channels[0], gen.Messages, gen.MessageSchema)
 	if err != nil {
 		return nil, err
 	}
 	return &API{
-		svc: svc, hub: hub, tokens: tokens, router: router, validator: v,
+		svc: svc, hub: hub, tokens: tokens, router: router, inbound: in,
 		opts:             wsconn.Options{API: "petchat", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 		newConversations: ratelimit.PerMinute(conversationsPerMinute),
 	}, nil
@@ -146,36 +144,32 @@ func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 // handle turns one frame into its one reply (deliveries to others go out
 // from dispatch).
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	env, err := wsschema.Open(data, "event")
+	frame, payload, err := c.api.inbound.Read(data)
+	event := frame.Value
 	var problem *wsschema.Problem
+	var unknown *wsschema.UnknownMessageError
 	switch {
-	case errors.As(err, &problem):
+	case errors.Is(err, wsschema.ErrInvalidJSON):
+		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	case errors.As(err, &unknown):
+		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
+	case errors.As(err, &problem) && frame.Name == "": // no event named: nothing to echo
 		return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
 	case err != nil:
-		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+		return domainError(event, err, "")
 	}
-	event, frame := env.Name, env.Doc
-	if !isEvent(event) {
-		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
-	}
-	if problem := c.api.validator.Validate(event, frame); problem != nil {
-		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
-	}
-	reply, err := c.dispatch(ctx, conn, event, data)
+	reply, err := c.dispatch(ctx, conn, event, payload)
 	if err != nil {
 		return domainError(event, err, "")
 	}
 	return reply
 }
 
-func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, data []byte) (any, error) {
+// dispatch runs one decoded event; payload is its generated request type.
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, payload any) (any, error) {
 	svc := c.api.svc
-	switch event {
-	case gen.MsgConversations:
-		var req gen.ConversationsRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	switch req := payload.(type) {
+	case *gen.ConversationsRequest:
 		var q petchat.ListQuery
 		if req.Data != nil && req.Data.Limit != nil {
 			q.Limit = int(*req.Data.Limit)
@@ -190,11 +184,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
 			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
 		}}, nil
-	case gen.MsgNewConversation:
-		var req gen.NewConversationRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.NewConversationRequest:
 		if wait, limited := c.newConversations.Blocked(time.Now()); limited {
 			return nil, &petchat.RateLimitedError{Scope: petchat.ScopeConnection, RetryAfter: wait}
 		}
@@ -204,21 +194,13 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 		}
 		c.newConversations.Add(time.Now())
 		return gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(conv)}, nil
-	case gen.MsgMessage:
-		var req gen.MessageRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.MessageRequest:
 		msg, err := svc.Send(ctx, c.user, conn.ID(), req.Data.ConversationID, req.Data.Content)
 		if err != nil {
 			return domainError(event, err, req.Data.ConversationID), nil
 		}
 		return gen.MessageSent{Event: gen.MessageSentEventValue, Data: toWireMessage(msg)}, nil
-	default: // gen.MsgHistory; isEvent admitted nothing else
-		var req gen.HistoryRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.HistoryRequest:
 		before, limit := "", 0
 		if req.Data.Before != nil {
 			before = *req.Data.Before
@@ -231,14 +213,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 			return domainError(event, err, req.Data.ConversationID), nil
 		}
 		return gen.HistoryReply{Event: gen.HistoryReplyEventValue, Data: toWirePage(page)}, nil
+	default:
+		return nil, fmt.Errorf("petchat: event %s has no handler", event)
 	}
-}
-
-func isEvent(name string) bool {
-	for _, e := range events {
-		if e == name {
-			return true
-		}
-	}
-	return false
 }

@@ -24,15 +24,9 @@ type API struct {
 	svc       *vrtraining.Service
 	hub       *wsconn.Hub
 	bus       Subscriber
-	validator *wsschema.Validator
+	inbound   *wsschema.Inbound
 	opts      wsconn.Options
 	creations ratelimit.Rule // create_session per connection
-}
-
-// commands are the client messages; a message's name is its command value.
-var commands = []string{
-	gen.MsgCreateSession, gen.MsgUpdateSession, gen.MsgGetActiveSessions,
-	gen.MsgGetSessionJSON, gen.MsgWatchSessions, gen.MsgUnwatchSessions,
 }
 
 // Subscriber is the cross-process bus (pubsub.Bus) the service publishes
@@ -44,11 +38,11 @@ type Subscriber interface {
 // New compiles the command schemas and returns the API; one connection may
 // create sessionsPerMinute sessions a minute (0: no limit).
 func New(svc *vrtraining.Service, hub *wsconn.Hub, bus Subscriber, sessionsPerMinute int) (*API, error) {
-	v, err := wsschema.Compile(gen.MessageSchema, commands...)
+	in, err := wsschema.NewInbound(gen.Channels[0], gen.Messages, gen.MessageSchema)
 	if err != nil {
 		return nil, err
 	}
-	return &API{svc: svc, hub: hub, bus: bus, validator: v, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
+	return &API{svc: svc, hub: hub, bus: bus, inbound: in, opts: wsconn.Options{API: "vrtraining", ReadLimit: gen.Channels[0].ReadLimit, Refuse: refuseUpgrade},
 		creations: ratelimit.PerMinute(sessionsPerMinute)}, nil
 }
 
@@ -116,36 +110,32 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 
 // handle turns one frame into its one reply.
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	env, err := wsschema.Open(data, "command")
+	frame, payload, err := c.api.inbound.Read(data)
+	command := frame.Value
 	var problem *wsschema.Problem
+	var unknown *wsschema.UnknownMessageError
 	switch {
-	case errors.As(err, &problem):
+	case errors.Is(err, wsschema.ErrInvalidJSON):
+		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+	case errors.As(err, &unknown):
+		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
+	case errors.As(err, &problem) && frame.Name == "": // no command named: nothing to echo
 		return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
 	case err != nil:
-		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
+		return domainError(command, err)
 	}
-	command, frame := env.Name, env.Doc
-	if !isCommand(command) {
-		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
-	}
-	if problem := c.api.validator.Validate(command, frame); problem != nil {
-		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
-	}
-	reply, err := c.dispatch(ctx, conn, command, data)
+	reply, err := c.dispatch(ctx, conn, command, payload)
 	if err != nil {
 		return domainError(command, err)
 	}
 	return reply
 }
 
-func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, data []byte) (any, error) {
+// dispatch runs one decoded command; payload is its generated request type.
+func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, payload any) (any, error) {
 	svc := c.api.svc
-	switch command {
-	case gen.MsgCreateSession:
-		var req gen.CreateSessionRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	switch req := payload.(type) {
+	case *gen.CreateSessionRequest:
 		if wait, limited := c.creations.Blocked(time.Now()); limited {
 			return nil, &rateLimitedError{wait: wait}
 		}
@@ -154,29 +144,17 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			c.creations.Add(time.Now())
 		}
 		return gen.CreateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session created")}, err
-	case gen.MsgUpdateSession:
-		var req gen.UpdateSessionRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.UpdateSessionRequest:
 		s, err := svc.Update(ctx, req.Data.SessionID, vrtraining.Update{Status: vrtraining.Status(req.Data.Status), Notes: req.Data.Notes, Score: req.Data.Score})
 		return gen.UpdateSessionSuccess{Command: command, ResponseType: success, Data: toWire(s), Message: text("Session updated")}, withID(err, req.Data.SessionID)
-	case gen.MsgGetActiveSessions:
-		var req gen.GetActiveSessionsRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.GetActiveSessionsRequest:
 		q := vrtraining.PageQuery{ActiveOnly: true}
 		if req.Data != nil {
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
 		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
-	case gen.MsgGetSessionJSON:
-		var req gen.GetSessionJSONRequest
-		if err := wsschema.Unmarshal(data, &req); err != nil {
-			return nil, err
-		}
+	case *gen.GetSessionJSONRequest:
 		if req.Data != nil && req.Data.SessionID != nil {
 			s, err := svc.Get(ctx, *req.Data.SessionID)
 			return gen.GetSessionJSONSuccessOne{Command: command, ResponseType: success, Data: toWire(s)}, withID(err, *req.Data.SessionID)
@@ -187,12 +165,14 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 		}
 		page, err := svc.List(ctx, q)
 		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
-	case gen.MsgWatchSessions:
+	case *gen.WatchSessionsRequest:
 		c.watch(conn)
 		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
-	default: // gen.MsgUnwatchSessions; isCommand admitted nothing else
+	case *gen.UnwatchSessionsRequest:
 		c.unwatch()
 		return gen.UnwatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: false}}, nil
+	default:
+		return nil, fmt.Errorf("vrtraining: command %s has no handler", command)
 	}
 }
 
@@ -235,15 +215,6 @@ func (c *connection) unwatch() {
 }
 
 const success = "success"
-
-func isCommand(name string) bool {
-	for _, c := range commands {
-		if c == name {
-			return true
-		}
-	}
-	return false
-}
 
 // idError carries the session id a domain error is about, for the message.
 type idError struct {

@@ -1,0 +1,100 @@
+package wsschema
+
+import (
+	"fmt"
+
+	"github.com/sessionhub/server/gen/wsclient"
+)
+
+// Inbound reads the client frames of one channel by its generated tables:
+// the channel's discriminator field names the message, whose schema the
+// frame must match and whose payload type it is decoded into. Adapters keep
+// only their dispatch and the wording of each refusal.
+type Inbound struct {
+	field     string                          // the discriminator field
+	messages  map[string]wsclient.MessageInfo // by discriminator value
+	validator *Validator
+}
+
+// UnknownMessageError is a frame whose discriminator names no client
+// message of the channel. Value is the name as sent.
+type UnknownMessageError struct{ Value string }
+
+func (e *UnknownMessageError) Error() string { return "unknown message " + e.Value }
+
+// NewInbound compiles the schemas of channel's client messages.
+func NewInbound(channel wsclient.ChannelInfo, messages []wsclient.MessageInfo, schemas SchemaSource) (*Inbound, error) {
+	in := &Inbound{field: channel.Discriminator, messages: map[string]wsclient.MessageInfo{}}
+	var names []string
+	for _, m := range messages {
+		if m.Channel != channel.Path || m.Direction != wsclient.DirectionClient {
+			continue
+		}
+		if m.Discriminator == "" || m.NewPayload == nil {
+			return nil, fmt.Errorf("%s: client message %q has no discriminator value or payload constructor", channel.Path, m.Name)
+		}
+		in.messages[m.Discriminator] = m
+		names = append(names, m.Name)
+	}
+	if in.field == "" || len(names) == 0 {
+		return nil, fmt.Errorf("%s: the client sends no messages on this channel", channel.Path)
+	}
+	var err error
+	in.validator, err = Compile(schemas, names...)
+	return in, err
+}
+
+// Frame is a client frame whose discriminator names a documented message.
+type Frame struct {
+	Name   string         // the message name (MessageInfo.Name)
+	Value  string         // the discriminator's value, as sent
+	Fields map[string]any // the frame's top-level fields (nil when it is not an object)
+
+	doc  any
+	data []byte
+	info wsclient.MessageInfo
+}
+
+// Open decodes a frame and finds the message its discriminator names. It
+// fails with ErrInvalidJSON; with a *Problem when the frame is not an object
+// or the discriminator is missing or not a string; or with an
+// *UnknownMessageError. The Frame carries what could be read (Fields, and
+// Value once the discriminator is a string) so refusals can echo it.
+func (in *Inbound) Open(data []byte) (Frame, error) {
+	env, err := Open(data, in.field)
+	f := Frame{Value: env.Name, Fields: env.Fields, doc: env.Doc, data: data}
+	if err != nil {
+		return f, err
+	}
+	info, known := in.messages[env.Name]
+	if !known {
+		return f, &UnknownMessageError{Value: env.Name}
+	}
+	f.Name, f.info = info.Name, info
+	return f, nil
+}
+
+// Decode validates an opened frame against its message's schema and decodes
+// it into a new *PayloadType of the generated package. It fails with a
+// *Problem worded as every API documents it.
+func (in *Inbound) Decode(f Frame) (any, error) {
+	if problem := in.validator.Validate(f.Name, f.doc); problem != nil {
+		return nil, problem
+	}
+	payload := f.info.NewPayload()
+	if err := Unmarshal(f.data, payload); err != nil {
+		return nil, err
+	}
+	return payload, nil
+}
+
+// Read opens, validates and decodes a frame: the message name with its
+// payload, or the error of Open or Decode.
+func (in *Inbound) Read(data []byte) (Frame, any, error) {
+	f, err := in.Open(data)
+	if err != nil {
+		return f, nil, err
+	}
+	payload, err := in.Decode(f)
+	return f, payload, err
+}
