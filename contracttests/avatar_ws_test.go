@@ -319,6 +319,10 @@ func TestAvatarWSErrors(t *testing.T) {
 	expectError("AUDIO_FORMAT_CHANGED", "Audio format changed within an utterance (PCM8 at 16000 Hz expected)")
 	c.send(map[string]any{"command": "heartbeat", "event_id": "h", "timestamp": -1})
 	expectError("VALIDATION_ERROR", "")
+	// A number the schema allows but no Go number holds is the client's
+	// mistake, not an internal error.
+	c.sendRaw([]byte(`{"command": "heartbeat", "event_id": "h", "timestamp": 1e999}`))
+	expectError("VALIDATION_ERROR", "")
 	c.send(map[string]any{"command": "special", "event_id": "s"})
 	expectError("VALIDATION_ERROR", "Missing required field: content")
 	// The connection is still usable after every refusal.
