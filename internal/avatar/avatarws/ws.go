@@ -153,6 +153,6 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	}
 	c.stream.Received()
 	if reply := c.handle(conn.Context(), data); reply != nil {
-		_ = conn.SendJSON(reply)
+		_ = conn.Reply(reply)
 	}
 }

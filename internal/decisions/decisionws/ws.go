@@ -74,7 +74,7 @@ func (c *connection) OnOpen(*wsconn.Conn) error         { return nil }
 func (c *connection) OnClose(*wsconn.Conn, int, string) {}
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
-	_ = conn.SendJSON(c.handle(conn.Context(), data))
+	_ = conn.Reply(c.handle(conn.Context(), data))
 }
 
 // handle turns one frame into its one reply, checking in the documented

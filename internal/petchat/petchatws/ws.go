@@ -134,7 +134,7 @@ func (c *connection) OnOpen(conn *wsconn.Conn) error {
 }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
-	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+	_ = conn.Reply(c.handle(conn.Context(), conn, data))
 }
 
 func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {

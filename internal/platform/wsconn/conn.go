@@ -71,7 +71,8 @@ type Conn struct {
 	pongDue     bool       // a pong for the latest ping is to be written
 	pongPayload []byte
 	pingDue     bool // the periodic ping is to be written
-	writing     bool // a writer goroutine is running
+	writing     bool // a writer is running (a goroutine of its own, or the read pump after Reply)
+	replyQueued bool // Reply queued a frame and left the writing to the read pump
 	writerDone  bool // the writer finished the close (or failed): no more writes
 	mode        closeMode
 	closeCode   int    // reported to OnClose
@@ -128,17 +129,32 @@ func (c *Conn) SendJSON(v any) error {
 	if err != nil {
 		return fmt.Errorf("wsconn: marshal outbound message: %w", err)
 	}
-	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data})
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data}, true)
+}
+
+// Reply queues v as the answer to the frame OnMessage is handling. The read
+// pump writes it itself once OnMessage returns, unless a writer is running
+// (which writes it in its turn), so a reply costs no hand-off to another
+// goroutine. Call it only from OnMessage; frames sent after it start a
+// writer as usual. It fails as SendJSON does.
+func (c *Conn) Reply(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("wsconn: marshal outbound message: %w", err)
+	}
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data}, false)
 }
 
 // SendText queues b as one text frame; b must not be modified afterwards. It
 // never blocks: it returns ErrClosed once the connection is closing, and
 // ErrSlowConsumer (closing the connection with 4008) when the queue is full.
 func (c *Conn) SendText(b []byte) error {
-	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: b})
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: b}, true)
 }
 
-func (c *Conn) enqueue(f outFrame) error {
+// enqueue queues f and, when kick is set, starts the writer; otherwise the
+// read pump writes it after OnMessage (Reply).
+func (c *Conn) enqueue(f outFrame, kick bool) error {
 	c.mu.Lock()
 	if c.mode != modeOpen {
 		c.mu.Unlock()
@@ -146,7 +162,11 @@ func (c *Conn) enqueue(f outFrame) error {
 	}
 	if len(c.queue) < c.opts.SendQueue {
 		c.queue = append(c.queue, f)
-		c.kickLocked()
+		if kick {
+			c.kickLocked()
+		} else {
+			c.replyQueued = true
+		}
 		c.mu.Unlock()
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
@@ -340,4 +341,74 @@ func TestConcurrentSendersEachKeepTheirOrder(t *testing.T) {
 		next[got[0]]++
 	}
 	wg.Wait()
+}
+
+// TestRepliesKeepOrderBesidePushedFrames: Reply writes on the read pump
+// when no writer runs; frames another goroutine sends meanwhile start a
+// writer as usual. Each stream arrives whole and in order.
+func TestRepliesKeepOrderBesidePushedFrames(t *testing.T) {
+	rec := newRecorder()
+	rec.onMessage = func(c *Conn, data []byte) { _ = c.Reply(map[string]string{"reply": string(data)}) }
+	env := newTestEnv(t, Options{SendQueue: 4096}, rec)
+	ws := env.dial(t)
+	server := rec.waitOpened(t)
+
+	const n = 500
+	go func() {
+		for i := range n {
+			_ = server.SendJSON(map[string]int{"push": i})
+		}
+	}()
+	go func() {
+		for i := range n {
+			if err := ws.WriteMessage(websocket.TextMessage, fmt.Appendf(nil, "m-%d", i)); err != nil {
+				return // the reads below report the failure
+			}
+		}
+	}()
+	replies, pushes := 0, 0
+	for replies+pushes < 2*n {
+		var frame struct {
+			Reply *string
+			Push  *int
+		}
+		if err := json.Unmarshal([]byte(readText(t, ws)), &frame); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case frame.Reply != nil:
+			if want := fmt.Sprintf("m-%d", replies); *frame.Reply != want {
+				t.Fatalf("reply %d: got %q", replies, *frame.Reply)
+			}
+			replies++
+		case frame.Push != nil:
+			if *frame.Push != pushes {
+				t.Fatalf("push %d: got %d", pushes, *frame.Push)
+			}
+			pushes++
+		}
+	}
+}
+
+// TestReplyThenCloseInsideOnMessage: the reply goes out before the close,
+// and the close's linger does not hold the read pump, which must read the
+// peer's answer (with a CloseGrace of an hour, a close lingering there
+// would never report OnClose).
+func TestReplyThenCloseInsideOnMessage(t *testing.T) {
+	rec := newRecorder()
+	rec.onMessage = func(c *Conn, data []byte) {
+		_ = c.Reply(map[string]string{"reply": string(data)})
+		c.Close(4000, "done")
+	}
+	env := newTestEnv(t, Options{CloseGrace: time.Hour}, rec)
+	ws := env.dial(t)
+	writeText(t, ws, "bye")
+
+	msgs, ce := readUntilClose(t, ws)
+	if strings.Join(msgs, ",") != `{"reply":"bye"}` || ce.Code != 4000 {
+		t.Fatalf("got %q then close %d, want the reply then 4000", msgs, ce.Code)
+	}
+	if ev := rec.waitClosed(t); ev.code != 4000 {
+		t.Fatalf("OnClose: want 4000, got %d", ev.code)
+	}
 }

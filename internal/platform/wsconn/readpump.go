@@ -189,8 +189,35 @@ func (c *Conn) runOnOpen() {
 }
 
 func (c *Conn) runOnMessage(data []byte) {
+	c.callOnMessage(data)
+	c.writeReply()
+}
+
+func (c *Conn) callOnMessage(data []byte) {
 	defer c.recoverHandler("OnMessage")
 	c.handler.OnMessage(c, data)
+}
+
+// writeReply writes what Reply queued when no writer is running: on the read
+// pump, which reads the peer's next frame only after it. A close that began
+// meanwhile goes to a writer goroutine, since the close lingers for the read
+// pump to see the peer's answer.
+func (c *Conn) writeReply() {
+	c.mu.Lock()
+	queued := c.replyQueued
+	c.replyQueued = false
+	if !queued || c.writing || c.writerDone {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	if c.mode != modeOpen {
+		go c.write()
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.writeUntilIdle(true)
 }
 
 // recoverHandler keeps a handler's panic from taking the process down: the

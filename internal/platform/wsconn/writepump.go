@@ -88,11 +88,18 @@ func (c *Conn) popLocked() outFrame {
 
 // write is the writer: queued frames in order, pongs for the peer's pings,
 // the periodic ping, and the close frame last.
-func (c *Conn) write() {
+func (c *Conn) write() { c.writeUntilIdle(false) }
+
+// writeUntilIdle writes until nothing is left. On the read pump (a reply's
+// writer) it hands a close to a writer goroutine, which keeps writing.
+func (c *Conn) writeUntilIdle(onReadPump bool) {
 	for {
 		job, ok := c.next()
 		switch {
 		case !ok:
+			return
+		case job.close && onReadPump:
+			go c.write()
 			return
 		case job.close:
 			c.writeClose()

@@ -95,7 +95,7 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	c.busy = true
 	c.mu.Unlock()
 
-	_ = conn.SendJSON(c.handle(conn.Context(), conn, data))
+	_ = conn.Reply(c.handle(conn.Context(), conn, data))
 
 	// Sending only queues: the held-back events go out under the lock, so
 	// an event arriving meanwhile cannot overtake them.
