@@ -153,7 +153,7 @@ func exemptItem(item string) (string, bool) {
 		return "sent only when a handler panics; internal/platform/wsconn tests cover it", true
 	}
 	if panicOnlyUpgrade500[item] {
-		return "sent only when the upgrade handler panics (it reads no database); the API's TestPanicBeforeTheUpgradeIsThisAPIs500 covers it", true
+		return "sent only when the upgrade handler panics (it reads no database); the API's TestRefusedUpgradesHaveTheDocumentedBody/panic_before_the_upgrade covers it", true
 	}
 	return "", false
 }

@@ -1,7 +1,6 @@
 package decisionws
 
 import (
-	"net/http"
 	"testing"
 
 	gen "github.com/sessionhub/server/gen/decisions"
@@ -9,14 +8,9 @@ import (
 	"github.com/sessionhub/server/internal/platform/wsconn/wsconntest"
 )
 
+// TestRefusedUpgradesHaveTheDocumentedBody: the panic before the upgrade is
+// a missing hub.
 func TestRefusedUpgradesHaveTheDocumentedBody(t *testing.T) {
-	wsconntest.RequireRefusalBodies(t, refuseUpgrade, gen.UpgradeSchema,
-		http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError)
-}
-
-// TestPanicBeforeTheUpgradeIsThisAPIs500: the upgrade handler's panic (here
-// a missing hub) is answered with this channel's documented 500 body.
-func TestPanicBeforeTheUpgradeIsThisAPIs500(t *testing.T) {
 	api := &API{opts: wsconn.Options{API: "decisions", Refuse: refuseUpgrade}}
-	wsconntest.RequirePanicRefusal(t, api, gen.UpgradeSchema)
+	wsconntest.RequireUpgradeRefusals(t, api, refuseUpgrade, gen.UpgradeSchema)
 }

@@ -10,14 +10,9 @@ import (
 	"github.com/sessionhub/server/internal/platform/wsconn/wsconntest"
 )
 
+// TestRefusedUpgradesHaveTheDocumentedBody: 401 is this API's own refusal;
+// the panic before the upgrade is a missing hub.
 func TestRefusedUpgradesHaveTheDocumentedBody(t *testing.T) {
-	wsconntest.RequireRefusalBodies(t, refuseUpgrade, gen.UpgradeSchema,
-		http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError)
-}
-
-// TestPanicBeforeTheUpgradeIsThisAPIs500: the upgrade handler's panic (here
-// a missing hub) is answered with this channel's documented 500 body.
-func TestPanicBeforeTheUpgradeIsThisAPIs500(t *testing.T) {
 	api := &API{tokens: auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), opts: wsconn.Options{API: "petchat", Refuse: refuseUpgrade}}
-	wsconntest.RequirePanicRefusal(t, api, gen.UpgradeSchema)
+	wsconntest.RequireUpgradeRefusals(t, api, refuseUpgrade, gen.UpgradeSchema, http.StatusUnauthorized)
 }

@@ -4,7 +4,6 @@ package petchatws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -61,27 +60,14 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, user: user, newConversations: ratelimit.NewWindow(a.newConversations)}, nil)
 }
 
-// upgradeCodes are the documented codes of the refused upgrades.
-var upgradeCodes = map[int]gen.UpgradeErrorBodyDataCode{
+// refuseUpgrade is the one place a refused upgrade gets its documented body.
+var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyDataCode{
 	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
 	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
 	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
-}
-
-// refuseUpgrade is the one place a refused upgrade gets its documented body.
-func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
-	code, ok := upgradeCodes[refusal.Status]
-	if !ok {
-		code = gen.UpgradeErrorBodyDataCodeInternalError
-	}
-	body, _ := json.Marshal(gen.UpgradeErrorBody{
-		Event: gen.UpgradeErrorBodyEventValue,
-		Data:  gen.UpgradeErrorBodyData{Code: code, Message: refusal.Message},
-	})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(refusal.Status)
-	_, _ = w.Write(body)
-}
+}, gen.UpgradeErrorBodyDataCodeInternalError, func(code gen.UpgradeErrorBodyDataCode, message string) any {
+	return gen.UpgradeErrorBody{Event: gen.UpgradeErrorBodyEventValue, Data: gen.UpgradeErrorBodyData{Code: code, Message: message}}
+})
 
 // identify returns the connection's user id, or why its credentials are
 // refused. The Authorization header wins over access_token; only a request

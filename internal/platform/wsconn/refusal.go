@@ -1,6 +1,7 @@
 package wsconn
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -53,6 +54,23 @@ func writeRefusal(w http.ResponseWriter, opts Options, r Refusal) {
 		return
 	}
 	opts.Refuse(w, r)
+}
+
+// JSONRefusal returns an Options.Refuse that answers with the API's
+// documented JSON body: body builds it from the code documented for the
+// refusal's status in codes, or fallback for a status codes does not name
+// (the 500 of a failed upgrade).
+func JSONRefusal[Code any](codes map[int]Code, fallback Code, body func(code Code, message string) any) func(http.ResponseWriter, Refusal) {
+	return func(w http.ResponseWriter, refusal Refusal) {
+		code, ok := codes[refusal.Status]
+		if !ok {
+			code = fallback
+		}
+		raw, _ := json.Marshal(body(code, refusal.Message))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(refusal.Status)
+		_, _ = w.Write(raw)
+	}
 }
 
 // RefuseOnPanic, deferred first thing in an API's upgrade handler, answers a

@@ -89,24 +89,14 @@ func refuse(c *gin.Context, status int, code gen.ErrorBodyCode, message, field s
 	c.AbortWithStatusJSON(status, body)
 }
 
-// upgradeCodes are the documented codes of the connection layer's refusals.
-var upgradeCodes = map[int]gen.ErrorBodyCode{
-	http.StatusTooManyRequests:    gen.ErrorBodyCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.ErrorBodyCodeServiceUnavailable,
-}
-
 // refuseUpgrade writes a refusal of the connection layer in the REST
 // error body.
-func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
-	code, ok := upgradeCodes[refusal.Status]
-	if !ok {
-		code = gen.ErrorBodyCodeInternalError
-	}
-	body, _ := json.Marshal(gen.ErrorBody{Status: gen.ErrorBodyStatusValue, Code: code, Message: refusal.Message})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(refusal.Status)
-	_, _ = w.Write(body)
-}
+var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.ErrorBodyCode{
+	http.StatusTooManyRequests:    gen.ErrorBodyCodeTooManyConnections,
+	http.StatusServiceUnavailable: gen.ErrorBodyCodeServiceUnavailable,
+}, gen.ErrorBodyCodeInternalError, func(code gen.ErrorBodyCode, message string) any {
+	return gen.ErrorBody{Status: gen.ErrorBodyStatusValue, Code: code, Message: message}
+})
 
 // socket is one open events connection.
 type socket struct {

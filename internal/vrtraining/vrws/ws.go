@@ -55,23 +55,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = a.hub.Serve(w, r, a.opts, &connection{api: a, creations: ratelimit.NewWindow(a.creations)}, nil)
 }
 
-// upgradeCodes are the documented codes of the refused upgrades.
-var upgradeCodes = map[int]gen.UpgradeErrorBodyCode{
+// refuseUpgrade writes a refused upgrade in the documented body.
+var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyCode{
 	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
 	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
-}
-
-// refuseUpgrade writes a refused upgrade in the documented body.
-func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
-	code, ok := upgradeCodes[refusal.Status]
-	if !ok {
-		code = gen.UpgradeErrorBodyCodeInternalError
-	}
-	body, _ := json.Marshal(gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: refusal.Message})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(refusal.Status)
-	_, _ = w.Write(body)
-}
+}, gen.UpgradeErrorBodyCodeInternalError, func(code gen.UpgradeErrorBodyCode, message string) any {
+	return gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: message}
+})
 
 // connection is one client's state. While a command is being handled,
 // session_changed events for this connection wait, so the command's own

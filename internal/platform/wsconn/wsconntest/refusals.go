@@ -15,6 +15,17 @@ import (
 // each documented refusal status.
 type UpgradeSchema func(status int) ([]byte, bool)
 
+// RequireUpgradeRefusals requires the API's refused upgrades to carry their
+// documented bodies: refuse's for the connection layer's refusals (429,
+// 503, 500) and for the API's own statuses in more, and h's answer to a
+// panic before the upgrade (h must panic, e.g. for a missing hub).
+func RequireUpgradeRefusals(t *testing.T, h http.Handler, refuse func(http.ResponseWriter, wsconn.Refusal), schema UpgradeSchema, more ...int) {
+	t.Helper()
+	statuses := append([]int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusInternalServerError}, more...)
+	t.Run("connection layer", func(t *testing.T) { RequireRefusalBodies(t, refuse, schema, statuses...) })
+	t.Run("panic before the upgrade", func(t *testing.T) { RequirePanicRefusal(t, h, schema) })
+}
+
 // RequireRefusalBodies requires refuse to write, for each status, a body
 // that the schema documented for that status accepts.
 func RequireRefusalBodies(t *testing.T, refuse func(http.ResponseWriter, wsconn.Refusal), schema UpgradeSchema, statuses ...int) {
