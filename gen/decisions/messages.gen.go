@@ -96,7 +96,8 @@ const (
 	ErrorCodeInternalError   ErrorCode = "INTERNAL_ERROR"
 )
 
-// ErrorReply: Error reply; the connection stays open.
+// ErrorReply: Error reply; the connection stays open. `retry_after` comes with `RATE_LIMITED` and with
+// no other code (the `oneOf`).
 type ErrorReply struct {
 	// The request's action, when it was a JSON string (also when unknown).
 	Action *string `json:"action,omitempty"`

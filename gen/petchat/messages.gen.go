@@ -126,7 +126,8 @@ const (
 
 // ErrorEvent: Error reply; the connection stays open.
 type ErrorEvent struct {
-	// Error details.
+	// Error details. `retry_after` comes with `RATE_LIMITED` and with no other code (the
+	// `oneOf`).
 	Data ErrorEventData `json:"data"`
 	// Always `error`.
 	Event string `json:"event"`
@@ -137,7 +138,8 @@ const (
 	ErrorEventEventValue = "error"
 )
 
-// ErrorEventData: Error details.
+// ErrorEventData: Error details. `retry_after` comes with `RATE_LIMITED` and with no other code (the
+// `oneOf`).
 type ErrorEventData struct {
 	// Stable machine-readable error code.
 	Code ErrorCode `json:"code"`

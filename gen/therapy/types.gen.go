@@ -378,6 +378,30 @@ func (e UnsupportedMediaTypeBodyCode) Valid() bool {
 	}
 }
 
+// Defines values for UploadContentRequestType.
+const (
+	UploadContentRequestTypeAudio UploadContentRequestType = "audio"
+	UploadContentRequestTypeEmpty UploadContentRequestType = ""
+	UploadContentRequestTypeText  UploadContentRequestType = "text"
+	UploadContentRequestTypeVideo UploadContentRequestType = "video"
+)
+
+// Valid indicates whether the value is a known member of the UploadContentRequestType enum.
+func (e UploadContentRequestType) Valid() bool {
+	switch e {
+	case UploadContentRequestTypeAudio:
+		return true
+	case UploadContentRequestTypeEmpty:
+		return true
+	case UploadContentRequestTypeText:
+		return true
+	case UploadContentRequestTypeVideo:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UploadType.
 const (
 	UploadTypeAudio UploadType = "audio"
@@ -1006,9 +1030,16 @@ type UploadContentRequest struct {
 	// File The content (at most `CONTENT_MAX_BYTES`, default 50 MiB; not empty). Its bytes must match `type`.
 	File openapi_types.File `json:"file"`
 
-	// Type Kind of uploaded content; the file's bytes must match it.
-	Type *UploadType `json:"type,omitempty"`
+	// Type Kind of the content (`audio`, `video` or `text`); the file's bytes must match it. Empty
+	// (`""`, what the seed's TypeScript client sends for a file whose MIME type the browser
+	// does not know) is the same as absent: the type is inferred from the bytes.
+	Type *UploadContentRequestType `json:"type,omitempty"`
 }
+
+// UploadContentRequestType Kind of the content (`audio`, `video` or `text`); the file's bytes must match it. Empty
+// (`""`, what the seed's TypeScript client sends for a file whose MIME type the browser
+// does not know) is the same as absent: the type is inferred from the bytes.
+type UploadContentRequestType string
 
 // UploadData The documented upload block plus the session's analysis state.
 type UploadData struct {

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// AnalysisProgressData: Progress of one analysis job.
+// AnalysisProgressData: Progress of one analysis job. The `oneOf` ties the fields to `status`: `processing` has a
+// `progress` below 1, `completed` has `progress` 1, and only `failed` has `error`.
 type AnalysisProgressData struct {
 	// The content (upload id) whose job reports. Always sent by this server.
 	ContentID *string `json:"content_id,omitempty"`
@@ -30,7 +31,8 @@ const (
 
 // AnalysisProgressEvent: The analysis_progress frame.
 type AnalysisProgressEvent struct {
-	// Progress of one analysis job.
+	// Progress of one analysis job. The `oneOf` ties the fields to `status`: `processing` has a
+	// `progress` below 1, `completed` has `progress` 1, and only `failed` has `error`.
 	Data AnalysisProgressData `json:"data"`
 	// Message type.
 	Type string `json:"type"`

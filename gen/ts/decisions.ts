@@ -72,7 +72,10 @@ export interface DisconnectSuccess {
 /** Stable machine-readable error code. */
 export type ErrorCode = "INVALID_JSON" | "MISSING_ACTION" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_API_KEY" | "NOT_REGISTERED" | "INVALID_TOKEN" | "RATE_LIMITED" | "INTERNAL_ERROR";
 
-/** Error reply; the connection stays open. */
+/**
+ * Error reply; the connection stays open. `retry_after` comes with `RATE_LIMITED` and with
+ * no other code (the `oneOf`).
+ */
 export interface ErrorReply {
   /** The request's action, when it was a JSON string (also when unknown). */
   action?: string;

@@ -108,13 +108,19 @@ export type ErrorCode = "INVALID_JSON" | "UNKNOWN_EVENT" | "VALIDATION_ERROR" | 
 
 /** Error reply; the connection stays open. */
 export interface ErrorEvent {
-  /** Error details. */
+  /**
+   * Error details. `retry_after` comes with `RATE_LIMITED` and with no other code (the
+   * `oneOf`).
+   */
   data: ErrorEventData;
   /** Always `error`. */
   event: "error";
 }
 
-/** Error details. */
+/**
+ * Error details. `retry_after` comes with `RATE_LIMITED` and with no other code (the
+ * `oneOf`).
+ */
 export interface ErrorEventData {
   /** Stable machine-readable error code. */
   code: ErrorCode;

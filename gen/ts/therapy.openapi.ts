@@ -678,7 +678,13 @@ export interface components {
              * @description The content (at most `CONTENT_MAX_BYTES`, default 50 MiB; not empty). Its bytes must match `type`.
              */
             file: string;
-            type?: components["schemas"]["UploadType"];
+            /**
+             * @description Kind of the content (`audio`, `video` or `text`); the file's bytes must match it. Empty
+             *     (`""`, what the seed's TypeScript client sends for a file whose MIME type the browser
+             *     does not know) is the same as absent: the type is inferred from the bytes.
+             * @enum {string}
+             */
+            type?: "audio" | "video" | "text" | "";
         };
         /** @description A stored piece of content. */
         Upload: {

@@ -11,7 +11,10 @@ export const MsgNewEmotion = "new_emotion";
 export const MsgNewInsight = "new_insight";
 export const MsgNewTopic = "new_topic";
 
-/** Progress of one analysis job. */
+/**
+ * Progress of one analysis job. The `oneOf` ties the fields to `status`: `processing` has a
+ * `progress` below 1, `completed` has `progress` 1, and only `failed` has `error`.
+ */
 export interface AnalysisProgressData {
   /** The content (upload id) whose job reports. Always sent by this server. */
   content_id?: string;
@@ -28,7 +31,10 @@ export type AnalysisProgressDataStatus = "processing" | "completed" | "failed";
 
 /** The analysis_progress frame. */
 export interface AnalysisProgressEvent {
-  /** Progress of one analysis job. */
+  /**
+   * Progress of one analysis job. The `oneOf` ties the fields to `status`: `processing` has a
+   * `progress` below 1, `completed` has `progress` 1, and only `failed` has `error`.
+   */
   data: AnalysisProgressData;
   /** Message type. */
   type: "analysis_progress";

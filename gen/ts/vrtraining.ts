@@ -45,7 +45,10 @@ export interface CreateSessionRequest {
 export interface CreateSessionSuccess {
   /** Echoes the request's command. */
   command: "create_session";
-  /** A VR training session as stored by the server. */
+  /**
+   * A VR training session as stored by the server. `endedAt` is present exactly when `status`
+   * is final (`completed` or `failed`): the `oneOf`.
+   */
   data: Session;
   /** Human-readable confirmation, e.g. `Session created`. */
   message?: string;
@@ -56,7 +59,10 @@ export interface CreateSessionSuccess {
 /** Stable machine-readable error code. */
 export type ErrorCode = "INVALID_JSON" | "UNKNOWN_COMMAND" | "VALIDATION_ERROR" | "SESSION_NOT_FOUND" | "SESSION_FINAL" | "RATE_LIMITED" | "INTERNAL_ERROR";
 
-/** Error reply to a command; the connection stays open. */
+/**
+ * Error reply to a command; the connection stays open. `retry_after` comes with
+ * `RATE_LIMITED` and with no other code (the `oneOf`).
+ */
 export interface ErrorReply {
   /** Stable machine-readable error code. */
   code: ErrorCode;
@@ -131,7 +137,10 @@ export interface GetSessionJSONSuccessAll {
 export interface GetSessionJSONSuccessOne {
   /** Echoes the request's command. */
   command: "get_session_json";
-  /** A VR training session as stored by the server. */
+  /**
+   * A VR training session as stored by the server. `endedAt` is present exactly when `status`
+   * is final (`completed` or `failed`): the `oneOf`.
+   */
   data: Session;
   /** Optional human-readable note. */
   message?: string;
@@ -148,7 +157,10 @@ export interface PageSelector {
   [key: string]: unknown;
 }
 
-/** A VR training session as stored by the server. */
+/**
+ * A VR training session as stored by the server. `endedAt` is present exactly when `status`
+ * is final (`completed` or `failed`): the `oneOf`.
+ */
 export interface Session {
   /** The avatar used in the session (opaque identifier given at creation). */
   avatarId: string;
@@ -179,7 +191,10 @@ export interface Session {
 export interface SessionChanged {
   /** Always `session_changed`. */
   command: "session_changed";
-  /** A VR training session as stored by the server. */
+  /**
+   * A VR training session as stored by the server. `endedAt` is present exactly when `status`
+   * is final (`completed` or `failed`): the `oneOf`.
+   */
   data: Session;
   /** What happened to the session. */
   message: SessionChangedMessage;
@@ -246,7 +261,10 @@ export interface UpdateSessionRequest {
 export interface UpdateSessionSuccess {
   /** Echoes the request's command. */
   command: "update_session";
-  /** A VR training session as stored by the server. */
+  /**
+   * A VR training session as stored by the server. `endedAt` is present exactly when `status`
+   * is final (`completed` or `failed`): the `oneOf`.
+   */
   data: Session;
   /** Human-readable confirmation, e.g. `Session updated`. */
   message?: string;

@@ -33,7 +33,8 @@ const (
 type CreateSessionSuccess struct {
 	// Echoes the request's command.
 	Command string `json:"command"`
-	// A VR training session as stored by the server.
+	// A VR training session as stored by the server. `endedAt` is present exactly when `status`
+	// is final (`completed` or `failed`): the `oneOf`.
 	Data Session `json:"data"`
 	// Human-readable confirmation, e.g. `Session created`.
 	Message *string `json:"message,omitempty"`
@@ -61,7 +62,8 @@ const (
 	ErrorCodeInternalError   ErrorCode = "INTERNAL_ERROR"
 )
 
-// ErrorReply: Error reply to a command; the connection stays open.
+// ErrorReply: Error reply to a command; the connection stays open. `retry_after` comes with
+// `RATE_LIMITED` and with no other code (the `oneOf`).
 type ErrorReply struct {
 	// Stable machine-readable error code.
 	Code ErrorCode `json:"code"`
@@ -160,7 +162,8 @@ const (
 type GetSessionJSONSuccessOne struct {
 	// Echoes the request's command.
 	Command string `json:"command"`
-	// A VR training session as stored by the server.
+	// A VR training session as stored by the server. `endedAt` is present exactly when `status`
+	// is final (`completed` or `failed`): the `oneOf`.
 	Data Session `json:"data"`
 	// Optional human-readable note.
 	Message *string `json:"message,omitempty"`
@@ -182,7 +185,8 @@ type PageSelector struct {
 	Limit *int64 `json:"limit,omitempty"`
 }
 
-// Session: A VR training session as stored by the server.
+// Session: A VR training session as stored by the server. `endedAt` is present exactly when `status`
+// is final (`completed` or `failed`): the `oneOf`.
 type Session struct {
 	// The avatar used in the session (opaque identifier given at creation).
 	AvatarID string `json:"avatarId"`
@@ -211,7 +215,8 @@ type Session struct {
 type SessionChanged struct {
 	// Always `session_changed`.
 	Command string `json:"command"`
-	// A VR training session as stored by the server.
+	// A VR training session as stored by the server. `endedAt` is present exactly when `status`
+	// is final (`completed` or `failed`): the `oneOf`.
 	Data Session `json:"data"`
 	// What happened to the session.
 	Message SessionChangedMessage `json:"message"`
@@ -307,7 +312,8 @@ const (
 type UpdateSessionSuccess struct {
 	// Echoes the request's command.
 	Command string `json:"command"`
-	// A VR training session as stored by the server.
+	// A VR training session as stored by the server. `endedAt` is present exactly when `status`
+	// is final (`completed` or `failed`): the `oneOf`.
 	Data Session `json:"data"`
 	// Human-readable confirmation, e.g. `Session updated`.
 	Message *string `json:"message,omitempty"`

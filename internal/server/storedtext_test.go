@@ -228,6 +228,20 @@ func TestNULIsRefusedInEveryStoredString(t *testing.T) {
 				t.Errorf("%s %s with NUL in %s: %d %v", tc.method, tc.path, tc.field, status, reply)
 			}
 		}
+		// Blank is what the domain trims (unicode.IsSpace), so the spec's
+		// pattern refuses the same titles with its documented message, and a
+		// character no engine calls a space (U+FEFF) is a title everywhere.
+		for _, title := range []string{"\v", "\u0085", "\u00a0", " \u2028\u3000 "} {
+			for _, call := range []struct{ method, path string }{{"POST", "/api/v1/sessions"}, {"PUT", "/api/v1/sessions/" + id}} {
+				status, reply := s.call(t, call.method, call.path, "application/json", jsonBody(map[string]any{"title": title}), bearer...)
+				if status != http.StatusBadRequest || reply["field"] != "title" || reply["message"] != "title is invalid (must not be blank or contain the NUL character U+0000)" {
+					t.Errorf("%s %s with the blank title %q: %d %v, want 400 with the documented message", call.method, call.path, title, status, reply)
+				}
+			}
+		}
+		if status, reply := s.call(t, "POST", "/api/v1/sessions", "application/json", jsonBody(map[string]any{"title": "\ufeff"}), bearer...); status != http.StatusCreated {
+			t.Errorf("title U+FEFF: %d %v, want 201", status, reply)
+		}
 		ct, form := nulUpload(t)
 		status, reply := s.call(t, "POST", "/api/v1/sessions/"+id+"/content", ct, form, bearer...)
 		if status != http.StatusBadRequest || reply["field"] != "file" || reply["message"] != "file name "+nulReason {

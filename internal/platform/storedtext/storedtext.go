@@ -15,8 +15,13 @@ import "strings"
 const (
 	// NoNULPattern: any text without NUL.
 	NoNULPattern = `^[^\x00]*$`
-	// NotBlankNoNULPattern: text without NUL that is not only whitespace.
-	NotBlankNoNULPattern = `^[^\x00]*[^\x00\s][^\x00]*$`
+	// NotBlankNoNULPattern: text without NUL that is not only whitespace,
+	// whitespace being what unicode.IsSpace (and strings.TrimSpace) calls
+	// one, listed rune by rune: `\s` means ASCII whitespace to Go's regexp
+	// and a different Unicode set to ECMAScript's, so a validator and an
+	// outside tool would each draw the line elsewhere. Only escapes both
+	// dialects read (\xHH, \t…) and literal characters beyond U+00FF.
+	NotBlankNoNULPattern = "^[^\\x00]*[^\\x00\\t\\n\\v\\f\\r \\x85\\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\\x00]*$"
 )
 
 // NoNULReason is how a refused value is described (after the field name).

@@ -2,6 +2,7 @@ package storedtext
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -31,6 +32,17 @@ func TestPatternsAreTheRule(t *testing.T) {
 			t.Errorf("no reason for %s", p)
 		}
 	}
+	// Blank means what strings.TrimSpace removes, for every rune up to the
+	// last whitespace one and U+FEFF (a space to ECMAScript's \s only).
+	blankAsTrimmed := func(r rune) {
+		if got, want := notBlank.MatchString(string(r)), strings.TrimSpace(string(r)) != ""; got != want {
+			t.Errorf("NotBlankNoNULPattern on %U = %v, want %v (strings.TrimSpace)", r, got, want)
+		}
+	}
+	for r := rune(1); r <= 0x3000; r++ {
+		blankAsTrimmed(r)
+	}
+	blankAsTrimmed(0xfeff)
 	if _, ok := Reason(`\S`); ok {
 		t.Error("a foreign pattern got a reason")
 	}
