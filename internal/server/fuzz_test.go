@@ -204,64 +204,50 @@ func seedExamples(f *testing.F, file string) {
 	}
 }
 
-// serverMessages names the messages a generated table says the server sends.
-func serverMessages(all []wsclient.MessageInfo) []string {
-	var out []string
-	for _, m := range all {
+// channelOf is a generated channel under fuzz, each input answered by one
+// frame.
+func channelOf(spec string, ch wsclient.ChannelInfo, messages []wsclient.MessageInfo, schemas wsschema.SchemaSource) channelUnderFuzz {
+	var server []string
+	for _, m := range messages {
 		if m.Direction == wsclient.DirectionServer {
-			out = append(out, m.Name)
+			server = append(server, m.Name)
 		}
 	}
-	return out
+	return channelUnderFuzz{spec: spec, path: ch.Path, schemas: schemas, server: server, closeCodes: ch.CloseCodes, replies: 1}
 }
 
-func wsURL(base, path string) string { return "ws" + strings.TrimPrefix(base, "http") + path }
+// onFreshServer dials the channel on a server of its own.
+func onFreshServer(ch channelUnderFuzz) func(testing.TB) (string, http.Header) {
+	return func(t testing.TB) (string, http.Header) {
+		return startSQLiteServer(t, fuzzEnv...).wsURL(ch.path), nil
+	}
+}
 
 func FuzzVRTrainingFrame(f *testing.F) {
-	ch := channelUnderFuzz{
-		spec: "vrtraining.asyncapi.yaml", path: vrgen.ChannelWsSessions, schemas: vrgen.MessageSchema,
-		server:     serverMessages(vrgen.Messages),
-		closeCodes: vrgen.Channels[0].CloseCodes, replies: 1,
-	}
-	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
-		return wsURL(startSQLiteServer(t, fuzzEnv...).base, vrgen.ChannelWsSessions), nil
-	})
+	ch := channelOf("vrtraining.asyncapi.yaml", vrgen.Channels[0], vrgen.Messages, vrgen.MessageSchema)
+	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzPetChatFrame(f *testing.F) {
-	ch := channelUnderFuzz{
-		spec: "petchat.asyncapi.yaml", path: petchatgen.ChannelWsSlash, schemas: petchatgen.MessageSchema,
-		server:     serverMessages(petchatgen.Messages),
-		closeCodes: petchatgen.Channels[0].CloseCodes, replies: 1, greet: true,
-	}
-	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
-		return wsURL(startSQLiteServer(t, fuzzEnv...).base, petchatgen.ChannelWsSlash), nil
-	})
+	ch := channelOf("petchat.asyncapi.yaml", petchatgen.Channels[0], petchatgen.Messages, petchatgen.MessageSchema)
+	ch.greet = true
+	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzDecisionsFrame(f *testing.F) {
-	ch := channelUnderFuzz{
-		spec: "decisions.asyncapi.yaml", path: decisionsgen.ChannelWs, schemas: decisionsgen.MessageSchema,
-		server:     serverMessages(decisionsgen.Messages),
-		closeCodes: decisionsgen.Channels[0].CloseCodes, replies: 1,
-	}
-	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
-		return wsURL(startSQLiteServer(t, fuzzEnv...).base, decisionsgen.ChannelWs), nil
-	})
+	ch := channelOf("decisions.asyncapi.yaml", decisionsgen.Channels[0], decisionsgen.Messages, decisionsgen.MessageSchema)
+	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 // FuzzAvatarFrame streams inputs on one session. voice and special frames
 // get no reply, so every input is followed by a heartbeat whose
 // heartbeat_ack (by its event_id) marks the input handled.
 func FuzzAvatarFrame(f *testing.F) {
-	ch := channelUnderFuzz{
-		spec: "avatar-stream.asyncapi.yaml", path: avatarws.ChannelV1Websocket, schemas: avatarws.MessageSchema,
-		server:     serverMessages(avatarws.Messages),
-		closeCodes: avatarws.Channels[0].CloseCodes,
-		sync:       []byte(`{"command":"heartbeat","event_id":"fuzz-sync","timestamp":1}`),
-		synced: func(frame map[string]any) bool {
-			return frame["command"] == "heartbeat_ack" && frame["event_id"] == "fuzz-sync"
-		},
+	ch := channelOf("avatar-stream.asyncapi.yaml", avatarws.Channels[0], avatarws.Messages, avatarws.MessageSchema)
+	ch.replies = 0
+	ch.sync = []byte(`{"command":"heartbeat","event_id":"fuzz-sync","timestamp":1}`)
+	ch.synced = func(frame map[string]any) bool {
+		return frame["command"] == "heartbeat_ack" && frame["event_id"] == "fuzz-sync"
 	}
 	fuzzFrames(f, ch, func(t testing.TB) (string, http.Header) {
 		srv := startSQLiteServer(t, fuzzEnv...)
@@ -271,7 +257,7 @@ func FuzzAvatarFrame(f *testing.F) {
 		if status != http.StatusOK {
 			t.Fatalf("start: %d %v", status, started)
 		}
-		return wsURL(srv.base, avatarws.ChannelV1Websocket), http.Header{"Authorization": {"Bearer " + started["session_token"].(string)}}
+		return srv.wsURL(ch.path), http.Header{"Authorization": {"Bearer " + started["session_token"].(string)}}
 	})
 }
 

@@ -73,9 +73,14 @@ type socket struct {
 	conn *websocket.Conn
 }
 
+// wsURL is the ws:// URL of path on this server.
+func (s *sqliteServer) wsURL(path string) string {
+	return "ws" + strings.TrimPrefix(s.base, "http") + path
+}
+
 func (s *sqliteServer) dial(t *testing.T, path string, header http.Header) *socket {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(s.base, "http")+path, header)
+	conn, _, err := websocket.DefaultDialer.Dial(s.wsURL(path), header)
 	if err != nil {
 		t.Fatalf("dial %s: %v", path, err)
 	}

@@ -125,11 +125,7 @@ func (c *Conn) Context() context.Context { return c.ctx }
 // SendJSON marshals v and queues it as one text frame. It never blocks; see
 // SendText for the errors.
 func (c *Conn) SendJSON(v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("wsconn: marshal outbound message: %w", err)
-	}
-	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data}, true)
+	return c.enqueueJSON(v, true)
 }
 
 // Reply queues v as the answer to the frame OnMessage is handling. The read
@@ -138,11 +134,15 @@ func (c *Conn) SendJSON(v any) error {
 // goroutine. Call it only from OnMessage; frames sent after it start a
 // writer as usual. It fails as SendJSON does.
 func (c *Conn) Reply(v any) error {
+	return c.enqueueJSON(v, false)
+}
+
+func (c *Conn) enqueueJSON(v any, kick bool) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("wsconn: marshal outbound message: %w", err)
 	}
-	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data}, false)
+	return c.enqueue(outFrame{messageType: websocket.TextMessage, data: data}, kick)
 }
 
 // SendText queues b as one text frame; b must not be modified afterwards. It
