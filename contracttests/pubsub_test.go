@@ -36,6 +36,11 @@ func TestBusAcrossProcesses(t *testing.T) {
 	gotA, gotB := make(chan string, 100), make(chan string, 100)
 	a.Subscribe("topic", func(p []byte) { gotA <- string(p) })
 	b.Subscribe("topic", func(p []byte) { gotB <- string(p) })
+	// Each cut is announced (a read cache stops trusting its entries) and
+	// so is each return, after the catch-up.
+	signals := make(chan string, 100)
+	a.Subscribe(pubsub.LostTopic, func([]byte) { signals <- "lost" })
+	a.Subscribe(pubsub.ResumedTopic, func([]byte) { signals <- "resumed" })
 	b.Subscribe("other", func(p []byte) { gotB <- "wrong topic: " + string(p) })
 
 	large := `"` + strings.Repeat("x", 20000) + `"`
@@ -94,6 +99,11 @@ func TestBusCatchesUpAfterItsListenerIsCut(t *testing.T) {
 	gotA, gotB := make(chan string, total*2), make(chan string, total*2)
 	a.Subscribe("topic", func(p []byte) { gotA <- string(p) })
 	b.Subscribe("topic", func(p []byte) { gotB <- string(p) })
+	// Each cut is announced (a read cache stops trusting its entries) and
+	// so is each return, after the catch-up.
+	signals := make(chan string, 100)
+	a.Subscribe(pubsub.LostTopic, func([]byte) { signals <- "lost" })
+	a.Subscribe(pubsub.ResumedTopic, func([]byte) { signals <- "resumed" })
 
 	done := make(chan error, 1)
 	go func() {
@@ -146,6 +156,19 @@ func TestBusCatchesUpAfterItsListenerIsCut(t *testing.T) {
 		case extra := <-ch:
 			t.Fatalf("%s got an extra delivery: %.60q", name, extra)
 		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	var order []string
+	for len(signals) > 0 {
+		order = append(order, <-signals)
+	}
+	// A cut may find a's listener still reconnecting; it is cut at least once.
+	if len(order) < 2 || order[0] != "lost" || order[len(order)-1] != "resumed" {
+		t.Fatalf("signals of a's listener over %d cuts: %v; want each cut announced as lost, then resumed", cuts, order)
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i] == "resumed" && order[i-1] != "lost" {
+			t.Fatalf("signals %v: resumed twice without a loss between", order)
 		}
 	}
 }

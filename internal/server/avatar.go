@@ -21,7 +21,8 @@ func (s *Server) registerAvatar() error {
 		return err
 	}
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
-	svc := avatar.NewService(avatarstore.New(s.db), tokens, avatar.Options{
+	store := &avatar.CachedStore{Store: avatarstore.New(s.db), Sessions: newReadCache[avatar.Session](s, "avatar.sessions")}
+	svc := avatar.NewService(store, tokens, avatar.Options{
 		MaxSessionsPerKey: s.cfg.AvatarMaxSessionsPerKey,
 		Sink:              recording.New(s.cfg.DataDir, s.cfg.AvatarMaxRecordingBytes),
 		Bus:               s.bus,

@@ -20,6 +20,7 @@ import (
 	"github.com/sessionhub/server/internal/platform/metrics"
 	"github.com/sessionhub/server/internal/platform/ops"
 	"github.com/sessionhub/server/internal/platform/pubsub"
+	"github.com/sessionhub/server/internal/platform/readcache"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/specs"
 )
@@ -152,6 +153,14 @@ func (s *Server) goWith(ctx context.Context, name string, fn func(ctx context.Co
 		fn(ctx)
 		slog.Debug("background task stopped", "task", name)
 	}()
+}
+
+// newReadCache returns a read cache whose change messages travel on the
+// server's bus; it stops listening when the server closes.
+func newReadCache[V any](s *Server, name string) *readcache.Cache[V] {
+	c := readcache.New[V](name, s.bus)
+	s.closers = append(s.closers, func() error { c.Close(); return nil })
+	return c
 }
 
 // openBus picks the bus for the database: LISTEN/NOTIFY on PostgreSQL (so

@@ -18,7 +18,7 @@ func (s *Server) registerTherapy(ctx context.Context) error {
 	if err := therapystore.Migrate(s.db); err != nil {
 		return err
 	}
-	store := therapystore.New(s.db)
+	store := therapy.NewCachedStore(therapystore.New(s.db), newReadCache[therapy.SessionView](s, "therapy.sessions"))
 	if s.db.Dialect == database.SQLite {
 		// One process owns the SQLite file: whatever it was running when it
 		// stopped is nobody's any more.

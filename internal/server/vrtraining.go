@@ -12,7 +12,8 @@ func (s *Server) registerVRTraining() error {
 	if err := vrstore.Migrate(s.db); err != nil {
 		return err
 	}
-	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db), s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection)
+	store := &vrtraining.CachedStore{Store: vrstore.New(s.db), Sessions: newReadCache[vrtraining.Session](s, "vrtraining.sessions")}
+	api, err := vrws.New(vrtraining.NewService(store, s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection)
 	if err != nil {
 		return err
 	}

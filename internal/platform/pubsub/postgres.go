@@ -160,7 +160,9 @@ func (p *Postgres) listen(ctx context.Context) {
 			err = conn.QueryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM bus_messages").Scan(&last)
 		}
 		if err == nil && started {
-			last, err = p.catchUp(ctx, conn, last, 0)
+			if last, err = p.catchUp(ctx, conn, last, 0); err == nil {
+				p.reg.deliver(ResumedTopic, nil)
+			}
 		}
 		if err == nil {
 			if !started {
@@ -175,6 +177,9 @@ func (p *Postgres) listen(ctx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if started {
+			p.reg.deliver(LostTopic, nil)
 		}
 		slog.Warn("bus listener lost its connection; reconnecting and catching up", "err", err, "in", backoff, "last_id", last)
 		select {

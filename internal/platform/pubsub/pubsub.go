@@ -26,6 +26,17 @@ type Bus interface {
 	Close() error
 }
 
+// LostTopic and ResumedTopic are delivered in this process only, with an
+// empty payload: when the bus stopped receiving (its PostgreSQL listener
+// lost its connection; what is published meanwhile is delivered after the
+// reconnect, or never when older than the retention) and when it receives
+// again, caught up. State kept only from deliveries, such as a read cache,
+// cannot be trusted in between. The local bus never loses anything.
+const (
+	LostTopic    = "pubsub.lost"
+	ResumedTopic = "pubsub.resumed"
+)
+
 // registry is the in-process half every Bus shares: who listens to what.
 type registry struct {
 	mu     sync.RWMutex
