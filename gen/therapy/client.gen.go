@@ -135,7 +135,9 @@ type ClientInterface interface {
 	// GetSession Get a session with its analysis results
 	//
 	// The session (a superset of both documented Get shapes) with all analysis results found
-	// so far. Another user's session is 404.
+	// so far. Another user's session is 404. A write is visible at once through the server
+	// process that made it; through another process sharing the database, as soon as its
+	// change crossed the server's bus (milliseconds), and before the therapy event announcing it.
 	//
 	// Corresponds with GET /sessions/{session_id} (the `GetSession` operationId).
 	GetSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -295,7 +297,9 @@ func (c *Client) DeleteSession(ctx context.Context, sessionId SessionId, reqEdit
 // GetSession Get a session with its analysis results
 //
 // The session (a superset of both documented Get shapes) with all analysis results found
-// so far. Another user's session is 404.
+// so far. Another user's session is 404. A write is visible at once through the server
+// process that made it; through another process sharing the database, as soon as its
+// change crossed the server's bus (milliseconds), and before the therapy event announcing it.
 //
 // Corresponds with GET /sessions/{session_id} (the `GetSession` operationId).
 func (c *Client) GetSession(ctx context.Context, sessionId SessionId, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1112,7 +1116,9 @@ type ClientWithResponsesInterface interface {
 	// GetSessionWithResponse Get a session with its analysis results
 	//
 	// The session (a superset of both documented Get shapes) with all analysis results found
-	// so far. Another user's session is 404.
+	// so far. Another user's session is 404. A write is visible at once through the server
+	// process that made it; through another process sharing the database, as soon as its
+	// change crossed the server's bus (milliseconds), and before the therapy event announcing it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2086,7 +2092,9 @@ func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, ses
 // GetSessionWithResponse Get a session with its analysis results
 //
 // The session (a superset of both documented Get shapes) with all analysis results found
-// so far. Another user's session is 404.
+// so far. Another user's session is 404. A write is visible at once through the server
+// process that made it; through another process sharing the database, as soon as its
+// change crossed the server's bus (milliseconds), and before the therapy event announcing it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

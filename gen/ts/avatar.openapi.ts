@@ -74,7 +74,9 @@ export interface paths {
          * @description Returns whether the session is active or ended (and why), when it started and ended, and
          *     what the avatar backend received: utterances, seconds of recorded audio, interruptions,
          *     special commands and voice frames. Works for active and ended sessions of the calling API
-         *     key; unknown sessions and other keys' sessions are 404.
+         *     key; unknown sessions and other keys' sessions are 404. A change is visible at once through
+         *     the server process that made it; through another process sharing the database, as soon as
+         *     it crossed the server's bus (milliseconds).
          *
          *     Checks, in order: 403 `MISSING_API_KEY`, 401 `INVALID_API_KEY`, 404 `SESSION_NOT_FOUND`.
          */

@@ -53,7 +53,9 @@ export interface paths {
         /**
          * Get a session with its analysis results
          * @description The session (a superset of both documented Get shapes) with all analysis results found
-         *     so far. Another user's session is 404.
+         *     so far. Another user's session is 404. A write is visible at once through the server
+         *     process that made it; through another process sharing the database, as soon as its
+         *     change crossed the server's bus (milliseconds), and before the therapy event announcing it.
          */
         get: operations["getSession"];
         /**
