@@ -7,7 +7,6 @@ import (
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
-	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
 // domainError is the one place domain errors become error events; a
@@ -15,13 +14,10 @@ import (
 // (conversationID, empty for the events that name none).
 func domainError(event string, err error, conversationID string) gen.ErrorEvent {
 	var inv *petchat.InvalidError
-	var problem *wsschema.Problem
 	var limited *petchat.RateLimitedError
 	switch {
 	case errors.As(err, &limited):
 		return rateLimited(event, limited)
-	case errors.As(err, &problem):
-		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &inv):
 		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
 	case errors.Is(err, petchat.ErrConversationNotFound):

@@ -4,7 +4,6 @@ package petchatws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -61,12 +60,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuseUpgrade is the one place a refused upgrade gets its documented body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyDataCode{
-	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
-	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
-}, gen.UpgradeErrorBodyDataCodeInternalError, func(code gen.UpgradeErrorBodyDataCode, message string) any {
-	return gen.UpgradeErrorBody{Event: gen.UpgradeErrorBodyEventValue, Data: gen.UpgradeErrorBodyData{Code: code, Message: message}}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{Event: gen.UpgradeErrorBodyEventValue, Data: gen.UpgradeErrorBodyData{Code: gen.UpgradeErrorBodyDataCode(r.StatusCode()), Message: r.Message}}
 })
 
 // identify returns the connection's user id, or why its credentials are
@@ -130,25 +125,24 @@ func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 // handle turns one frame into its one reply (deliveries to others go out
 // from dispatch).
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, payload, err := c.api.inbound.Read(data)
-	event := frame.Value
-	var problem *wsschema.Problem
-	var unknown *wsschema.UnknownMessageError
-	switch {
-	case errors.Is(err, wsschema.ErrInvalidJSON):
-		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	case errors.As(err, &unknown):
-		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
-	case errors.As(err, &problem) && frame.Name == "": // no event named: nothing to echo
-		return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
-		return domainError(event, err, "")
-	}
-	reply, err := c.dispatch(ctx, conn, event, payload)
-	if err != nil {
-		return domainError(event, err, "")
-	}
-	return reply
+	return c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(ctx, conn, f.Value, payload)
+	})
+}
+
+// replies word the refusals of a frame.
+var replies = wsschema.Replies{
+	InvalidJSON: func() any { return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
+	Unknown: func(f wsschema.Frame) any {
+		return errorEvent(&f.Value, gen.ErrorCodeUnknownEvent, "Unknown event: "+f.Value)
+	},
+	Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
+		if f.Name == "" { // no event named: nothing to echo
+			return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
+		}
+		return errorEvent(&f.Value, gen.ErrorCodeValidationError, problem.Message)
+	},
+	Failed: func(f wsschema.Frame, err error) any { return domainError(f.Value, err, "") },
 }
 
 // dispatch runs one decoded event; payload is its generated request type.

@@ -56,11 +56,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuseUpgrade writes a refused upgrade in the documented body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyCode{
-	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
-}, gen.UpgradeErrorBodyCodeInternalError, func(code gen.UpgradeErrorBodyCode, message string) any {
-	return gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: message}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: gen.UpgradeErrorBodyCode(r.StatusCode()), Message: r.Message}
 })
 
 // connection is one client's state. While a command is being handled,
@@ -100,25 +97,24 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 
 // handle turns one frame into its one reply.
 func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, payload, err := c.api.inbound.Read(data)
-	command := frame.Value
-	var problem *wsschema.Problem
-	var unknown *wsschema.UnknownMessageError
-	switch {
-	case errors.Is(err, wsschema.ErrInvalidJSON):
-		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	case errors.As(err, &unknown):
-		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
-	case errors.As(err, &problem) && frame.Name == "": // no command named: nothing to echo
-		return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
-		return domainError(command, err)
-	}
-	reply, err := c.dispatch(ctx, conn, command, payload)
-	if err != nil {
-		return domainError(command, err)
-	}
-	return reply
+	return c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(ctx, conn, f.Value, payload)
+	})
+}
+
+// replies word the refusals of a frame.
+var replies = wsschema.Replies{
+	InvalidJSON: func() any { return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
+	Unknown: func(f wsschema.Frame) any {
+		return errorReply(&f.Value, gen.ErrorCodeUnknownCommand, "Unknown command: "+f.Value)
+	},
+	Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
+		if f.Name == "" { // no command named: nothing to echo
+			return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
+		}
+		return errorReply(&f.Value, gen.ErrorCodeValidationError, problem.Message)
+	},
+	Failed: func(f wsschema.Frame, err error) any { return domainError(f.Value, err) },
 }
 
 // dispatch runs one decoded command; payload is its generated request type.
@@ -233,15 +229,12 @@ func domainError(command string, err error) gen.ErrorReply {
 	id := ""
 	var final *vrtraining.FinalError
 	var ie *idError
-	var problem *wsschema.Problem
 	var field *vrtraining.FieldError
 	var limited *rateLimitedError
 	if errors.As(err, &ie) {
 		id = ie.id
 	}
 	switch {
-	case errors.As(err, &problem):
-		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &field):
 		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
 	case errors.As(err, &limited):
