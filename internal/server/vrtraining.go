@@ -1,21 +1,13 @@
 package server
 
 import (
-	"github.com/gin-gonic/gin"
+	"context"
 
 	"github.com/sessionhub/server/internal/vrtraining"
 	"github.com/sessionhub/server/internal/vrtraining/vrstore"
 	"github.com/sessionhub/server/internal/vrtraining/vrws"
 )
 
-func (s *Server) registerVRTraining() error {
-	if err := vrstore.Migrate(s.db); err != nil {
-		return err
-	}
-	api, err := vrws.New(vrtraining.NewService(vrstore.New(s.db), s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection)
-	if err != nil {
-		return err
-	}
-	s.engine.GET(api.Path(), gin.WrapH(api))
-	return nil
+func (s *Server) wireVRTraining(context.Context) error {
+	return s.mount(vrws.New(vrtraining.NewService(vrstore.New(s.db), s.bus), s.hub, s.bus, s.cfg.RateLimits.VRSessionsPerConnection))
 }
