@@ -185,10 +185,7 @@ func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisSta
 
 func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestObject) (gen.GetEmotionsResponseObject, error) {
 	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
-	if req.Params.Category != nil {
-		f.Category = *req.Params.Category
-	}
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
 	list, err := h.svc.Emotions(ctx, owner(ctx), req.SessionId.String(), f)
 	if err != nil {
 		return nil, err
@@ -198,10 +195,7 @@ func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestOb
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
 	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
-	if req.Params.Category != nil {
-		f.Category = *req.Params.Category
-	}
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
 	list, err := h.svc.Topics(ctx, owner(ctx), req.SessionId.String(), f)
 	if err != nil {
 		return nil, err
@@ -211,7 +205,7 @@ func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
 	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, nil)
 	if req.Params.Type != nil {
 		f.Type = string(*req.Params.Type)
 	}
@@ -220,4 +214,13 @@ func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestOb
 		return nil, err
 	}
 	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: toInsights(list)}}, nil
+}
+
+// filterOf is a results query's time window and category (nil: any).
+func filterOf(start *gen.StartTime, end *gen.EndTime, category *string) therapy.Filter {
+	f := therapy.Filter{Start: start, End: end}
+	if category != nil {
+		f.Category = *category
+	}
+	return f
 }
