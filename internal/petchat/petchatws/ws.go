@@ -131,19 +131,10 @@ func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte)
 }
 
 // replies word the refusals of a frame.
-var replies = wsschema.Replies{
-	InvalidJSON: func() any { return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
-	Unknown: func(f wsschema.Frame) any {
-		return errorEvent(&f.Value, gen.ErrorCodeUnknownEvent, "Unknown event: "+f.Value)
-	},
-	Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
-		if f.Name == "" { // no event named: nothing to echo
-			return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
-		}
-		return errorEvent(&f.Value, gen.ErrorCodeValidationError, problem.Message)
-	},
-	Failed: func(f wsschema.Frame, err error) any { return domainError(f.Value, err, "") },
-}
+var replies = wsschema.EchoingReplies("event", wsschema.RefusalCodes{
+	InvalidJSON: string(gen.ErrorCodeInvalidJSON), Unknown: string(gen.ErrorCodeUnknownEvent), Invalid: string(gen.ErrorCodeValidationError),
+}, func(echo *string, code, message string) any { return errorEvent(echo, gen.ErrorCode(code), message) },
+	func(f wsschema.Frame, err error) any { return domainError(f.Value, err, "") })
 
 // dispatch runs one decoded event; payload is its generated request type.
 func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, payload any) (any, error) {

@@ -114,6 +114,28 @@ type Replies struct {
 	Failed func(f Frame, err error) any
 }
 
+// EchoingReplies are the Replies of an API whose error reply names the
+// refused frame's discriminator value (echo, nil when the frame names no
+// message) and words the refusals of Read alike: "Invalid JSON", "Unknown
+// <noun>: <value>", the schema problem's message. codes are the API's
+// codes for them; failed maps the errors of decoding and dispatch.
+func EchoingReplies(noun string, codes RefusalCodes, reply func(echo *string, code, message string) any, failed func(f Frame, err error) any) Replies {
+	return Replies{
+		InvalidJSON: func() any { return reply(nil, codes.InvalidJSON, "Invalid JSON") },
+		Unknown:     func(f Frame) any { return reply(&f.Value, codes.Unknown, "Unknown "+noun+": "+f.Value) },
+		Invalid: func(f Frame, problem *Problem) any {
+			if f.Name == "" { // no message named: nothing to echo
+				return reply(nil, codes.Invalid, problem.Message)
+			}
+			return reply(&f.Value, codes.Invalid, problem.Message)
+		},
+		Failed: failed,
+	}
+}
+
+// RefusalCodes are one API's error codes for what Read refuses.
+type RefusalCodes struct{ InvalidJSON, Unknown, Invalid string }
+
 // Answer reads one frame and runs dispatch on its decoded payload, or
 // refuses it: the one reply to the frame, worded by r.
 func (in *Inbound) Answer(data []byte, r Replies, dispatch func(f Frame, payload any) (any, error)) any {

@@ -103,19 +103,10 @@ func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte)
 }
 
 // replies word the refusals of a frame.
-var replies = wsschema.Replies{
-	InvalidJSON: func() any { return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
-	Unknown: func(f wsschema.Frame) any {
-		return errorReply(&f.Value, gen.ErrorCodeUnknownCommand, "Unknown command: "+f.Value)
-	},
-	Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
-		if f.Name == "" { // no command named: nothing to echo
-			return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
-		}
-		return errorReply(&f.Value, gen.ErrorCodeValidationError, problem.Message)
-	},
-	Failed: func(f wsschema.Frame, err error) any { return domainError(f.Value, err) },
-}
+var replies = wsschema.EchoingReplies("command", wsschema.RefusalCodes{
+	InvalidJSON: string(gen.ErrorCodeInvalidJSON), Unknown: string(gen.ErrorCodeUnknownCommand), Invalid: string(gen.ErrorCodeValidationError),
+}, func(echo *string, code, message string) any { return errorReply(echo, gen.ErrorCode(code), message) },
+	func(f wsschema.Frame, err error) any { return domainError(f.Value, err) })
 
 // dispatch runs one decoded command; payload is its generated request type.
 func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, payload any) (any, error) {
