@@ -37,14 +37,27 @@ type sqliteServer struct {
 // (name, value pairs) on top of the test defaults.
 func startSQLiteServer(t testing.TB, extra ...string) *sqliteServer {
 	t.Helper()
+	srv, ln, _ := newSQLiteServer(t, extra...)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &sqliteServer{base: "http://" + ln.Addr().String()}
+}
+
+// newSQLiteServer builds the server on a fresh embedded SQLite database
+// and the listener it is to serve, with its configuration.
+func newSQLiteServer(t testing.TB, extra ...string) (*Server, net.Listener, config.Config) {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
 	env := map[string]string{
-		"DATA_DIR": t.TempDir(), "PUBLIC_BASE_URL": base, "AUTH_JWT_SECRET": unitJWTSecret,
+		"DATA_DIR": t.TempDir(), "PUBLIC_BASE_URL": "http://" + ln.Addr().String(), "AUTH_JWT_SECRET": unitJWTSecret,
 		"AVATAR_API_KEYS": unitAvatarKey, "DECISION_API_KEYS": unitDecisionKey, "ANALYSIS_WORKERS": "0",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -58,13 +71,7 @@ func startSQLiteServer(t testing.TB, extra ...string) *sqliteServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return &sqliteServer{base: base}
+	return srv, ln, cfg
 }
 
 // socket is a WebSocket client that sends a frame and reads one reply.
