@@ -128,7 +128,7 @@ func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page
 		limit = DefaultPageSize
 	}
 	if limit < 1 || limit > MaxPageSize {
-		return Page{}, &FieldError{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}
+		return Page{}, fieldError("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
 	}
 	before := ""
 	if q.Before != "" {
@@ -165,11 +165,11 @@ func checkLength(field, value string, lo, hi int) error {
 	n := utf8.RuneCountInString(value)
 	switch {
 	case n < lo && lo == 1:
-		return &FieldError{Field: field, Reason: "must not be empty"}
+		return fieldError(field, "must not be empty")
 	case n < lo:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("must be at least %d characters", lo)}
+		return fieldError(field, fmt.Sprintf("must be at least %d characters", lo))
 	case n > hi:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", hi)}
+		return fieldError(field, fmt.Sprintf("must be at most %d characters", hi))
 	}
 	return nil
 }

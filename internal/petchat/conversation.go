@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/fielderr"
 )
 
 // Limits the spec documents.
@@ -53,17 +55,10 @@ func (e *RateLimitedError) Error() string {
 
 // InvalidError names the offending field (as the client sent it, below data)
 // and why it was refused.
-type InvalidError struct {
-	Field  string
-	Reason string
-}
+// errors.Is(err, ErrInvalid) holds for it.
+type InvalidError = fielderr.Error
 
-func (e *InvalidError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
-
-// Is makes errors.Is(err, ErrInvalid) hold.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(field, reason string) error { return &InvalidError{Field: field, Reason: reason} }
+func invalid(field, reason string) error { return fielderr.New(ErrInvalid, field, reason) }
 
 // Conversation is one conversation about a pet between its owner (the
 // client, who created it) and one or more care providers.

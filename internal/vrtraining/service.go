@@ -115,7 +115,7 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 		limit = DefaultPageSize
 	}
 	if limit < 1 || limit > MaxPageSize {
-		return Page{}, &FieldError{Field: "limit", Reason: fmt.Sprintf("must be 1 to %d", MaxPageSize)}
+		return Page{}, fieldError("limit", fmt.Sprintf("must be 1 to %d", MaxPageSize))
 	}
 	var after *Session
 	if q.After != "" {

@@ -198,7 +198,7 @@ func writeDomainError(c *gin.Context, err error) {
 	var field *avatar.InvalidFieldError
 	switch {
 	case errors.As(err, &field):
-		writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", field.Error())
+		writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", field.Message(""))
 	case errors.Is(err, avatar.ErrNotFound):
 		writeError(c, http.StatusNotFound, "Not found", "SESSION_NOT_FOUND", "Session not found or already terminated")
 	case errors.Is(err, avatar.ErrInvalidToken):

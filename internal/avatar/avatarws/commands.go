@@ -88,7 +88,7 @@ func (c *connection) domainError(frame map[string]any, err error) any {
 	case errors.As(err, &full):
 		return errorReply(frame, gen.ErrorCodeRecordingLimitReached, full.Error())
 	case errors.As(err, &field):
-		return errorReply(frame, gen.ErrorCodeValidationError, field.Error())
+		return errorReply(frame, gen.ErrorCodeValidationError, field.Message(""))
 	default:
 		slog.Error("avatar command failed", "session", c.sessionID, "command", frame["command"], "err", err)
 		return errorReply(frame, gen.ErrorCodeInternalError, "Internal error")

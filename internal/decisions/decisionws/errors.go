@@ -28,7 +28,7 @@ func replyFor(action string, err error) gen.ErrorReply {
 	case errors.As(err, &problem):
 		return errorReply(&action, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &field):
-		return errorReply(&action, gen.ErrorCodeValidationError, "Invalid value for field: "+field.Field+" ("+field.Reason+")")
+		return errorReply(&action, gen.ErrorCodeValidationError, field.Message(""))
 	default:
 		slog.Error("decision action failed", "action", action, "err", err)
 		return errorReply(&action, gen.ErrorCodeInternalError, "Internal error")

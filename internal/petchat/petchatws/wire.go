@@ -19,7 +19,7 @@ func domainError(event string, err error, conversationID string) gen.ErrorEvent 
 	case errors.As(err, &limited):
 		return rateLimited(event, limited)
 	case errors.As(err, &inv):
-		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
+		return errorEvent(&event, gen.ErrorCodeValidationError, inv.Message("data."))
 	case errors.Is(err, petchat.ErrConversationNotFound):
 		return errorEvent(&event, gen.ErrorCodeConversationNotFound, "Conversation not found: "+conversationID)
 	case errors.Is(err, petchat.ErrNotParticipant):

@@ -227,7 +227,7 @@ func domainError(command string, err error) gen.ErrorReply {
 	}
 	switch {
 	case errors.As(err, &field):
-		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
+		return errorReply(&command, gen.ErrorCodeValidationError, field.Message("data."))
 	case errors.As(err, &limited):
 		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
 		secs := ratelimit.RetryAfterSeconds(limited.wait)
