@@ -11,6 +11,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/idcursor"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Service holds the rules of registration, tokens and the decision log.
@@ -123,12 +124,9 @@ func (s *Service) TakeDecision(ctx context.Context, p Principal, message string)
 
 // Decisions reads back one page of the principal's decisions, newest first.
 func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page, error) {
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return Page{}, fieldError("limit", fmt.Sprintf("must be between 1 and %d", MaxPageSize))
+	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return Page{}, err
 	}
 	before := ""
 	if q.Before != "" {
