@@ -115,19 +115,14 @@ func (c *connection) OnOpen(conn *wsconn.Conn) error {
 }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
-	_ = conn.Reply(c.handle(conn.Context(), conn, data))
+	// Deliveries to others go out from dispatch.
+	_ = conn.Reply(c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(conn.Context(), conn, f.Value, payload)
+	}))
 }
 
 func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 	c.api.router.leave(c.user, conn)
-}
-
-// handle turns one frame into its one reply (deliveries to others go out
-// from dispatch).
-func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	return c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
-		return c.dispatch(ctx, conn, f.Value, payload)
-	})
 }
 
 // replies word the refusals of a frame.

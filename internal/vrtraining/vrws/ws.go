@@ -82,7 +82,9 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	c.busy = true
 	c.mu.Unlock()
 
-	_ = conn.Reply(c.handle(conn.Context(), conn, data))
+	_ = conn.Reply(c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(conn.Context(), conn, f.Value, payload)
+	}))
 
 	// Sending only queues: the held-back events go out under the lock, so
 	// an event arriving meanwhile cannot overtake them.
@@ -93,13 +95,6 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 		_ = conn.SendJSON(ev)
 	}
 	c.deferred = nil
-}
-
-// handle turns one frame into its one reply.
-func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	return c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
-		return c.dispatch(ctx, conn, f.Value, payload)
-	})
 }
 
 // replies word the refusals of a frame.
