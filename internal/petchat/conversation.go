@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/fielderr"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
 // Limits the spec documents.
@@ -44,14 +45,7 @@ const (
 )
 
 // RateLimitedError refuses a new conversation until a limit's window ends.
-type RateLimitedError struct {
-	Scope      Scope
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("new conversation rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
-}
+type RateLimitedError = ratelimit.LimitedError[Scope]
 
 // InvalidError names the offending field (as the client sent it, below data)
 // and why it was refused.

@@ -6,7 +6,6 @@ import (
 
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
-	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -44,7 +43,7 @@ var rateLimitMessages = map[decisions.Scope]string{
 
 // rateLimited answers a limited action.
 func rateLimited(action string, limited *decisions.RateLimitedError) gen.ErrorReply {
-	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
+	secs := limited.RetryAfterSeconds()
 	reply := errorReply(&action, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
 	reply.RetryAfter = &secs
 	return reply

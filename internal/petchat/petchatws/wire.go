@@ -6,7 +6,6 @@ import (
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
-	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
 // domainError is the one place domain errors become error events; a
@@ -39,7 +38,7 @@ var rateLimitMessages = map[petchat.Scope]string{
 // rateLimited answers a refused new conversation.
 func rateLimited(event string, limited *petchat.RateLimitedError) gen.ErrorEvent {
 	reply := errorEvent(&event, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
-	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
+	secs := limited.RetryAfterSeconds()
 	reply.Data.RetryAfter = &secs
 	return reply
 }

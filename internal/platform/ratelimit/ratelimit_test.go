@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -100,5 +101,14 @@ func TestRetryAfterSecondsRoundsUpToAWholeSecond(t *testing.T) {
 		if got := RetryAfterSeconds(wait); got != want {
 			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", wait, got, want)
 		}
+	}
+}
+
+func TestLimitedErrorIsErrLimitedWithItsRetryAfter(t *testing.T) {
+	type scope int
+	err := fmt.Errorf("create: %w", &LimitedError[scope]{Scope: 2, RetryAfter: 1500 * time.Millisecond})
+	var limited *LimitedError[scope]
+	if !errors.Is(err, ErrLimited) || !errors.As(err, &limited) || limited.Scope != 2 || limited.RetryAfterSeconds() != 2 {
+		t.Fatalf("%v: want a LimitedError of scope 2 that is ErrLimited, retry_after 2", err)
 	}
 }

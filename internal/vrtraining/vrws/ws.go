@@ -109,7 +109,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 	switch req := payload.(type) {
 	case *gen.CreateSessionRequest:
 		if wait, limited := c.creations.Blocked(time.Now()); limited {
-			return nil, &rateLimitedError{wait: wait}
+			return nil, &rateLimitedError{RetryAfter: wait}
 		}
 		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
 		if err == nil { // only stored sessions count
@@ -205,10 +205,8 @@ func withID(err error, id string) error {
 }
 
 // rateLimitedError refuses a create_session until the connection's window
-// ends.
-type rateLimitedError struct{ wait time.Duration }
-
-func (e *rateLimitedError) Error() string { return "rate limited for " + e.wait.String() }
+// ends; the connection's is the API's one limit.
+type rateLimitedError = ratelimit.LimitedError[int]
 
 // domainError is the one place domain errors become error replies.
 func domainError(command string, err error) gen.ErrorReply {
@@ -225,7 +223,7 @@ func domainError(command string, err error) gen.ErrorReply {
 		return errorReply(&command, gen.ErrorCodeValidationError, field.Message("data."))
 	case errors.As(err, &limited):
 		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
-		secs := ratelimit.RetryAfterSeconds(limited.wait)
+		secs := limited.RetryAfterSeconds()
 		reply.RetryAfter = &secs
 		return reply
 	case errors.Is(err, vrtraining.ErrNotFound):
