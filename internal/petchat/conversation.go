@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/fielderr"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
@@ -127,9 +128,5 @@ func validateContent(content string) error {
 // canonicalIDs returns the ids in uuid's canonical (lower-case) form; they
 // were validated before.
 func canonicalIDs(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = uuid.MustParse(id).String()
-	}
-	return out
+	return convert.Each(ids, func(id string) string { return uuid.MustParse(id).String() })
 }

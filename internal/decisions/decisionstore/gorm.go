@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/database"
 )
 
@@ -162,11 +163,9 @@ func (s *Store) ListDecisions(ctx context.Context, userID, beforeID string, limi
 	if err := q.Order("seq DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list decisions: %w", err)
 	}
-	out := make([]decisions.Decision, len(rows))
-	for i, r := range rows {
-		out[i] = decisions.Decision{ID: r.ID, UserID: r.UserID, Message: r.Message, RecordedAt: r.RecordedAt.UTC()}
-	}
-	return out, nil
+	return convert.Each(rows, func(r decisionRow) decisions.Decision {
+		return decisions.Decision{ID: r.ID, UserID: r.UserID, Message: r.Message, RecordedAt: r.RecordedAt.UTC()}
+	}), nil
 }
 
 func toTokenRow(t decisions.IssuedToken) *tokenRow {

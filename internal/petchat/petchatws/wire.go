@@ -6,6 +6,7 @@ import (
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/convert"
 )
 
 // domainError is the one place domain errors become error events; a
@@ -59,22 +60,15 @@ func toWireCreated(c petchat.Conversation) gen.ConversationCreatedData {
 	return gen.ConversationCreatedData{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
 }
 
-func toWireConversations(list []petchat.Conversation) []gen.Conversation {
-	out := make([]gen.Conversation, len(list))
-	for i, c := range list {
-		out[i] = gen.Conversation{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
-		if c.LastMessage != nil {
-			m := toWireMessage(*c.LastMessage)
-			out[i].LastMessage = &m
-		}
+func toWireConversation(c petchat.Conversation) gen.Conversation {
+	out := gen.Conversation{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
+	if c.LastMessage != nil {
+		m := toWireMessage(*c.LastMessage)
+		out.LastMessage = &m
 	}
 	return out
 }
 
 func toWirePage(p petchat.Page) gen.HistoryReplyData {
-	msgs := make([]gen.Message, len(p.Messages))
-	for i, m := range p.Messages {
-		msgs[i] = toWireMessage(m)
-	}
-	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: msgs, NextCursor: p.NextCursor}
+	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: convert.Each(p.Messages, toWireMessage), NextCursor: p.NextCursor}
 }

@@ -11,6 +11,7 @@ import (
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
@@ -148,7 +149,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 			return nil, err
 		}
 		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
-			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
+			Conversations: convert.Each(page.Conversations, toWireConversation), NextCursor: page.NextCursor,
 		}}, nil
 	case *gen.NewConversationRequest:
 		if wait, limited := c.newConversations.Blocked(time.Now()); limited {

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/ginstrict"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/platform/uuidform"
@@ -191,7 +192,7 @@ func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: toEmotions(list)}}, nil
+	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: convert.Each(list, toEmotion)}}, nil
 }
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
@@ -201,7 +202,7 @@ func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: toTopics(list)}}, nil
+	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: convert.Each(list, toTopic)}}, nil
 }
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
@@ -214,7 +215,7 @@ func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: toInsights(list)}}, nil
+	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: convert.Each(list, toInsight)}}, nil
 }
 
 // filterOf is a results query's time window and category (nil: any).

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
@@ -125,7 +126,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
 	case *gen.GetSessionJSONRequest:
 		if req.Data != nil && req.Data.SessionID != nil {
 			s, err := svc.Get(ctx, *req.Data.SessionID)
@@ -136,7 +137,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
 	case *gen.WatchSessionsRequest:
 		c.watch(conn)
 		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
@@ -270,12 +271,4 @@ func cursorOf(p vrtraining.Page) *string {
 		return nil
 	}
 	return &p.NextCursor
-}
-
-func toWireList(list []vrtraining.Session) []gen.Session {
-	out := make([]gen.Session, len(list))
-	for i, s := range list {
-		out[i] = toWire(s)
-	}
-	return out
 }
