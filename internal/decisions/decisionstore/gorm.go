@@ -71,11 +71,8 @@ func (s *Store) CreateUser(ctx context.Context, u decisions.User, first decision
 		// ON CONFLICT DO NOTHING answers a concurrent Register of the same
 		// checksum (on any process) without a constraint error.
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "checksum_hash"}}, DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return fmt.Errorf("insert user: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return decisions.ErrChecksumTaken
+		if err := database.ChangedError(res, decisions.ErrChecksumTaken, "insert user"); err != nil {
+			return err
 		}
 		if err := tx.Create(toTokenRow(first)).Error; err != nil {
 			return fmt.Errorf("insert token: %w", err)
@@ -132,13 +129,7 @@ func (s *Store) UserIDByToken(ctx context.Context, tokenHash string) (string, er
 
 func (s *Store) RevokeToken(ctx context.Context, tokenHash string, at time.Time) error {
 	res := s.db.WithContext(ctx).Model(&tokenRow{}).Where("hash = ? AND revoked_at IS NULL", tokenHash).Update("revoked_at", at)
-	if res.Error != nil {
-		return fmt.Errorf("revoke token: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return decisions.ErrInvalidToken // revoked meanwhile
-	}
-	return nil
+	return database.ChangedError(res, decisions.ErrInvalidToken, "revoke token") // untouched: revoked meanwhile
 }
 
 func (s *Store) AppendDecision(ctx context.Context, d decisions.Decision) error {
