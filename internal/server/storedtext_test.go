@@ -105,6 +105,23 @@ func (s *socket) read() map[string]any {
 	return frame
 }
 
+// requireNULRefused sends each frame, which holds a NUL in the field it is
+// keyed by, and requires its error (the reply itself, or errorOf(reply))
+// to refuse that field.
+func (s *socket) requireNULRefused(errorOf func(reply map[string]any) any, frames map[string]map[string]any) {
+	s.t.Helper()
+	for field, frame := range frames {
+		var refusal any = s.ask(frame)
+		if errorOf != nil {
+			refusal = errorOf(refusal.(map[string]any))
+		}
+		e, _ := refusal.(map[string]any)
+		if e["code"] != "VALIDATION_ERROR" || e["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
+			s.t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, refusal)
+		}
+	}
+}
+
 func (s *socket) ask(frame any) map[string]any {
 	s.t.Helper()
 	if err := s.conn.WriteJSON(frame); err != nil {
@@ -179,33 +196,23 @@ func TestNULIsRefusedInEveryStoredString(t *testing.T) {
 		c := s.dial(t, "/ws/sessions", nil)
 		created := c.ask(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": "o"}})
 		id := created["data"].(map[string]any)["sessionId"].(string)
-		for field, frame := range map[string]map[string]any{
+		c.requireNULRefused(nil, map[string]map[string]any{
 			"data.scenarioId": {"command": "create_session", "data": map[string]any{"scenarioId": nul, "avatarId": "a", "observerId": "o"}},
 			"data.avatarId":   {"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": nul, "observerId": "o"}},
 			"data.observerId": {"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": nul}},
 			"data.notes":      {"command": "update_session", "data": map[string]any{"sessionId": id, "status": "paused", "notes": nul}},
-		} {
-			reply := c.ask(frame)
-			if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
-				t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, reply)
-			}
-		}
+		})
 	})
 
 	t.Run("decisions", func(t *testing.T) {
 		c := s.dial(t, "/ws", nil)
 		reg := c.ask(map[string]any{"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c1", "name": "tom"})
 		token, _ := reg["token"].(string)
-		for field, frame := range map[string]map[string]any{
+		c.requireNULRefused(nil, map[string]map[string]any{
 			"name":    {"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c2", "name": nul},
 			"prompt":  {"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c3", "name": "n", "prompt": nul},
 			"message": {"action": "TakeDecision", "token": token, "message": nul},
-		} {
-			reply := c.ask(frame)
-			if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
-				t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, reply)
-			}
-		}
+		})
 	})
 
 	t.Run("petchat", func(t *testing.T) {
@@ -213,10 +220,9 @@ func TestNULIsRefusedInEveryStoredString(t *testing.T) {
 		c.read() // connected
 		created := c.ask(map[string]any{"event": "new_conversation", "data": map[string]any{"pet_id": uuid.NewString(), "providers": []string{uuid.NewString()}}})
 		conv := created["data"].(map[string]any)["conversation_id"]
-		reply := c.ask(map[string]any{"event": "message", "data": map[string]any{"conversation_id": conv, "content": nul}})["data"].(map[string]any)
-		if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: data.content ("+nulReason+")" {
-			t.Errorf("content with NUL: %v, want VALIDATION_ERROR naming data.content", reply)
-		}
+		c.requireNULRefused(func(reply map[string]any) any { return reply["data"] }, map[string]map[string]any{
+			"data.content": {"event": "message", "data": map[string]any{"conversation_id": conv, "content": nul}},
+		})
 	})
 
 	t.Run("therapy", func(t *testing.T) {
