@@ -3,6 +3,8 @@ package avatar
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sessionhub/server/internal/platform/fielderr"
 )
 
 var (
@@ -48,14 +50,7 @@ func (e *SinkFullError) Error() string {
 
 // InvalidFieldError is a value the contract's schema admits but a rule of
 // the domain refuses; Field is the dotted path.
-type InvalidFieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *InvalidFieldError) Error() string {
-	return fmt.Sprintf("Invalid value for field: %s (%s)", e.Field, e.Reason)
-}
+type InvalidFieldError = fielderr.Error
 
 // InvalidAudioError is audio that cannot be recorded as sent.
 type InvalidAudioError struct{ Reason string }

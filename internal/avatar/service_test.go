@@ -24,6 +24,23 @@ func newService(t *testing.T, limit int) *avatar.Service {
 	})
 }
 
+// twoSessionsOfOneKey starts two sessions of key-1 (a, b) and mints an
+// authentic but expired token of a.
+func twoSessionsOfOneKey(t *testing.T) (svc *avatar.Service, a, b avatar.Started, expiredA string) {
+	t.Helper()
+	svc = newService(t, 0)
+	var err error
+	for _, s := range []*avatar.Started{&a, &b} {
+		if *s, err = svc.Start(context.Background(), "key-1", cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if expiredA, _, err = signer.Mint(a.Session.ID, a.Session.ID, -time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	return svc, a, b, expiredA
+}
+
 var cfg = avatar.Config{AvatarID: "16cb73e7de08", Quality: "high", Version: "v1", VideoEncoding: "H264", ActivityIdleTimeout: avatar.DefaultIdleTimeout,
 	Agora: avatar.AgoraSettings{AppID: "app", Token: "tok", Channel: "room1", UID: "333"}}
 
@@ -61,11 +78,8 @@ func TestStartStopStatus(t *testing.T) {
 }
 
 func TestStopRefusesOtherTokens(t *testing.T) {
-	svc := newService(t, 0)
 	ctx := context.Background()
-	a, _ := svc.Start(ctx, "key-1", cfg)
-	b, _ := svc.Start(ctx, "key-1", cfg)
-	expired, _, _ := signer.Mint(a.Session.ID, a.Session.ID, -time.Minute)
+	svc, a, b, expired := twoSessionsOfOneKey(t)
 	for _, tc := range []struct { // in order: the last one stops the session
 		name  string
 		token string
@@ -133,12 +147,9 @@ func TestConcurrentStartsRespectTheLimit(t *testing.T) {
 }
 
 func TestAuthorizeChecksInTheDocumentedOrder(t *testing.T) {
-	svc := newService(t, 0)
 	ctx := context.Background()
-	a, _ := svc.Start(ctx, "key-1", cfg)
-	b, _ := svc.Start(ctx, "key-1", cfg)
+	svc, a, b, expired := twoSessionsOfOneKey(t)
 	id := a.Session.ID
-	expired, _, _ := signer.Mint(id, id, -time.Minute)
 	other := auth.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "another-api")
 	foreign, _, _ := other.Mint(id, id, time.Hour)
 	unknown, _, _ := signer.Mint("nobody", "nobody", time.Hour)

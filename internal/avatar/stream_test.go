@@ -7,37 +7,24 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionhub/server/internal/avatar"
 	"github.com/sessionhub/server/internal/avatar/avatarstore"
 	"github.com/sessionhub/server/internal/avatar/recording"
+	"github.com/sessionhub/server/internal/platform/clocktest"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
 )
-
-// clock is a settable time source.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // fixture is a service on SQLite with the recorder and a settable clock.
 type fixture struct {
 	t       *testing.T
 	svc     *avatar.Service
 	rec     *recording.Recorder
-	clock   *clock
+	clock   *clocktest.Clock
 	db      *database.DB
 	bus     *pubsub.Local
 	dataDir string
@@ -45,7 +32,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{now: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}, db: dbtest.SQLite(t, avatarstore.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
+	f := &fixture{t: t, clock: clocktest.New(), db: dbtest.SQLite(t, avatarstore.Migrate), bus: pubsub.NewLocal(), dataDir: t.TempDir()}
 	f.svc, f.rec = f.service("instance-a")
 	return f
 }

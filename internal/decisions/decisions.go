@@ -6,8 +6,9 @@ package decisions
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/sessionhub/server/internal/platform/fielderr"
 )
 
 // Limits the spec documents.
@@ -39,16 +40,11 @@ var (
 	ErrInvalid = errors.New("invalid decision request")
 )
 
-// FieldError names the field that broke a rule and why.
-type FieldError struct {
-	Field  string
-	Reason string
-}
+// FieldError names the field that broke a rule and why; errors.Is(err,
+// ErrInvalid) holds for it.
+type FieldError = fielderr.Error
 
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
-
-// Is makes errors.Is(err, ErrInvalid) hold.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+func fieldError(field, reason string) error { return fielderr.New(ErrInvalid, field, reason) }
 
 // IsCredentialFailure reports whether err is a failed credential check (API
 // key, checksum or token): the failures brute force produces, which the

@@ -1,8 +1,6 @@
 package decisions
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/sessionhub/server/internal/platform/ratelimit"
@@ -44,20 +42,10 @@ const (
 )
 
 // ErrRateLimited is what a RateLimitedError is (errors.Is).
-var ErrRateLimited = errors.New("rate limited")
+var ErrRateLimited = ratelimit.ErrLimited
 
 // RateLimitedError refuses an action until a limit's window ends.
-type RateLimitedError struct {
-	Scope      Scope
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
-}
-
-// Is makes errors.Is(err, ErrRateLimited) hold.
-func (e *RateLimitedError) Is(target error) bool { return target == ErrRateLimited }
+type RateLimitedError = ratelimit.LimitedError[Scope]
 
 // Guard holds the limits every connection of this process shares. It is
 // safe for concurrent use.

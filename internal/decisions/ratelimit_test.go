@@ -7,15 +7,8 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/clocktest"
 )
-
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)} }
 
 // limitedFor requires err to be a refusal of scope for wait.
 func limitedFor(t *testing.T, err error, scope decisions.Scope, wait time.Duration) {
@@ -27,8 +20,8 @@ func limitedFor(t *testing.T, err error, scope decisions.Scope, wait time.Durati
 }
 
 func TestFailureLimiterFixedWindow(t *testing.T) {
-	clock := newFakeClock()
-	l := decisions.NewFailureLimiter(decisions.Limits{MaxFailures: 3, Window: time.Minute, Now: clock.now})
+	clock := clocktest.New()
+	l := decisions.NewFailureLimiter(decisions.Limits{MaxFailures: 3, Window: time.Minute, Now: clock.Now})
 
 	// Errors that are not credential failures never count.
 	for i := 0; i < 10; i++ {
@@ -41,17 +34,17 @@ func TestFailureLimiterFixedWindow(t *testing.T) {
 	}
 
 	l.Record(decisions.ErrInvalidToken) // the window starts here
-	clock.advance(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	l.Record(decisions.ErrNotRegistered)
 	if err := l.Check(true); err != nil {
 		t.Fatalf("limited after 2 of 3 allowed failures: %v", err)
 	}
-	clock.advance(5 * time.Second)
+	clock.Advance(5 * time.Second)
 	l.Record(decisions.ErrInvalidAPIKey)
 	limitedFor(t, l.Check(false), decisions.ScopeConnection, 45*time.Second)
-	clock.advance(44 * time.Second)
+	clock.Advance(44 * time.Second)
 	limitedFor(t, l.Check(false), decisions.ScopeConnection, time.Second)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	if err := l.Check(false); err != nil {
 		t.Fatalf("still limited after the window ended: %v", err)
 	}
@@ -71,17 +64,17 @@ func TestFailureLimiterFixedWindow(t *testing.T) {
 // TestAddressLimitSurvivesReconnecting: a new connection from the same
 // address starts with the address's failures; other addresses are apart.
 func TestAddressLimitSurvivesReconnecting(t *testing.T) {
-	clock := newFakeClock()
-	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 4, Window: time.Minute, Now: clock.now})
+	clock := clocktest.New()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 4, Window: time.Minute, Now: clock.Now})
 	for i := 0; i < 4; i++ { // four connections, one failure each
 		guard.ForConnection("203.0.113.7").Record(decisions.ErrInvalidToken)
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 	}
 	limitedFor(t, guard.ForConnection("203.0.113.7").Check(false), decisions.ScopeAddress, 56*time.Second)
 	if err := guard.ForConnection("203.0.113.8").Check(true); err != nil {
 		t.Fatalf("another address is limited: %v", err)
 	}
-	clock.advance(56 * time.Second)
+	clock.Advance(56 * time.Second)
 	if err := guard.ForConnection("203.0.113.7").Check(true); err != nil {
 		t.Fatalf("still limited after the address's window: %v", err)
 	}
@@ -91,8 +84,8 @@ func TestAddressLimitSurvivesReconnecting(t *testing.T) {
 // API-key checks from many addresses add up; then Register and Connection
 // wait for everyone, while token actions (and token failures) do not count.
 func TestServerCeilingHoldsBackGuessesFromEveryAddress(t *testing.T) {
-	clock := newFakeClock()
-	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 2, MaxFailedGuesses: 6, Window: time.Minute, Now: clock.now})
+	clock := clocktest.New()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 2, MaxFailedGuesses: 6, Window: time.Minute, Now: clock.Now})
 	for i := 0; i < 20; i++ {
 		guard.ForConnection(fmt.Sprint("198.51.100.", i)).Record(decisions.ErrInvalidToken)
 	}
@@ -109,7 +102,7 @@ func TestServerCeilingHoldsBackGuessesFromEveryAddress(t *testing.T) {
 	if err := fresh.Check(false); err != nil {
 		t.Fatalf("a token action was held back by the guess ceiling: %v", err)
 	}
-	clock.advance(time.Minute)
+	clock.Advance(time.Minute)
 	if err := fresh.Check(true); err != nil {
 		t.Fatalf("guesses still held back after the window: %v", err)
 	}
@@ -118,10 +111,10 @@ func TestServerCeilingHoldsBackGuessesFromEveryAddress(t *testing.T) {
 // TestTheLimitThatEndsLastIsReported: retry_after must not send a client
 // back while another limit still holds it.
 func TestTheLimitThatEndsLastIsReported(t *testing.T) {
-	clock := newFakeClock()
-	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 1, MaxFailuresPerAddress: 2, Window: time.Minute, Now: clock.now})
+	clock := clocktest.New()
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 1, MaxFailuresPerAddress: 2, Window: time.Minute, Now: clock.Now})
 	guard.ForConnection("a").Record(decisions.ErrInvalidToken)
-	clock.advance(30 * time.Second)
+	clock.Advance(30 * time.Second)
 	c := guard.ForConnection("a")
 	c.Record(decisions.ErrInvalidToken) // the connection's window starts now; the address's ends in 30s
 	limitedFor(t, c.Check(false), decisions.ScopeConnection, time.Minute)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/idcursor"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Service holds the rules of registration, tokens and the decision log.
@@ -123,12 +124,9 @@ func (s *Service) TakeDecision(ctx context.Context, p Principal, message string)
 
 // Decisions reads back one page of the principal's decisions, newest first.
 func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page, error) {
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return Page{}, &FieldError{Field: "limit", Reason: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}
+	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return Page{}, err
 	}
 	before := ""
 	if q.Before != "" {
@@ -165,11 +163,11 @@ func checkLength(field, value string, lo, hi int) error {
 	n := utf8.RuneCountInString(value)
 	switch {
 	case n < lo && lo == 1:
-		return &FieldError{Field: field, Reason: "must not be empty"}
+		return fieldError(field, "must not be empty")
 	case n < lo:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("must be at least %d characters", lo)}
+		return fieldError(field, fmt.Sprintf("must be at least %d characters", lo))
 	case n > hi:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("must be at most %d characters", hi)}
+		return fieldError(field, fmt.Sprintf("must be at most %d characters", hi))
 	}
 	return nil
 }

@@ -11,6 +11,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/sessionhub/server/internal/platform/convert"
+	"github.com/sessionhub/server/internal/platform/fielderr"
+	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
 // Limits the spec documents.
@@ -42,28 +46,14 @@ const (
 )
 
 // RateLimitedError refuses a new conversation until a limit's window ends.
-type RateLimitedError struct {
-	Scope      Scope
-	RetryAfter time.Duration
-}
-
-func (e *RateLimitedError) Error() string {
-	return fmt.Sprintf("new conversation rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
-}
+type RateLimitedError = ratelimit.LimitedError[Scope]
 
 // InvalidError names the offending field (as the client sent it, below data)
 // and why it was refused.
-type InvalidError struct {
-	Field  string
-	Reason string
-}
+// errors.Is(err, ErrInvalid) holds for it.
+type InvalidError = fielderr.Error
 
-func (e *InvalidError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
-
-// Is makes errors.Is(err, ErrInvalid) hold.
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(field, reason string) error { return &InvalidError{Field: field, Reason: reason} }
+func invalid(field, reason string) error { return fielderr.New(ErrInvalid, field, reason) }
 
 // Conversation is one conversation about a pet between its owner (the
 // client, who created it) and one or more care providers.
@@ -138,9 +128,5 @@ func validateContent(content string) error {
 // canonicalIDs returns the ids in uuid's canonical (lower-case) form; they
 // were validated before.
 func canonicalIDs(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = uuid.MustParse(id).String()
-	}
-	return out
+	return convert.Each(ids, func(id string) string { return uuid.MustParse(id).String() })
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sessionhub/server/internal/platform/paging"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
@@ -102,12 +103,9 @@ type ConversationPage struct {
 
 // List returns one page of the user's conversations, newest activity first.
 func (s *Service) List(ctx context.Context, user string, q ListQuery) (ConversationPage, error) {
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return ConversationPage{}, invalid("limit", fmt.Sprintf("must be 1 to %d", MaxPageSize))
+	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return ConversationPage{}, err
 	}
 	var after *ListPosition
 	if q.Before != "" {
@@ -163,11 +161,9 @@ type Page struct {
 // History returns up to limit (0: DefaultPageSize) messages older than the
 // cursor before ("" for the newest ones), for a participant.
 func (s *Service) History(ctx context.Context, user, conversationID, before string, limit int) (Page, error) {
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return Page{}, invalid("limit", fmt.Sprintf("must be 1 to %d", MaxPageSize))
+	limit, err := paging.Size(ErrInvalid, limit, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return Page{}, err
 	}
 	c, err := s.participantOf(ctx, user, conversationID)
 	if err != nil {

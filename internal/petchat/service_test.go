@@ -13,6 +13,7 @@ import (
 
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/petchat/petchatstore"
+	"github.com/sessionhub/server/internal/platform/clocktest"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 )
 
@@ -365,13 +366,13 @@ func TestConversationsArePaged(t *testing.T) {
 // (fresh anonymous users) cannot push more than the limit onto one
 // provider; other users are not affected, and the window ends.
 func TestNewConversationsPerUserAreBounded(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
-	svc := petchat.NewService(petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), &notifications{changed: make(chan struct{}, 16)}, petchat.Limits{NewConversationsPerUser: 3, Now: clock.now})
+	clock := clocktest.New()
+	svc := petchat.NewService(petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), &notifications{changed: make(chan struct{}, 16)}, petchat.Limits{NewConversationsPerUser: 3, Now: clock.Now})
 	t.Cleanup(svc.Close)
 	victim, other := uuid.NewString(), uuid.NewString()
 	for i := 0; i < 3; i++ {
 		create(t, svc, uuid.NewString(), victim)
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 	}
 	_, err := svc.Create(ctx, uuid.NewString(), "conn-1", petchat.NewConversation{PetID: uuid.NewString(), Providers: []string{other, victim}})
 	var limited *petchat.RateLimitedError
@@ -382,11 +383,6 @@ func TestNewConversationsPerUserAreBounded(t *testing.T) {
 	if page, _ := svc.List(ctx, victim, petchat.ListQuery{}); len(page.Conversations) != 3 {
 		t.Fatalf("the victim has %d conversations, want 3", len(page.Conversations))
 	}
-	clock.advance(57 * time.Second)
+	clock.Advance(57 * time.Second)
 	create(t, svc, uuid.NewString(), victim)
 }
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }

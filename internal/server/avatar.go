@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/sessionhub/server/internal/avatar"
 	"github.com/sessionhub/server/internal/avatar/avatarhttp"
 	"github.com/sessionhub/server/internal/avatar/avatarstore"
@@ -16,10 +14,7 @@ import (
 
 // registerAvatar wires seed 003: REST start/stop/status, the session
 // WebSocket, the built-in recorder as the audio sink, and the idle check.
-func (s *Server) registerAvatar() error {
-	if err := avatarstore.Migrate(s.db); err != nil {
-		return err
-	}
+func (s *Server) wireAvatar(context.Context) error {
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
 	store := &avatar.CachedStore{Store: avatarstore.New(s.db), Sessions: newReadCache[avatar.Session](s, "avatar.sessions")}
 	svc := avatar.NewService(store, tokens, avatar.Options{
@@ -30,11 +25,9 @@ func (s *Server) registerAvatar() error {
 	if err := avatarhttp.Register(s.engine, svc, auth.NewKeySet(s.cfg.AvatarAPIKeys), s.cfg.WebSocketURL(avatarWebSocketPath)); err != nil {
 		return err
 	}
-	ws, err := avatarws.New(svc, s.hub)
-	if err != nil {
+	if err := s.mount(avatarws.New(svc, s.hub)); err != nil {
 		return err
 	}
-	s.engine.GET(ws.Path(), gin.WrapH(ws))
 	s.goBackground("avatar idle check", func(ctx context.Context) { svc.RunSweeper(ctx, s.cfg.AvatarIdleCheckInterval) })
 	// Runs after the WebSockets closed with 1001: giving up the lease lets
 	// the next check end the sessions they carried.

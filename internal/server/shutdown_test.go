@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sessionhub/server/internal/platform/auth"
-	"github.com/sessionhub/server/internal/platform/config"
 	"github.com/sessionhub/server/internal/platform/database"
 )
 
@@ -36,23 +35,7 @@ func TestShutdownGivesRunningAnalysisJobsBackAtOnce(t *testing.T) {
 	}))
 	defer analyzer.Close()
 
-	const secret = "shutdown-test-secret-0123456789abcdef"
-	vars := map[string]string{
-		"DATA_DIR": t.TempDir(), "AUTH_JWT_SECRET": secret, "ANALYZER_URL": analyzer.URL,
-		"AVATAR_API_KEYS": "avatar-key", "DECISION_API_KEYS": "decision-key", "ANALYSIS_WORKERS": "1",
-	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ln, cfg := newSQLiteServer(t, "ANALYZER_URL", analyzer.URL, "ANALYSIS_WORKERS", "1")
 	active := make(chan struct{}, 16)
 	srv.http.ConnState = func(_ net.Conn, state http.ConnState) {
 		if state == http.StateActive {
@@ -62,7 +45,7 @@ func TestShutdownGivesRunningAnalysisJobsBackAtOnce(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
 
-	token, _, err := auth.NewSigner([]byte(secret), "").Mint("alice", "", time.Hour)
+	token, _, err := auth.NewSigner([]byte(unitJWTSecret), "").Mint("alice", "", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +74,7 @@ func TestShutdownGivesRunningAnalysisJobsBackAtOnce(t *testing.T) {
 	}
 	defer slow.Close()
 	const body = `{"avatar_id": "a"}`
-	fmt.Fprintf(slow, "POST /session/start HTTP/1.1\r\nHost: test\r\nx-api-key: avatar-key\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:5])
+	fmt.Fprintf(slow, "POST /session/start HTTP/1.1\r\nHost: test\r\nx-api-key: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", unitAvatarKey, len(body), body[:5])
 	wait(t, active, "the slow request never became active")
 
 	shutdown := make(chan error, 1)

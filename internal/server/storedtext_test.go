@@ -37,14 +37,27 @@ type sqliteServer struct {
 // (name, value pairs) on top of the test defaults.
 func startSQLiteServer(t testing.TB, extra ...string) *sqliteServer {
 	t.Helper()
+	srv, ln, _ := newSQLiteServer(t, extra...)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	return &sqliteServer{base: "http://" + ln.Addr().String()}
+}
+
+// newSQLiteServer builds the server on a fresh embedded SQLite database
+// and the listener it is to serve, with its configuration.
+func newSQLiteServer(t testing.TB, extra ...string) (*Server, net.Listener, config.Config) {
+	t.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
 	env := map[string]string{
-		"DATA_DIR": t.TempDir(), "PUBLIC_BASE_URL": base, "AUTH_JWT_SECRET": unitJWTSecret,
+		"DATA_DIR": t.TempDir(), "PUBLIC_BASE_URL": "http://" + ln.Addr().String(), "AUTH_JWT_SECRET": unitJWTSecret,
 		"AVATAR_API_KEYS": unitAvatarKey, "DECISION_API_KEYS": unitDecisionKey, "ANALYSIS_WORKERS": "0",
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
@@ -58,13 +71,7 @@ func startSQLiteServer(t testing.TB, extra ...string) *sqliteServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
-	return &sqliteServer{base: base}
+	return srv, ln, cfg
 }
 
 // socket is a WebSocket client that sends a frame and reads one reply.
@@ -96,6 +103,23 @@ func (s *socket) read() map[string]any {
 		s.t.Fatalf("read: %v", err)
 	}
 	return frame
+}
+
+// requireNULRefused sends each frame, which holds a NUL in the field it is
+// keyed by, and requires its error (the reply itself, or errorOf(reply))
+// to refuse that field.
+func (s *socket) requireNULRefused(errorOf func(reply map[string]any) any, frames map[string]map[string]any) {
+	s.t.Helper()
+	for field, frame := range frames {
+		var refusal any = s.ask(frame)
+		if errorOf != nil {
+			refusal = errorOf(refusal.(map[string]any))
+		}
+		e, _ := refusal.(map[string]any)
+		if e["code"] != "VALIDATION_ERROR" || e["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
+			s.t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, refusal)
+		}
+	}
 }
 
 func (s *socket) ask(frame any) map[string]any {
@@ -172,33 +196,23 @@ func TestNULIsRefusedInEveryStoredString(t *testing.T) {
 		c := s.dial(t, "/ws/sessions", nil)
 		created := c.ask(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": "o"}})
 		id := created["data"].(map[string]any)["sessionId"].(string)
-		for field, frame := range map[string]map[string]any{
+		c.requireNULRefused(nil, map[string]map[string]any{
 			"data.scenarioId": {"command": "create_session", "data": map[string]any{"scenarioId": nul, "avatarId": "a", "observerId": "o"}},
 			"data.avatarId":   {"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": nul, "observerId": "o"}},
 			"data.observerId": {"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": nul}},
 			"data.notes":      {"command": "update_session", "data": map[string]any{"sessionId": id, "status": "paused", "notes": nul}},
-		} {
-			reply := c.ask(frame)
-			if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
-				t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, reply)
-			}
-		}
+		})
 	})
 
 	t.Run("decisions", func(t *testing.T) {
 		c := s.dial(t, "/ws", nil)
 		reg := c.ask(map[string]any{"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c1", "name": "tom"})
 		token, _ := reg["token"].(string)
-		for field, frame := range map[string]map[string]any{
+		c.requireNULRefused(nil, map[string]map[string]any{
 			"name":    {"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c2", "name": nul},
 			"prompt":  {"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c3", "name": "n", "prompt": nul},
 			"message": {"action": "TakeDecision", "token": token, "message": nul},
-		} {
-			reply := c.ask(frame)
-			if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: "+field+" ("+nulReason+")" {
-				t.Errorf("%s with NUL: %v, want VALIDATION_ERROR naming it", field, reply)
-			}
-		}
+		})
 	})
 
 	t.Run("petchat", func(t *testing.T) {
@@ -206,10 +220,9 @@ func TestNULIsRefusedInEveryStoredString(t *testing.T) {
 		c.read() // connected
 		created := c.ask(map[string]any{"event": "new_conversation", "data": map[string]any{"pet_id": uuid.NewString(), "providers": []string{uuid.NewString()}}})
 		conv := created["data"].(map[string]any)["conversation_id"]
-		reply := c.ask(map[string]any{"event": "message", "data": map[string]any{"conversation_id": conv, "content": nul}})["data"].(map[string]any)
-		if reply["code"] != "VALIDATION_ERROR" || reply["message"] != "Invalid value for field: data.content ("+nulReason+")" {
-			t.Errorf("content with NUL: %v, want VALIDATION_ERROR naming data.content", reply)
-		}
+		c.requireNULRefused(func(reply map[string]any) any { return reply["data"] }, map[string]map[string]any{
+			"data.content": {"event": "message", "data": map[string]any{"conversation_id": conv, "content": nul}},
+		})
 	})
 
 	t.Run("therapy", func(t *testing.T) {

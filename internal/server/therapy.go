@@ -14,10 +14,7 @@ import (
 	"github.com/sessionhub/server/internal/therapy/therapyws"
 )
 
-func (s *Server) registerTherapy(ctx context.Context) error {
-	if err := therapystore.Migrate(s.db); err != nil {
-		return err
-	}
+func (s *Server) wireTherapy(ctx context.Context) error {
 	store := therapy.NewCachedStore(therapystore.New(s.db), newReadCache[therapy.SessionView](s, "therapy.sessions"))
 	if s.db.Dialect == database.SQLite {
 		// One process owns the SQLite file: whatever it was running when it

@@ -134,6 +134,24 @@ func (f *fixture) waitAnalysis(t testing.TB, owner, id string) therapy.AnalysisS
 	return therapy.AnalysisState{}
 }
 
+// session creates a session of alice's.
+func (f *fixture) session(t testing.TB, in therapy.NewSession) therapy.Session {
+	t.Helper()
+	s, err := f.svc.Create(context.Background(), "alice", in)
+	if err != nil {
+		t.Fatalf("create session %q: %v", in.Title, err)
+	}
+	return s
+}
+
+// upload adds content to a session of alice's.
+func (f *fixture) upload(t testing.TB, sessionID string, parts iter.Seq2[therapy.UploadPart, error]) {
+	t.Helper()
+	if _, _, err := f.svc.Upload(context.Background(), "alice", sessionID, parts); err != nil {
+		t.Fatalf("upload to %s: %v", sessionID, err)
+	}
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // uploadForm is an upload's parts: the file, then a type part when kind is

@@ -23,10 +23,7 @@ func TestCreateBothShapes(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 
-	withText, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "Therapy Session 1", InputMethod: ptr("text"), Text: ptr("Session transcript")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	withText := f.session(t, therapy.NewSession{Title: "Therapy Session 1", InputMethod: ptr("text"), Text: ptr("Session transcript")})
 	if withText.Status != therapy.StatusCreated || withText.InputMethod != "text" || withText.Analysis.Status != therapy.AnalysisPending {
 		t.Errorf("created with text = %+v, want status created, input text, analysis pending", withText)
 	}
@@ -71,10 +68,7 @@ func settingsWithKeys(n int) map[string]any {
 func TestOwnershipIsolation(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "mine", Text: ptr("hello")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "mine", Text: ptr("hello")})
 	checks := map[string]error{}
 	_, _, checks["get"] = f.svc.Get(ctx, "bob", s.ID)
 	checks["update"] = f.svc.Update(ctx, "bob", s.ID, therapy.Update{Title: ptr("stolen")})
@@ -103,10 +97,7 @@ func TestListPagination(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := 0; i < 25; i++ {
-		s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: fmt.Sprint("s", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := f.session(t, therapy.NewSession{Title: fmt.Sprint("s", i)})
 		ids = append(ids, s.ID)
 	}
 	if _, err := f.svc.Create(ctx, "bob", therapy.NewSession{Title: "other"}); err != nil {
@@ -153,10 +144,7 @@ func TestListPagination(t *testing.T) {
 func TestPartialUpdateKeepsOtherFields(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Description: ptr("keep me"), Duration: ptr(60), Settings: map[string]any{"a": 1.0}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t", Description: ptr("keep me"), Duration: ptr(60), Settings: map[string]any{"a": 1.0}})
 	if err := f.svc.Update(ctx, "alice", s.ID, therapy.Update{Title: ptr("renamed")}); err != nil {
 		t.Fatal(err)
 	}
@@ -171,10 +159,7 @@ func TestDeleteRemovesFilesAndResults(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	f.startWorker(t, &scriptedAnalyzer{}, nil)
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("I feel anxious about work")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t", Text: ptr("I feel anxious about work")})
 	f.waitAnalysis(t, "alice", s.ID)
 	if entries, _ := os.ReadDir(filepath.Join(f.dir, s.ID)); len(entries) != 1 {
 		t.Fatalf("content files before delete: %d, want 1", len(entries))

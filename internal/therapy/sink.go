@@ -63,11 +63,7 @@ func (s *resultSink) Emotion(e analysis.Emotion) error {
 		Name: orDefault(clip(e.Name, maxNameRunes), "emotion"), Category: orDefault(clip(e.Category, maxNameRunes), "neutral"),
 		Intensity: clamp01(e.Intensity), Timestamp: s.at(e.Offset),
 	}
-	if err := s.w.store.AddEmotion(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
-		return err
-	}
-	s.w.events.publish(s.ctx, Event{Type: EventEmotion, SessionID: item.SessionID, Emotion: &item})
-	return nil
+	return keep(s, s.w.store.AddEmotion, item, Event{Type: EventEmotion, SessionID: item.SessionID, Emotion: &item})
 }
 
 func (s *resultSink) Topic(t analysis.Topic) error {
@@ -76,11 +72,7 @@ func (s *resultSink) Topic(t analysis.Topic) error {
 		Name: orDefault(clip(t.Name, maxTopicRunes), "topic"), Category: orDefault(clip(t.Category, maxNameRunes), "general"),
 		Confidence: clamp01(t.Confidence), Timestamp: s.at(t.Offset),
 	}
-	if err := s.w.store.AddTopic(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
-		return err
-	}
-	s.w.events.publish(s.ctx, Event{Type: EventTopic, SessionID: item.SessionID, Topic: &item})
-	return nil
+	return keep(s, s.w.store.AddTopic, item, Event{Type: EventTopic, SessionID: item.SessionID, Topic: &item})
 }
 
 func (s *resultSink) Insight(i analysis.Insight) error {
@@ -93,10 +85,16 @@ func (s *resultSink) Insight(i analysis.Insight) error {
 		Content: orDefault(clip(i.Content, maxContentRunes), "(empty)"), Type: kind,
 		Confidence: clamp01(i.Confidence), Timestamp: s.at(i.Offset),
 	}
-	if err := s.w.store.AddInsight(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
+	return keep(s, s.w.store.AddInsight, item, Event{Type: EventInsight, SessionID: item.SessionID, Insight: &item})
+}
+
+// keep stores one result under the job's lease, then tells the session's
+// sockets about it.
+func keep[T any](s *resultSink, add func(ctx context.Context, worker string, item T, lease time.Duration) error, item T, ev Event) error {
+	if err := add(s.ctx, s.w.id, item, s.w.cfg.Lease); err != nil {
 		return err
 	}
-	s.w.events.publish(s.ctx, Event{Type: EventInsight, SessionID: item.SessionID, Insight: &item})
+	s.w.events.publish(s.ctx, ev)
 	return nil
 }
 

@@ -35,10 +35,7 @@ func TestUploadLimitsAndTypes(t *testing.T) {
 	const limit = 4096
 	f := newFixture(t, limit)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "uploads"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "uploads"})
 	upload := func(kind string, body []byte) (therapy.Content, error) {
 		c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm(kind, "../../etc/notes.txt", bytes.NewReader(body)))
 		return c, err
@@ -102,10 +99,7 @@ var (
 func TestUploadInfersAMissingType(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "inferred"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "inferred"})
 	for _, tc := range []struct {
 		name string
 		body []byte
@@ -135,7 +129,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 		{"text with NUL", []byte("abc\x00def")},
 		{"Latin-1 text", []byte("caf\xe9 cr\xe8me")},
 	} {
-		_, _, err = f.svc.Upload(ctx, "alice", s.ID, uploadForm("", "upload", bytes.NewReader(tc.body)))
+		_, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("", "upload", bytes.NewReader(tc.body)))
 		var v *therapy.ValidationError
 		if !errors.As(err, &v) || v.Field != "type" || !strings.HasPrefix(v.Message, "type is required: ") || !strings.Contains(v.Message, "send type: audio, video or text") {
 			t.Errorf("%s without a type: %v, want a validation error on type telling the client to send it", tc.name, err)
@@ -173,10 +167,7 @@ func TestUploadInfersAMissingType(t *testing.T) {
 func TestUploadFormRules(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "forms"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "forms"})
 	part := func(name, body string) therapy.UploadPart {
 		return therapy.UploadPart{Name: name, Filename: "notes.txt", Body: strings.NewReader(body)}
 	}

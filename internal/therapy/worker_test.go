@@ -35,10 +35,7 @@ func (f *fixture) recordEvents(t *testing.T, sessionID string) func() []therapy.
 func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t"})
 	events := f.recordEvents(t, s.ID)
 	c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
 	if err != nil {
@@ -93,11 +90,8 @@ func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 
 func TestAudioWithoutTranscriberFails(t *testing.T) {
 	f := newFixture(t, 1<<20)
-	ctx := context.Background()
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t"})
+	f.upload(t, s.ID, uploadForm("audio", "", bytes.NewReader(wav())))
 	f.startWorker(t, &scriptedAnalyzer{}, nil)
 	st := f.waitAnalysis(t, "alice", s.ID)
 	if st.Status != therapy.AnalysisFailed || st.Error != "audio analysis needs a transcriber, and none is configured" {
@@ -114,11 +108,8 @@ func (fakeTranscriber) Transcribe(context.Context, string, string) (string, erro
 
 func TestAudioWithTranscriberIsAnalysed(t *testing.T) {
 	f := newFixture(t, 1<<20)
-	ctx := context.Background()
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t"})
-	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("audio", "", bytes.NewReader(wav()))); err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t"})
+	f.upload(t, s.ID, uploadForm("audio", "", bytes.NewReader(wav())))
 	f.startWorker(t, &scriptedAnalyzer{}, fakeTranscriber{})
 	if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisCompleted {
 		t.Errorf("state = %+v, want completed", st)
@@ -127,9 +118,8 @@ func TestAudioWithTranscriberIsAnalysed(t *testing.T) {
 
 func TestAnalyserErrorFailsTheJob(t *testing.T) {
 	f := newFixture(t, 1<<20)
-	ctx := context.Background()
 	f.startWorker(t, &scriptedAnalyzer{}, nil)
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("please FAIL")})
+	s := f.session(t, therapy.NewSession{Title: "t", Text: ptr("please FAIL")})
 	if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisFailed || st.Error != "the analyser gave up" {
 		t.Errorf("state = %+v, want failed with the analyser's error", st)
 	}
@@ -142,7 +132,7 @@ func TestAnalyserErrorFailsTheJob(t *testing.T) {
 func TestAnalysisResumesAfterRestart(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("I am anxious")})
+	s := f.session(t, therapy.NewSession{Title: "t", Text: ptr("I am anxious")})
 
 	blocking := &scriptedAnalyzer{started: make(chan struct{}), release: make(chan struct{})}
 	stop := f.startWorker(t, blocking, nil)
@@ -181,7 +171,7 @@ func TestAnalysisResumesAfterRestart(t *testing.T) {
 func TestCrashedWorkersJobIsTakenOver(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("I am anxious")})
+	s := f.session(t, therapy.NewSession{Title: "t", Text: ptr("I am anxious")})
 	job, ok, err := f.store.ClaimJob(ctx, "dead-worker", time.Hour)
 	if err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
@@ -211,10 +201,8 @@ func TestClaimNeverHandsOutAJobTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s, _ := f.svc.Create(ctx, "alice", therapy.NewSession{Title: "t", Text: ptr("first")})
-	if _, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("second")))); err != nil {
-		t.Fatal(err)
-	}
+	s := f.session(t, therapy.NewSession{Title: "t", Text: ptr("first")})
+	f.upload(t, s.ID, uploadForm("text", "", bytes.NewReader([]byte("second"))))
 	var mu sync.Mutex
 	claimed := map[string]int{}
 	var wg sync.WaitGroup
@@ -269,10 +257,7 @@ func TestQueuedJobsWakeIdleWorkers(t *testing.T) {
 		if i > 0 {
 			time.Sleep(100 * time.Millisecond)
 		}
-		s, err := f.svc.Create(ctx, "alice", therapy.NewSession{Title: title, Text: ptr("I am anxious about work")})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := f.session(t, therapy.NewSession{Title: title, Text: ptr("I am anxious about work")})
 		if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisCompleted {
 			t.Fatalf("%s: state = %+v, want completed by the woken worker", title, st)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/idcursor"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Store keeps sessions. Update runs fn inside one transaction on the locked
@@ -110,12 +111,9 @@ type Page struct {
 
 // List returns one page of all sessions, or of the active ones.
 func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return Page{}, &FieldError{Field: "limit", Reason: fmt.Sprintf("must be 1 to %d", MaxPageSize)}
+	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	if err != nil {
+		return Page{}, err
 	}
 	var after *Session
 	if q.After != "" {

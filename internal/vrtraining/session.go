@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/sessionhub/server/internal/platform/fielderr"
 )
 
 // Status is where a training session is in its life.
@@ -50,16 +52,11 @@ var (
 	ErrInvalid = errors.New("invalid session request")
 )
 
-// FieldError names the request field (below data) a refusal is about.
-type FieldError struct {
-	Field  string
-	Reason string
-}
+// FieldError names the request field (below data) a refusal is about;
+// errors.Is(err, ErrInvalid) holds for it.
+type FieldError = fielderr.Error
 
-func (e *FieldError) Error() string { return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason) }
-
-// Is makes errors.Is(err, ErrInvalid) hold.
-func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+func fieldError(field, reason string) error { return fielderr.New(ErrInvalid, field, reason) }
 
 // FinalError says which final session an update tried to change.
 type FinalError struct {

@@ -16,6 +16,7 @@ import (
 	gen "github.com/sessionhub/server/gen/avatar"
 	"github.com/sessionhub/server/internal/avatar"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/ginstrict"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/platform/uuidform"
 )
@@ -54,7 +55,7 @@ func Register(r gin.IRouter, svc *avatar.Service, keys *auth.KeySet, websocketUR
 			slog.Error("avatar: writing response failed", "err", err)
 		},
 	})
-	group := r.Group("", recovery(), requireAPIKey(keys), limitBody, validate)
+	group := r.Group("", recovery(), requireAPIKey(keys), ginstrict.LimitBody(func(*gin.Context) int64 { return maxBodyBytes }), validate)
 	gen.RegisterHandlersWithOptions(group, strict, gen.GinServerOptions{
 		ErrorHandler: func(c *gin.Context, err error, status int) {
 			writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", "Invalid path parameter")
@@ -92,25 +93,6 @@ func requireAPIKey(keys *auth.KeySet) gin.HandlerFunc {
 	}
 }
 
-func limitBody(c *gin.Context) {
-	if c.Request.Body != nil {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
-	}
-	c.Next()
-}
-
-// requestContext is the request's own context. Strict handlers receive the
-// pooled *gin.Context, which gin hands to the next request as soon as this
-// one returns; a database driver that watches ctx.Done() from a goroutine of
-// its own (SQLite's interrupt watcher, pgx's context watcher) must hold the
-// request's context instead, or it reads the next request's fields.
-func requestContext(ctx context.Context) context.Context {
-	if g, ok := ctx.(*gin.Context); ok && g.Request != nil {
-		return g.Request.Context()
-	}
-	return ctx
-}
-
 func apiKey(ctx context.Context) string {
 	key, _ := ctx.Value(apiKeyContext{}).(string)
 	return key
@@ -118,7 +100,7 @@ func apiKey(ctx context.Context) string {
 
 // StartSession creates a session and returns where and how to connect.
 func (h *Handlers) StartSession(ctx context.Context, req gen.StartSessionRequestObject) (gen.StartSessionResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	started, err := h.svc.Start(ctx, apiKey(ctx), toConfig(req.Body))
 	if err != nil {
 		return nil, err
@@ -139,7 +121,7 @@ func (h *Handlers) StopSession(ctx context.Context, req gen.StopSessionRequestOb
 	} else if g, ok := ctx.(*gin.Context); ok {
 		token, _ = auth.BearerToken(g.GetHeader("Authorization"))
 	}
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	if err := h.svc.Stop(ctx, apiKey(ctx), req.Body.SessionId, token); err != nil {
 		return nil, err
 	}
@@ -148,7 +130,7 @@ func (h *Handlers) StopSession(ctx context.Context, req gen.StopSessionRequestOb
 
 // GetSessionStatus reports a session's state and what it received.
 func (h *Handlers) GetSessionStatus(ctx context.Context, req gen.GetSessionStatusRequestObject) (gen.GetSessionStatusResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	s, err := h.svc.Status(ctx, apiKey(ctx), req.SessionId)
 	if err != nil {
 		return nil, err
@@ -216,7 +198,7 @@ func writeDomainError(c *gin.Context, err error) {
 	var field *avatar.InvalidFieldError
 	switch {
 	case errors.As(err, &field):
-		writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", field.Error())
+		writeError(c, http.StatusBadRequest, "Invalid request", "VALIDATION_ERROR", field.Message(""))
 	case errors.Is(err, avatar.ErrNotFound):
 		writeError(c, http.StatusNotFound, "Not found", "SESSION_NOT_FOUND", "Session not found or already terminated")
 	case errors.Is(err, avatar.ErrInvalidToken):

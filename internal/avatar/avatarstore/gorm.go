@@ -126,13 +126,7 @@ func (s *Sessions) End(ctx context.Context, fingerprint, id string, reason avata
 	res := s.db.WithContext(ctx).Model(&sessionRow{}).
 		Where("id = ? AND key_fingerprint = ? AND state = ?", id, fingerprint, string(avatar.StateActive)).
 		Updates(map[string]any{"state": string(avatar.StateEnded), "ended_reason": string(reason), "ended_at": at})
-	if res.Error != nil {
-		return fmt.Errorf("end avatar session: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return avatar.ErrNotFound
-	}
-	return nil
+	return database.ChangedError(res, avatar.ErrNotFound, "end avatar session")
 }
 
 func toRow(s avatar.Session) sessionRow {

@@ -48,13 +48,7 @@ func (s *Sessions) Configure(ctx context.Context, id string, cfg avatar.Config, 
 
 func (s *Sessions) Connect(ctx context.Context, id, instance string) error {
 	res := s.db.WithContext(ctx).Model(&sessionRow{}).Where("id = ? AND state = ?", id, active).Update("connected_instance", instance)
-	if res.Error != nil {
-		return fmt.Errorf("connect avatar session: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return avatar.ErrNotFound
-	}
-	return nil
+	return database.ChangedError(res, avatar.ErrNotFound, "connect avatar session")
 }
 
 func (s *Sessions) Disconnect(ctx context.Context, id, instance string) error {

@@ -21,25 +21,16 @@ const maxEcho = 128
 
 // handle turns one frame into its reply (nil: no reply).
 func (c *connection) handle(ctx context.Context, data []byte) any {
-	frame, payload, err := c.api.inbound.Read(data)
-	obj := frame.Fields
-	var problem *wsschema.Problem
-	var unknown *wsschema.UnknownMessageError
-	switch {
-	case errors.Is(err, wsschema.ErrInvalidJSON):
-		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	case errors.As(err, &unknown):
-		return errorReply(obj, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(unknown.Value))
-	case errors.As(err, &problem):
-		return errorReply(obj, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
-		return c.domainError(obj, err)
-	}
-	reply, err := c.dispatch(ctx, obj, payload)
-	if err != nil {
-		return c.domainError(obj, err)
-	}
-	return reply
+	return c.api.inbound.Answer(data, wsschema.Replies{
+		InvalidJSON: func() any { return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
+		Unknown: func(f wsschema.Frame) any {
+			return errorReply(f.Fields, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(f.Value))
+		},
+		Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
+			return errorReply(f.Fields, gen.ErrorCodeValidationError, problem.Message)
+		},
+		Failed: func(f wsschema.Frame, err error) any { return c.domainError(f.Fields, err) },
+	}, func(f wsschema.Frame, payload any) (any, error) { return c.dispatch(ctx, f.Fields, payload) })
 }
 
 // dispatch runs one decoded command; payload is its generated type.
@@ -97,7 +88,7 @@ func (c *connection) domainError(frame map[string]any, err error) any {
 	case errors.As(err, &full):
 		return errorReply(frame, gen.ErrorCodeRecordingLimitReached, full.Error())
 	case errors.As(err, &field):
-		return errorReply(frame, gen.ErrorCodeValidationError, field.Error())
+		return errorReply(frame, gen.ErrorCodeValidationError, field.Message(""))
 	default:
 		slog.Error("avatar command failed", "session", c.sessionID, "command", frame["command"], "err", err)
 		return errorReply(frame, gen.ErrorCodeInternalError, "Internal error")

@@ -4,7 +4,6 @@ package avatarws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -67,7 +66,7 @@ var unauthorized = []struct {
 func refuseUnauthorized(w http.ResponseWriter, err error) {
 	for _, u := range unauthorized {
 		if errors.Is(err, u.err) {
-			writeUpgradeError(w, http.StatusUnauthorized, gen.UpgradeErrorBodyErrorUnauthorized, u.code, u.message)
+			refuseUpgrade(w, wsconn.Refusal{Status: http.StatusUnauthorized, Code: string(u.code), Message: u.message})
 			return
 		}
 	}
@@ -76,24 +75,10 @@ func refuseUnauthorized(w http.ResponseWriter, err error) {
 }
 
 // refuseUpgrade writes a refusal of the connection layer (or a failure) in
-// the seed's error body.
-func refuseUpgrade(w http.ResponseWriter, refusal wsconn.Refusal) {
-	switch refusal.Status {
-	case http.StatusTooManyRequests:
-		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorTooManyRequests, gen.UpgradeErrorBodyCodeTooManyConnections, refusal.Message)
-	case http.StatusServiceUnavailable:
-		writeUpgradeError(w, refusal.Status, gen.UpgradeErrorBodyErrorServiceUnavailable, gen.UpgradeErrorBodyCodeServiceUnavailable, refusal.Message)
-	default:
-		writeUpgradeError(w, http.StatusInternalServerError, gen.UpgradeErrorBodyErrorInternalServerError, gen.UpgradeErrorBodyCodeInternalError, refusal.Message)
-	}
-}
-
-func writeUpgradeError(w http.ResponseWriter, status int, phrase gen.UpgradeErrorBodyError, code gen.UpgradeErrorBodyCode, message string) {
-	body, _ := json.Marshal(gen.UpgradeErrorBody{Error: phrase, Code: code, Message: message})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
+// the seed's error body, whose error is the status's phrase.
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{Error: gen.UpgradeErrorBodyError(http.StatusText(r.Status)), Code: gen.UpgradeErrorBodyCode(r.StatusCode()), Message: r.Message}
+})
 
 // Close codes and reasons of this channel beyond the shared layer's.
 const (

@@ -142,12 +142,10 @@ func (r *Recorder) Audio(_ context.Context, sessionID string, format avatar.Audi
 
 // EndUtterance finishes the WAV file and gives it the next number.
 func (r *Recorder) EndUtterance(_ context.Context, sessionID string) error {
-	sf, err := r.session(sessionID)
-	if err != nil || sf.open == nil {
+	sf, w, err := r.takeUtterance(sessionID)
+	if err != nil || w == nil {
 		return err
 	}
-	w := sf.open
-	sf.open = nil
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("recording: %w", err)
 	}
@@ -161,14 +159,24 @@ func (r *Recorder) EndUtterance(_ context.Context, sessionID string) error {
 
 // Interrupt discards the utterance in progress.
 func (r *Recorder) Interrupt(_ context.Context, sessionID string) error {
-	sf, err := r.session(sessionID)
-	if err != nil || sf.open == nil {
+	sf, w, err := r.takeUtterance(sessionID)
+	if err != nil || w == nil {
 		return err
+	}
+	sf.size -= wavHeaderSize + w.data
+	return w.abort()
+}
+
+// takeUtterance detaches the session's utterance in progress (nil: none)
+// for the caller to finish or discard.
+func (r *Recorder) takeUtterance(sessionID string) (*sessionFiles, *wavWriter, error) {
+	sf, err := r.session(sessionID)
+	if err != nil {
+		return nil, nil, err
 	}
 	w := sf.open
 	sf.open = nil
-	sf.size -= wavHeaderSize + w.data
-	return w.abort()
+	return sf, w, nil
 }
 
 // specialLine is one line of specials.jsonl.

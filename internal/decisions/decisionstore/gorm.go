@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/sessionhub/server/internal/decisions"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/database"
 )
 
@@ -70,11 +71,8 @@ func (s *Store) CreateUser(ctx context.Context, u decisions.User, first decision
 		// ON CONFLICT DO NOTHING answers a concurrent Register of the same
 		// checksum (on any process) without a constraint error.
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "checksum_hash"}}, DoNothing: true}).Create(&row)
-		if res.Error != nil {
-			return fmt.Errorf("insert user: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return decisions.ErrChecksumTaken
+		if err := database.ChangedError(res, decisions.ErrChecksumTaken, "insert user"); err != nil {
+			return err
 		}
 		if err := tx.Create(toTokenRow(first)).Error; err != nil {
 			return fmt.Errorf("insert token: %w", err)
@@ -131,13 +129,7 @@ func (s *Store) UserIDByToken(ctx context.Context, tokenHash string) (string, er
 
 func (s *Store) RevokeToken(ctx context.Context, tokenHash string, at time.Time) error {
 	res := s.db.WithContext(ctx).Model(&tokenRow{}).Where("hash = ? AND revoked_at IS NULL", tokenHash).Update("revoked_at", at)
-	if res.Error != nil {
-		return fmt.Errorf("revoke token: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return decisions.ErrInvalidToken // revoked meanwhile
-	}
-	return nil
+	return database.ChangedError(res, decisions.ErrInvalidToken, "revoke token") // untouched: revoked meanwhile
 }
 
 func (s *Store) AppendDecision(ctx context.Context, d decisions.Decision) error {
@@ -162,11 +154,9 @@ func (s *Store) ListDecisions(ctx context.Context, userID, beforeID string, limi
 	if err := q.Order("seq DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list decisions: %w", err)
 	}
-	out := make([]decisions.Decision, len(rows))
-	for i, r := range rows {
-		out[i] = decisions.Decision{ID: r.ID, UserID: r.UserID, Message: r.Message, RecordedAt: r.RecordedAt.UTC()}
-	}
-	return out, nil
+	return convert.Each(rows, func(r decisionRow) decisions.Decision {
+		return decisions.Decision{ID: r.ID, UserID: r.UserID, Message: r.Message, RecordedAt: r.RecordedAt.UTC()}
+	}), nil
 }
 
 func toTokenRow(t decisions.IssuedToken) *tokenRow {

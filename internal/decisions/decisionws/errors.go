@@ -6,7 +6,6 @@ import (
 
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
-	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
 
@@ -28,7 +27,7 @@ func replyFor(action string, err error) gen.ErrorReply {
 	case errors.As(err, &problem):
 		return errorReply(&action, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &field):
-		return errorReply(&action, gen.ErrorCodeValidationError, "Invalid value for field: "+field.Field+" ("+field.Reason+")")
+		return errorReply(&action, gen.ErrorCodeValidationError, field.Message(""))
 	default:
 		slog.Error("decision action failed", "action", action, "err", err)
 		return errorReply(&action, gen.ErrorCodeInternalError, "Internal error")
@@ -44,7 +43,7 @@ var rateLimitMessages = map[decisions.Scope]string{
 
 // rateLimited answers a limited action.
 func rateLimited(action string, limited *decisions.RateLimitedError) gen.ErrorReply {
-	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
+	secs := limited.RetryAfterSeconds()
 	reply := errorReply(&action, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
 	reply.RetryAfter = &secs
 	return reply

@@ -45,11 +45,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuseUpgrade writes a refused upgrade in the documented body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyCode{
-	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
-}, gen.UpgradeErrorBodyCodeInternalError, func(code gen.UpgradeErrorBodyCode, message string) any {
-	return gen.UpgradeErrorBody{Status: gen.UpgradeErrorBodyStatusValue, Code: code, Message: message}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{Status: gen.UpgradeErrorBodyStatusValue, Code: gen.UpgradeErrorBodyCode(r.StatusCode()), Message: r.Message}
 })
 
 // connection is one client's state: only its failure count. Tokens are not

@@ -3,7 +3,6 @@ package decisionws_test
 import (
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,22 +12,10 @@ import (
 	"github.com/sessionhub/server/internal/decisions/decisionstore"
 	"github.com/sessionhub/server/internal/decisions/decisionws"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/clocktest"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 )
-
-// clock is a hand-moved clock shared with the server's connection goroutine.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 func dial(t *testing.T, limits decisions.Limits) *websocket.Conn {
 	t.Helper()
@@ -73,8 +60,8 @@ func roundTrip(t *testing.T, conn *websocket.Conn, frame string) map[string]any 
 }
 
 func TestRateLimitEndsWithTheWindow(t *testing.T) {
-	c := &clock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)}
-	conn := dial(t, decisions.Limits{MaxFailures: 2, Window: 30 * time.Second, Now: c.now})
+	c := clocktest.New()
+	conn := dial(t, decisions.Limits{MaxFailures: 2, Window: 30 * time.Second, Now: c.Now})
 	badToken := `{"action":"TakeDecision","token":"nope","message":"m"}`
 
 	for i := 0; i < 2; i++ {
@@ -82,7 +69,7 @@ func TestRateLimitEndsWithTheWindow(t *testing.T) {
 			t.Fatalf("failure %d: %v, want INVALID_TOKEN", i+1, r)
 		}
 	}
-	c.advance(10*time.Second + 300*time.Millisecond)
+	c.Advance(10*time.Second + 300*time.Millisecond)
 	r := roundTrip(t, conn, `{"action":"Connection","checksum":"x"}`)
 	if r["code"] != "RATE_LIMITED" || r["retry_after"] != float64(20) || r["action"] != "Connection" {
 		t.Fatalf("third attempt: %v, want RATE_LIMITED with retry_after 20 (19.7s rounded up)", r)
@@ -95,7 +82,7 @@ func TestRateLimitEndsWithTheWindow(t *testing.T) {
 		t.Fatalf("bad JSON while limited: %v", r)
 	}
 
-	c.advance(20 * time.Second)
+	c.Advance(20 * time.Second)
 	r = roundTrip(t, conn, `{"action":"Register","API_KEY":"k","checksum":"azerty","name":"tom"}`)
 	if r["status"] != "success" || r["token"] == nil || r["token"] != r["data"] {
 		t.Fatalf("after the window: %v, want Register to succeed", r)

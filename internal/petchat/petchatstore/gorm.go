@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/sessionhub/server/internal/petchat"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/database"
 )
 
@@ -256,11 +257,7 @@ func (s *Conversations) Messages(ctx context.Context, conversationID string, bef
 	if more {
 		rows = rows[:limit]
 	}
-	out := make([]petchat.Message, len(rows))
-	for i, r := range rows {
-		out[i] = toMessage(r)
-	}
-	return out, more, nil
+	return convert.Each(rows, toMessage), more, nil
 }
 
 func toConversation(r conversationRow, providers []string, last *petchat.Message) petchat.Conversation {

@@ -6,8 +6,7 @@ import (
 
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
-	"github.com/sessionhub/server/internal/platform/ratelimit"
-	"github.com/sessionhub/server/internal/platform/wsschema"
+	"github.com/sessionhub/server/internal/platform/convert"
 )
 
 // domainError is the one place domain errors become error events; a
@@ -15,15 +14,12 @@ import (
 // (conversationID, empty for the events that name none).
 func domainError(event string, err error, conversationID string) gen.ErrorEvent {
 	var inv *petchat.InvalidError
-	var problem *wsschema.Problem
 	var limited *petchat.RateLimitedError
 	switch {
 	case errors.As(err, &limited):
 		return rateLimited(event, limited)
-	case errors.As(err, &problem):
-		return errorEvent(&event, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &inv):
-		return errorEvent(&event, gen.ErrorCodeValidationError, "Invalid value for field: data."+inv.Field+" ("+inv.Reason+")")
+		return errorEvent(&event, gen.ErrorCodeValidationError, inv.Message("data."))
 	case errors.Is(err, petchat.ErrConversationNotFound):
 		return errorEvent(&event, gen.ErrorCodeConversationNotFound, "Conversation not found: "+conversationID)
 	case errors.Is(err, petchat.ErrNotParticipant):
@@ -43,7 +39,7 @@ var rateLimitMessages = map[petchat.Scope]string{
 // rateLimited answers a refused new conversation.
 func rateLimited(event string, limited *petchat.RateLimitedError) gen.ErrorEvent {
 	reply := errorEvent(&event, gen.ErrorCodeRateLimited, rateLimitMessages[limited.Scope])
-	secs := ratelimit.RetryAfterSeconds(limited.RetryAfter)
+	secs := limited.RetryAfterSeconds()
 	reply.Data.RetryAfter = &secs
 	return reply
 }
@@ -64,22 +60,15 @@ func toWireCreated(c petchat.Conversation) gen.ConversationCreatedData {
 	return gen.ConversationCreatedData{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
 }
 
-func toWireConversations(list []petchat.Conversation) []gen.Conversation {
-	out := make([]gen.Conversation, len(list))
-	for i, c := range list {
-		out[i] = gen.Conversation{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
-		if c.LastMessage != nil {
-			m := toWireMessage(*c.LastMessage)
-			out[i].LastMessage = &m
-		}
+func toWireConversation(c petchat.Conversation) gen.Conversation {
+	out := gen.Conversation{ConversationID: c.ID, PetID: c.PetID, ClientID: c.ClientID, Providers: c.Providers, CreatedAt: c.CreatedAt}
+	if c.LastMessage != nil {
+		m := toWireMessage(*c.LastMessage)
+		out.LastMessage = &m
 	}
 	return out
 }
 
 func toWirePage(p petchat.Page) gen.HistoryReplyData {
-	msgs := make([]gen.Message, len(p.Messages))
-	for i, m := range p.Messages {
-		msgs[i] = toWireMessage(m)
-	}
-	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: msgs, NextCursor: p.NextCursor}
+	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: convert.Each(p.Messages, toWireMessage), NextCursor: p.NextCursor}
 }

@@ -4,7 +4,6 @@ package petchatws
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -12,6 +11,7 @@ import (
 	gen "github.com/sessionhub/server/gen/petchat"
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
@@ -61,12 +61,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuseUpgrade is the one place a refused upgrade gets its documented body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyDataCode{
-	http.StatusUnauthorized:       gen.UpgradeErrorBodyDataCodeUnauthorized,
-	http.StatusTooManyRequests:    gen.UpgradeErrorBodyDataCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.UpgradeErrorBodyDataCodeServiceUnavailable,
-}, gen.UpgradeErrorBodyDataCodeInternalError, func(code gen.UpgradeErrorBodyDataCode, message string) any {
-	return gen.UpgradeErrorBody{Event: gen.UpgradeErrorBodyEventValue, Data: gen.UpgradeErrorBodyData{Code: code, Message: message}}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{Event: gen.UpgradeErrorBodyEventValue, Data: gen.UpgradeErrorBodyData{Code: gen.UpgradeErrorBodyDataCode(r.StatusCode()), Message: r.Message}}
 })
 
 // identify returns the connection's user id, or why its credentials are
@@ -120,36 +116,21 @@ func (c *connection) OnOpen(conn *wsconn.Conn) error {
 }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
-	_ = conn.Reply(c.handle(conn.Context(), conn, data))
+	// Deliveries to others go out from dispatch.
+	_ = conn.Reply(c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(conn.Context(), conn, f.Value, payload)
+	}))
 }
 
 func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 	c.api.router.leave(c.user, conn)
 }
 
-// handle turns one frame into its one reply (deliveries to others go out
-// from dispatch).
-func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, payload, err := c.api.inbound.Read(data)
-	event := frame.Value
-	var problem *wsschema.Problem
-	var unknown *wsschema.UnknownMessageError
-	switch {
-	case errors.Is(err, wsschema.ErrInvalidJSON):
-		return errorEvent(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	case errors.As(err, &unknown):
-		return errorEvent(&event, gen.ErrorCodeUnknownEvent, "Unknown event: "+event)
-	case errors.As(err, &problem) && frame.Name == "": // no event named: nothing to echo
-		return errorEvent(nil, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
-		return domainError(event, err, "")
-	}
-	reply, err := c.dispatch(ctx, conn, event, payload)
-	if err != nil {
-		return domainError(event, err, "")
-	}
-	return reply
-}
+// replies word the refusals of a frame.
+var replies = wsschema.EchoingReplies("event", wsschema.RefusalCodes{
+	InvalidJSON: string(gen.ErrorCodeInvalidJSON), Unknown: string(gen.ErrorCodeUnknownEvent), Invalid: string(gen.ErrorCodeValidationError),
+}, func(echo *string, code, message string) any { return errorEvent(echo, gen.ErrorCode(code), message) },
+	func(f wsschema.Frame, err error) any { return domainError(f.Value, err, "") })
 
 // dispatch runs one decoded event; payload is its generated request type.
 func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event string, payload any) (any, error) {
@@ -168,7 +149,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 			return nil, err
 		}
 		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
-			Conversations: toWireConversations(page.Conversations), NextCursor: page.NextCursor,
+			Conversations: convert.Each(page.Conversations, toWireConversation), NextCursor: page.NextCursor,
 		}}, nil
 	case *gen.NewConversationRequest:
 		if wait, limited := c.newConversations.Blocked(time.Now()); limited {

@@ -43,3 +43,23 @@ func TestLookupError(t *testing.T) {
 		t.Errorf("another failure: %v, want it wrapped as load row: …", err)
 	}
 }
+
+// TestChangedError: a write that changed a row is nil, one that matched
+// none is the caller's sentinel, a failure keeps its cause.
+func TestChangedError(t *testing.T) {
+	errGone, errBroken := errors.New("gone"), errors.New("connection reset")
+	for _, tc := range []struct {
+		res  *gorm.DB
+		want func(error) bool
+	}{
+		{&gorm.DB{RowsAffected: 1}, func(err error) bool { return err == nil }},
+		{&gorm.DB{}, func(err error) bool { return err == errGone }},
+		{&gorm.DB{Error: errBroken}, func(err error) bool {
+			return errors.Is(err, errBroken) && err.Error() == "end row: connection reset"
+		}},
+	} {
+		if err := database.ChangedError(tc.res, errGone, "end row"); !tc.want(err) {
+			t.Errorf("rows %d, error %v: got %v", tc.res.RowsAffected, tc.res.Error, err)
+		}
+	}
+}

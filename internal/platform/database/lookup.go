@@ -21,3 +21,17 @@ func LookupError(err, notFound error, what string) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// ChangedError is the outcome of a write that must change a row (a
+// conditional UPDATE, a DELETE, an INSERT … ON CONFLICT DO NOTHING): nil
+// when it did, untouched (the domain's sentinel) when no row matched, and
+// any failure wrapped as "what: err".
+func ChangedError(res *gorm.DB, untouched error, what string) error {
+	switch {
+	case res.Error != nil:
+		return fmt.Errorf("%s: %w", what, res.Error)
+	case res.RowsAffected == 0:
+		return untouched
+	}
+	return nil
+}

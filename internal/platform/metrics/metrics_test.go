@@ -2,11 +2,14 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sessionhub/server/internal/platform/metrics/metricstest"
 )
 
 // TestInventedMethodsShareOneLabel: a client may send any token as its HTTP
@@ -25,31 +28,10 @@ func TestInventedMethodsShareOneLabel(t *testing.T) {
 	engine.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	engine.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPatch, "/healthz", nil))
 
-	families, err := m.Registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	methods := map[string]float64{}
-	for _, f := range families {
-		if f.GetName() != "http_requests_total" {
-			continue
-		}
-		for _, metric := range f.GetMetric() {
-			for _, l := range metric.GetLabel() {
-				if l.GetName() == "method" {
-					methods[l.GetValue()] += metric.GetCounter().GetValue()
-				}
-			}
-		}
-	}
+	methods := metricstest.CounterByLabel(t, m.Registry, "http_requests_total", "method")
 	want := map[string]float64{OtherMethod: 200, http.MethodGet: 1, http.MethodPatch: 1}
-	if len(methods) != len(want) {
+	if !maps.Equal(methods, want) {
 		t.Fatalf("method label values = %v, want exactly %v", methods, want)
-	}
-	for method, n := range want {
-		if methods[method] != n {
-			t.Fatalf("method label values = %v, want %v", methods, want)
-		}
 	}
 }
 

@@ -9,6 +9,8 @@
 package ratelimit
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -204,3 +206,23 @@ func (c *Counter) keys() int {
 func RetryAfterSeconds(wait time.Duration) int64 {
 	return max(int64(math.Ceil(wait.Seconds())), 1)
 }
+
+// ErrLimited is what every *LimitedError is (errors.Is).
+var ErrLimited = errors.New("rate limited")
+
+// LimitedError refuses an event until RetryAfter has passed; Scope says
+// which of its API's limits refused it, in that API's own terms.
+type LimitedError[Scope ~int] struct {
+	Scope      Scope
+	RetryAfter time.Duration
+}
+
+func (e *LimitedError[Scope]) Error() string {
+	return fmt.Sprintf("rate limited (scope %d) for %s", e.Scope, e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrLimited) hold.
+func (e *LimitedError[Scope]) Is(target error) bool { return target == ErrLimited }
+
+// RetryAfterSeconds is the error's wait as the retry_after the APIs document.
+func (e *LimitedError[Scope]) RetryAfterSeconds() int64 { return RetryAfterSeconds(e.RetryAfter) }

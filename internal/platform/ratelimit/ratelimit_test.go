@@ -1,47 +1,42 @@
 package ratelimit
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/sessionhub/server/internal/platform/clocktest"
 )
 
-// clock is a clock the test moves by hand.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)} }
-
 func TestWindowIsFixedFromTheFirstEvent(t *testing.T) {
-	c := newClock()
+	c := clocktest.New()
 	w := NewWindow(Rule{Max: 2, Window: time.Minute})
-	if _, ok := w.Take(c.now()); !ok {
+	if _, ok := w.Take(c.Now()); !ok {
 		t.Fatal("first event refused")
 	}
-	c.advance(20 * time.Second)
-	if _, ok := w.Take(c.now()); !ok {
+	c.Advance(20 * time.Second)
+	if _, ok := w.Take(c.Now()); !ok {
 		t.Fatal("second event refused")
 	}
-	c.advance(10 * time.Second)
-	if wait, ok := w.Take(c.now()); ok || wait != 30*time.Second {
+	c.Advance(10 * time.Second)
+	if wait, ok := w.Take(c.Now()); ok || wait != 30*time.Second {
 		t.Fatalf("third event: ok=%v wait=%s, want refused for the 30s left", ok, wait)
 	}
-	if wait, blocked := w.Blocked(c.now()); !blocked || wait != 30*time.Second {
+	if wait, blocked := w.Blocked(c.Now()); !blocked || wait != 30*time.Second {
 		t.Fatalf("a refused event was counted or moved the window: blocked=%v wait=%s", blocked, wait)
 	}
-	c.advance(30 * time.Second)
-	if _, ok := w.Take(c.now()); !ok {
+	c.Advance(30 * time.Second)
+	if _, ok := w.Take(c.Now()); !ok {
 		t.Fatal("refused after the window ended")
 	}
 }
 
 func TestZeroMaxIsNoLimit(t *testing.T) {
-	c := newClock()
-	w, counter := NewWindow(Rule{Window: time.Minute}), NewCounter(Rule{Window: time.Minute}, c.now)
+	c := clocktest.New()
+	w, counter := NewWindow(Rule{Window: time.Minute}), NewCounter(Rule{Window: time.Minute}, c.Now)
 	for i := 0; i < 1000; i++ {
-		if _, ok := w.Take(c.now()); !ok {
+		if _, ok := w.Take(c.Now()); !ok {
 			t.Fatal("a window without Max refused an event")
 		}
 		if _, ok := counter.Take("k"); !ok {
@@ -51,12 +46,12 @@ func TestZeroMaxIsNoLimit(t *testing.T) {
 }
 
 func TestCounterTakesAllKeysOrNone(t *testing.T) {
-	c := newClock()
-	counter := NewCounter(Rule{Max: 2, Window: time.Minute}, c.now)
+	c := clocktest.New()
+	counter := NewCounter(Rule{Max: 2, Window: time.Minute}, c.Now)
 	counter.Add("provider")
-	c.advance(15 * time.Second)
+	c.Advance(15 * time.Second)
 	counter.Add("provider")
-	c.advance(5 * time.Second)
+	c.Advance(5 * time.Second)
 	if wait, ok := counter.Take("creator", "provider"); ok || wait != 40*time.Second {
 		t.Fatalf("Take with a full key: ok=%v wait=%s, want refused for 40s", ok, wait)
 	}
@@ -73,8 +68,8 @@ func TestCounterTakesAllKeysOrNone(t *testing.T) {
 }
 
 func TestCounterMemoryIsBounded(t *testing.T) {
-	c := newClock()
-	counter := NewCounter(Rule{Max: 1, Window: time.Minute}, c.now)
+	c := clocktest.New()
+	counter := NewCounter(Rule{Max: 1, Window: time.Minute}, c.Now)
 	counter.maxKeys = 10
 	for i := 0; i < 10; i++ {
 		counter.Add(fmt.Sprint("addr-", i))
@@ -90,7 +85,7 @@ func TestCounterMemoryIsBounded(t *testing.T) {
 		t.Fatalf("%d keys tracked, want at most 11", n)
 	}
 	// Once the windows ended, the table is swept and keys count alone.
-	c.advance(time.Minute)
+	c.Advance(time.Minute)
 	if _, ok := counter.Take("addr-new-3"); !ok {
 		t.Fatal("refused after the windows ended")
 	}
@@ -106,5 +101,14 @@ func TestRetryAfterSecondsRoundsUpToAWholeSecond(t *testing.T) {
 		if got := RetryAfterSeconds(wait); got != want {
 			t.Errorf("RetryAfterSeconds(%v) = %d, want %d", wait, got, want)
 		}
+	}
+}
+
+func TestLimitedErrorIsErrLimitedWithItsRetryAfter(t *testing.T) {
+	type scope int
+	err := fmt.Errorf("create: %w", &LimitedError[scope]{Scope: 2, RetryAfter: 1500 * time.Millisecond})
+	var limited *LimitedError[scope]
+	if !errors.Is(err, ErrLimited) || !errors.As(err, &limited) || limited.Scope != 2 || limited.RetryAfterSeconds() != 2 {
+		t.Fatalf("%v: want a LimitedError of scope 2 that is ErrLimited, retry_after 2", err)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gin-gonic/gin"
 
+	"github.com/sessionhub/server/internal/platform/fielderr"
 	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
@@ -345,7 +346,7 @@ func describeSchemaAt(at []string, e *openapi3.SchemaError) Problem {
 			return describeSchemaAt(path, own)
 		}
 		field = strings.Join(append(path, rule.field), ".")
-		return Problem{Kind: InvalidField, In: "body", Field: field, Reason: rule.reason, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, rule.reason)}
+		return Problem{Kind: InvalidField, In: "body", Field: field, Reason: rule.reason, Message: fielderr.Message(field, rule.reason)}
 	}
 	if e.SchemaField == "required" {
 		return Problem{Kind: MissingField, In: "body", Field: field, Message: "Missing required field: " + field}
@@ -354,7 +355,7 @@ func describeSchemaAt(at []string, e *openapi3.SchemaError) Problem {
 	if field == "" {
 		return Problem{Kind: InvalidField, In: "body", Reason: reason, Message: "Invalid request body (" + reason + ")"}
 	}
-	return Problem{Kind: InvalidField, In: "body", Field: field, Reason: reason, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, reason)}
+	return Problem{Kind: InvalidField, In: "body", Field: field, Reason: reason, Message: fielderr.Message(field, reason)}
 }
 
 // errorRule is a spec's x-error on a schema whose oneOf, anyOf or not states

@@ -64,48 +64,49 @@ func newLimitedEnv(t *testing.T, limits Limits, rec Handler) *testEnv {
 	return env
 }
 
-// TestServerCeilingRefusesWith503 counts connections of every address; a
-// connection that ends gives its place back.
-func TestServerCeilingRefusesWith503(t *testing.T) {
-	rec := newRecorder()
-	env := newLimitedEnv(t, Limits{MaxConnections: 2}, rec)
-	first := dialFrom(t, env, "127.0.0.1")
-	rec.waitOpened(t)
-	dialFrom(t, env, "127.0.0.2")
-	rec.waitOpened(t)
-
-	resp, body := dialRefused(t, env, "127.0.0.3", http.StatusServiceUnavailable)
-	if resp.Header.Get("Retry-After") != "5" || body["message"] != "Too many open WebSocket connections on this server (limit 2); retry later" {
-		t.Fatalf("refusal: Retry-After %q, body %v", resp.Header.Get("Retry-After"), body)
+// TestCeilingsRefuseAndGiveThePlaceBack: the server's ceiling counts
+// connections of every address (503), the address's ceiling only its own
+// (429, another address still gets in); a connection that ends gives its
+// place back.
+func TestCeilingsRefuseAndGiveThePlaceBack(t *testing.T) {
+	tests := []struct {
+		name     string
+		limits   Limits
+		fill     [2]string // the addresses of the two connections that reach the ceiling
+		refused  string    // the address refused next
+		status   int
+		message  string
+		admitted string // an address still let in at the ceiling ("": none)
+	}{
+		{"server", Limits{MaxConnections: 2}, [2]string{"127.0.0.1", "127.0.0.2"}, "127.0.0.3", http.StatusServiceUnavailable,
+			"Too many open WebSocket connections on this server (limit 2); retry later", ""},
+		{"address", Limits{MaxConnections: 10, MaxConnectionsPerAddress: 2}, [2]string{"127.0.0.1", "127.0.0.1"}, "127.0.0.1", http.StatusTooManyRequests,
+			"Too many open WebSocket connections from your address (limit 2); close one or retry later", "127.0.0.2"},
 	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecorder()
+			env := newLimitedEnv(t, tc.limits, rec)
+			first := dialFrom(t, env, tc.fill[0])
+			rec.waitOpened(t)
+			dialFrom(t, env, tc.fill[1])
+			rec.waitOpened(t)
 
-	_ = first.Close()
-	rec.waitClosed(t)
-	dialFrom(t, env, "127.0.0.3")
-	rec.waitOpened(t)
-}
+			resp, body := dialRefused(t, env, tc.refused, tc.status)
+			if resp.Header.Get("Retry-After") != "5" || body["message"] != tc.message {
+				t.Fatalf("refusal: Retry-After %q, body %v; want 5 and %q", resp.Header.Get("Retry-After"), body, tc.message)
+			}
+			if tc.admitted != "" {
+				dialFrom(t, env, tc.admitted)
+				rec.waitOpened(t)
+			}
 
-// TestAddressCeilingRefusesWith429 counts per client address: another
-// address still gets in.
-func TestAddressCeilingRefusesWith429(t *testing.T) {
-	rec := newRecorder()
-	env := newLimitedEnv(t, Limits{MaxConnections: 10, MaxConnectionsPerAddress: 2}, rec)
-	first := dialFrom(t, env, "127.0.0.1")
-	rec.waitOpened(t)
-	dialFrom(t, env, "127.0.0.1")
-	rec.waitOpened(t)
-
-	resp, body := dialRefused(t, env, "127.0.0.1", http.StatusTooManyRequests)
-	if resp.Header.Get("Retry-After") != "5" || body["message"] != "Too many open WebSocket connections from your address (limit 2); close one or retry later" {
-		t.Fatalf("refusal: Retry-After %q, body %v", resp.Header.Get("Retry-After"), body)
+			_ = first.Close()
+			rec.waitClosed(t)
+			dialFrom(t, env, tc.refused)
+			rec.waitOpened(t)
+		})
 	}
-	dialFrom(t, env, "127.0.0.2")
-	rec.waitOpened(t)
-
-	_ = first.Close()
-	rec.waitClosed(t)
-	dialFrom(t, env, "127.0.0.1")
-	rec.waitOpened(t)
 }
 
 // TestRefusedAndFailedUpgradesGiveTheirPlaceBack: a plain GET that the

@@ -74,23 +74,24 @@ func (r *recorder) OnClose(c *Conn, code int, reason string) {
 
 func (r *recorder) waitOpened(t testing.TB) *Conn {
 	t.Helper()
-	select {
-	case c := <-r.opened:
-		return c
-	case <-time.After(patience):
-		t.Fatal("OnOpen was not called")
-		return nil
-	}
+	return receive(t, r.opened, "OnOpen was not called")
 }
 
 func (r *recorder) waitClosed(t testing.TB) closeEvent {
 	t.Helper()
+	return receive(t, r.closed, "OnClose was not called")
+}
+
+// receive waits for the next value on ch; missing says what did not happen.
+func receive[T any](t testing.TB, ch <-chan T, missing string) T {
+	t.Helper()
 	select {
-	case ev := <-r.closed:
-		return ev
+	case v := <-ch:
+		return v
 	case <-time.After(patience):
-		t.Fatal("OnClose was not called")
-		return closeEvent{}
+		t.Fatal(missing)
+		var zero T
+		return zero
 	}
 }
 

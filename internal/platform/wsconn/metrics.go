@@ -22,41 +22,34 @@ type hubMetrics struct {
 }
 
 func newHubMetrics(reg prometheus.Registerer) hubMetrics {
-	m := hubMetrics{
-		open: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	return hubMetrics{
+		open: registerOrReuse(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "websocket_connections_open",
 			Help: "WebSocket connections currently open, by API.",
-		}, []string{"api"}),
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "websocket_messages_total",
-			Help: "WebSocket data messages, by API and direction (in = read from clients, out = written to clients).",
-		}, []string{"api", "direction"}),
-		closes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "websocket_server_closes_total",
-			Help: "Connections the server began to close, by API and close code (4008 = slow consumer, 1009 = frame too big, 1006 = transport dropped).",
-		}, []string{"api", "code"}),
-		peerCloses: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "websocket_client_closes_total",
-			Help: "Connections the client began to close, by API and close code; the codes clients choose freely are counted per range (3xxx, 4xxx).",
-		}, []string{"api", "code"}),
-		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "websocket_upgrades_refused_total",
-			Help: "Upgrade requests refused by the connection layer, by API and HTTP status (503 = shutting down or the server's ceiling, 429 = the address's ceiling).",
-		}, []string{"api", "status"}),
+		}, []string{"api"})),
+		messages: counter(reg, "websocket_messages_total",
+			"WebSocket data messages, by API and direction (in = read from clients, out = written to clients).", "direction"),
+		closes: counter(reg, "websocket_server_closes_total",
+			"Connections the server began to close, by API and close code (4008 = slow consumer, 1009 = frame too big, 1006 = transport dropped).", "code"),
+		peerCloses: counter(reg, "websocket_client_closes_total",
+			"Connections the client began to close, by API and close code; the codes clients choose freely are counted per range (3xxx, 4xxx).", "code"),
+		refused: counter(reg, "websocket_upgrades_refused_total",
+			"Upgrade requests refused by the connection layer, by API and HTTP status (503 = shutting down or the server's ceiling, 429 = the address's ceiling).", "status"),
 	}
-	if reg != nil {
-		m.open = registerOrReuse(reg, m.open)
-		m.messages = registerOrReuse(reg, m.messages)
-		m.closes = registerOrReuse(reg, m.closes)
-		m.peerCloses = registerOrReuse(reg, m.peerCloses)
-		m.refused = registerOrReuse(reg, m.refused)
-	}
-	return m
+}
+
+// counter is a counter by API and label, registered with reg (when not nil).
+func counter(reg prometheus.Registerer, name, help, label string) *prometheus.CounterVec {
+	return registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"api", label}))
 }
 
 // registerOrReuse lets several hubs share one registry (the collectors then
 // count all of them) instead of panicking on the second registration.
+// A nil reg leaves c unregistered.
 func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	if reg == nil {
+		return c
+	}
 	err := reg.Register(c)
 	if err == nil {
 		return c

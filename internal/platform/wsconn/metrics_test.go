@@ -1,11 +1,14 @@
 package wsconn
 
 import (
+	"maps"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/sessionhub/server/internal/platform/metrics/metricstest"
 )
 
 // TestClientChosenCloseCodesShareRangeLabels: clients choose any of the
@@ -42,27 +45,8 @@ func TestClientChosenCloseCodesShareRangeLabels(t *testing.T) {
 		t.Fatalf("close metrics have %d series after %d client-chosen codes, want %d (one per range or standard code, none for the server: it closed nothing)",
 			n, len(codes), len(want))
 	}
-	got := map[string]float64{}
-	families, err := env.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		if f.GetName() != "websocket_client_closes_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "code" {
-					got[l.GetValue()] = m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	for label, n := range want {
-		if got[label] != n {
-			t.Fatalf("websocket_client_closes_total by code = %v, want %v", got, want)
-		}
+	if got := metricstest.CounterByLabel(t, env.reg, "websocket_client_closes_total", "code"); !maps.Equal(got, want) {
+		t.Fatalf("websocket_client_closes_total by code = %v, want %v", got, want)
 	}
 }
 

@@ -32,6 +32,9 @@ type Refusal struct {
 	// Status is 503 (shutting down, or the server's ceiling), 429 (the
 	// address's ceiling) or 500 (the upgrade handler failed).
 	Status int
+	// Code is the API's code for the refusal; empty: the code every API
+	// documents for Status (see StatusCode).
+	Code string
 	// Message is the documented wording, safe to show the client.
 	Message string
 	// RetryAfter, when not zero, is also sent as the Retry-After header.
@@ -56,17 +59,31 @@ func writeRefusal(w http.ResponseWriter, opts Options, r Refusal) {
 	opts.Refuse(w, r)
 }
 
+// statusCodes are the codes every API's specification gives the refusals
+// of the connection layer, by status.
+var statusCodes = map[int]string{
+	http.StatusUnauthorized:       "UNAUTHORIZED",
+	http.StatusTooManyRequests:    "TOO_MANY_CONNECTIONS",
+	http.StatusServiceUnavailable: "SERVICE_UNAVAILABLE",
+}
+
+// StatusCode is r.Code, or the code documented for r.Status
+// (INTERNAL_ERROR for a status without one of its own).
+func (r Refusal) StatusCode() string {
+	if r.Code != "" {
+		return r.Code
+	}
+	if code, ok := statusCodes[r.Status]; ok {
+		return code
+	}
+	return "INTERNAL_ERROR"
+}
+
 // JSONRefusal returns an Options.Refuse that answers with the API's
-// documented JSON body: body builds it from the code documented for the
-// refusal's status in codes, or fallback for a status codes does not name
-// (the 500 of a failed upgrade).
-func JSONRefusal[Code any](codes map[int]Code, fallback Code, body func(code Code, message string) any) func(http.ResponseWriter, Refusal) {
+// documented JSON body, which body builds from the refusal.
+func JSONRefusal(body func(r Refusal) any) func(http.ResponseWriter, Refusal) {
 	return func(w http.ResponseWriter, refusal Refusal) {
-		code, ok := codes[refusal.Status]
-		if !ok {
-			code = fallback
-		}
-		raw, _ := json.Marshal(body(code, refusal.Message))
+		raw, _ := json.Marshal(body(refusal))
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(refusal.Status)
 		_, _ = w.Write(raw)

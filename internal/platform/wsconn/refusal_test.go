@@ -6,28 +6,33 @@ import (
 	"testing"
 )
 
-// TestJSONRefusalWritesTheCodeOfTheStatus: a status in the table gets its
-// code, any other the fallback, each with the refusal's own status.
+// TestJSONRefusalWritesTheCodeOfTheStatus: a refusal without a code of its
+// own gets the code documented for its status, INTERNAL_ERROR for a status
+// without one, each with the refusal's own status.
 func TestJSONRefusalWritesTheCodeOfTheStatus(t *testing.T) {
 	type body struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
-	refuse := JSONRefusal(map[int]string{http.StatusTooManyRequests: "TOO_MANY"}, "INTERNAL",
-		func(code, message string) any { return body{Code: code, Message: message} })
+	refuse := JSONRefusal(func(r Refusal) any { return body{Code: r.StatusCode(), Message: r.Message} })
 	cases := []struct {
-		status int
-		want   string
+		refusal Refusal
+		want    string
 	}{
-		{http.StatusTooManyRequests, `{"code":"TOO_MANY","message":"go away"}`},
-		{http.StatusInternalServerError, `{"code":"INTERNAL","message":"go away"}`},
+		{Refusal{Status: http.StatusTooManyRequests}, `{"code":"TOO_MANY_CONNECTIONS","message":"go away"}`},
+		{Refusal{Status: http.StatusServiceUnavailable}, `{"code":"SERVICE_UNAVAILABLE","message":"go away"}`},
+		{Refusal{Status: http.StatusUnauthorized}, `{"code":"UNAUTHORIZED","message":"go away"}`},
+		{Refusal{Status: http.StatusUnauthorized, Code: "SESSION_ENDED"}, `{"code":"SESSION_ENDED","message":"go away"}`},
+		{Refusal{Status: http.StatusInternalServerError}, `{"code":"INTERNAL_ERROR","message":"go away"}`},
 	}
 	for _, tc := range cases {
 		w := httptest.NewRecorder()
-		refuse(w, Refusal{Status: tc.status, Message: "go away"})
-		if w.Code != tc.status || w.Header().Get("Content-Type") != "application/json" || w.Body.String() != tc.want {
+		tc.refusal.Message = "go away"
+		refuse(w, tc.refusal)
+		status := tc.refusal.Status
+		if w.Code != status || w.Header().Get("Content-Type") != "application/json" || w.Body.String() != tc.want {
 			t.Errorf("refusal %d: got %d %q %s, want %d application/json %s",
-				tc.status, w.Code, w.Header().Get("Content-Type"), w.Body, tc.status, tc.want)
+				status, w.Code, w.Header().Get("Content-Type"), w.Body, status, tc.want)
 		}
 	}
 }

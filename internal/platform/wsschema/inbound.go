@@ -1,6 +1,7 @@
 package wsschema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sessionhub/server/gen/wsclient"
@@ -97,4 +98,63 @@ func (in *Inbound) Read(data []byte) (Frame, any, error) {
 	}
 	payload, err := in.Decode(f)
 	return f, payload, err
+}
+
+// Replies word one API's answers to a frame: its refusal of each thing Read
+// finds wrong, and of a dispatch that fails. Each returns the reply to send
+// (nil: none).
+type Replies struct {
+	InvalidJSON func() any
+	// Unknown: the discriminator names no client message (f.Value).
+	Unknown func(f Frame) any
+	// Invalid: the frame is not an object, names no message (f.Name is
+	// empty), or does not match its message's schema.
+	Invalid func(f Frame, problem *Problem) any
+	// Failed: the dispatch, or decoding the payload, failed with err.
+	Failed func(f Frame, err error) any
+}
+
+// EchoingReplies are the Replies of an API whose error reply names the
+// refused frame's discriminator value (echo, nil when the frame names no
+// message) and words the refusals of Read alike: "Invalid JSON", "Unknown
+// <noun>: <value>", the schema problem's message. codes are the API's
+// codes for them; failed maps the errors of decoding and dispatch.
+func EchoingReplies(noun string, codes RefusalCodes, reply func(echo *string, code, message string) any, failed func(f Frame, err error) any) Replies {
+	return Replies{
+		InvalidJSON: func() any { return reply(nil, codes.InvalidJSON, "Invalid JSON") },
+		Unknown:     func(f Frame) any { return reply(&f.Value, codes.Unknown, "Unknown "+noun+": "+f.Value) },
+		Invalid: func(f Frame, problem *Problem) any {
+			if f.Name == "" { // no message named: nothing to echo
+				return reply(nil, codes.Invalid, problem.Message)
+			}
+			return reply(&f.Value, codes.Invalid, problem.Message)
+		},
+		Failed: failed,
+	}
+}
+
+// RefusalCodes are one API's error codes for what Read refuses.
+type RefusalCodes struct{ InvalidJSON, Unknown, Invalid string }
+
+// Answer reads one frame and runs dispatch on its decoded payload, or
+// refuses it: the one reply to the frame, worded by r.
+func (in *Inbound) Answer(data []byte, r Replies, dispatch func(f Frame, payload any) (any, error)) any {
+	f, payload, err := in.Read(data)
+	var problem *Problem
+	var unknown *UnknownMessageError
+	switch {
+	case errors.Is(err, ErrInvalidJSON):
+		return r.InvalidJSON()
+	case errors.As(err, &unknown):
+		return r.Unknown(f)
+	case errors.As(err, &problem):
+		return r.Invalid(f, problem)
+	case err != nil:
+		return r.Failed(f, err)
+	}
+	reply, err := dispatch(f, payload)
+	if err != nil {
+		return r.Failed(f, err)
+	}
+	return reply
 }

@@ -108,3 +108,45 @@ func isUnknown(err error) bool {
 	var u *UnknownMessageError
 	return errors.As(err, &u)
 }
+
+// TestEchoingRepliesWordEachRefusal: Answer gives every frame one reply,
+// echoing the discriminator value only when the frame named a message.
+func TestEchoingRepliesWordEachRefusal(t *testing.T) {
+	type reply struct{ echo, code, message string }
+	replies := EchoingReplies("action", RefusalCodes{InvalidJSON: "BAD_JSON", Unknown: "UNKNOWN", Invalid: "INVALID"},
+		func(echo *string, code, message string) any {
+			r := reply{code: code, message: message}
+			if echo != nil {
+				r.echo = *echo
+			}
+			return r
+		},
+		func(f Frame, err error) any { return reply{echo: f.Value, code: "FAILED", message: err.Error()} })
+	dispatch := func(f Frame, payload any) (any, error) {
+		if payload.(*registerPayload).Count > 5 {
+			return nil, errors.New("too many")
+		}
+		return "ok", nil
+	}
+	tests := []struct {
+		frame string
+		want  any
+	}{
+		{`{"action": "Register", "count": 2}`, "ok"},
+		{`{"action": `, reply{code: "BAD_JSON", message: "Invalid JSON"}},
+		{`{"action": "Nope"}`, reply{echo: "Nope", code: "UNKNOWN", message: "Unknown action: Nope"}},
+		{`{"count": 2}`, reply{code: "INVALID", message: "Missing required field: action"}},
+		{`{"action": "Register", "count": 0}`, reply{echo: "Register", code: "INVALID"}},
+		{`{"action": "Register", "count": 6}`, reply{echo: "Register", code: "FAILED", message: "too many"}},
+	}
+	for _, tc := range tests {
+		got := testInbound(t).Answer([]byte(tc.frame), replies, dispatch)
+		if r, ok := got.(reply); ok && tc.want.(reply).message == "" {
+			r.message = "" // the schema's own wording, checked elsewhere
+			got = r
+		}
+		if got != tc.want {
+			t.Errorf("Answer(%s) = %+v, want %+v", tc.frame, got, tc.want)
+		}
+	}
+}

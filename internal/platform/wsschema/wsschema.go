@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
+	"github.com/sessionhub/server/internal/platform/fielderr"
 	"github.com/sessionhub/server/internal/platform/storedtext"
 )
 
@@ -112,7 +113,7 @@ func describe(e *jsonschema.ValidationError) *Problem {
 	if field == "" {
 		return &Problem{Message: "Invalid message (" + reason(e.ErrorKind) + ")"}
 	}
-	return &Problem{Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, reason(e.ErrorKind))}
+	return &Problem{Field: field, Message: fielderr.Message(field, reason(e.ErrorKind))}
 }
 
 func reason(k jsonschema.ErrorKind) string {
@@ -217,7 +218,7 @@ func Unmarshal(frame []byte, v any) error {
 	default:
 		want = "has the wrong type"
 	}
-	return &Problem{Field: field, Message: fmt.Sprintf("Invalid value for field: %s (%s)", field, want)}
+	return &Problem{Field: field, Message: fielderr.Message(field, want)}
 }
 
 // Envelope is a decoded frame and the value of its discriminator field
@@ -249,7 +250,7 @@ func Open(frame []byte, field string) (Envelope, error) {
 	case !present:
 		return env, &Problem{Field: field, Message: "Missing required field: " + field}
 	case !isString:
-		return env, &Problem{Field: field, Message: "Invalid value for field: " + field + " (must be a string)"}
+		return env, &Problem{Field: field, Message: fielderr.Message(field, "must be a string")}
 	}
 	env.Name = name
 	return env, nil

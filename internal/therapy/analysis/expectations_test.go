@@ -4,9 +4,12 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sessionhub/server/internal/therapy/analysis"
 )
 
 // An expectation file (testdata/NAME.expect) says what a reader of
@@ -90,28 +93,15 @@ func (e expectation) check(rec *recorder) (bool, string) {
 		}
 		return true, ""
 	case "emotion":
-		found := false
-		for _, em := range rec.emotions {
-			if em.Name == e.name && em.Intensity >= e.bound {
-				found = true
-			}
-		}
+		found := slices.ContainsFunc(rec.emotions, func(em analysis.Emotion) bool { return em.Name == e.name && em.Intensity >= e.bound })
 		return found != e.negate, describe(e, "emotion "+e.name, "intensity")
 	case "topic":
-		found := false
-		for _, tp := range rec.topics {
-			if tp.Name == e.name && tp.Confidence >= e.bound {
-				found = true
-			}
-		}
+		found := slices.ContainsFunc(rec.topics, func(tp analysis.Topic) bool { return tp.Name == e.name && tp.Confidence >= e.bound })
 		return found != e.negate, describe(e, "topic "+e.name, "confidence")
 	default:
-		found := false
-		for _, in := range rec.insights {
-			if string(in.Type) == e.name && strings.Contains(strings.ToLower(in.Content), strings.ToLower(e.text)) {
-				found = true
-			}
-		}
+		found := slices.ContainsFunc(rec.insights, func(in analysis.Insight) bool {
+			return string(in.Type) == e.name && strings.Contains(strings.ToLower(in.Content), strings.ToLower(e.text))
+		})
 		return found != e.negate, describe(e, "insight of type "+e.name+" containing "+strconv.Quote(e.text), "")
 	}
 }

@@ -10,13 +10,15 @@ import (
 	"os"
 
 	gen "github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/internal/platform/convert"
+	"github.com/sessionhub/server/internal/platform/ginstrict"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
 )
 
 func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionRequestObject) (gen.CreateSessionResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	b := req.Body
 	in := therapy.NewSession{
 		Title: b.Title, Description: b.Description, Duration: b.Duration, Text: b.Text,
@@ -39,7 +41,7 @@ func (h *Handlers) CreateSession(ctx context.Context, req gen.CreateSessionReque
 }
 
 func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequestObject) (gen.ListSessionsResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	p := req.Params
 	q := therapy.ListQuery{Desc: true}
 	if p.Page != nil {
@@ -70,7 +72,7 @@ func (h *Handlers) ListSessions(ctx context.Context, req gen.ListSessionsRequest
 }
 
 func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObject) (gen.GetSessionResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	s, results, err := h.svc.Get(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -79,7 +81,7 @@ func (h *Handlers) GetSession(ctx context.Context, req gen.GetSessionRequestObje
 }
 
 func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionRequestObject) (gen.UpdateSessionResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	b := req.Body
 	up := therapy.Update{
 		Title: b.Title, Description: b.Description, Duration: b.Duration,
@@ -98,7 +100,7 @@ func (h *Handlers) UpdateSession(ctx context.Context, req gen.UpdateSessionReque
 }
 
 func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionRequestObject) (gen.DeleteSessionResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	if err := h.svc.Delete(ctx, owner(ctx), req.SessionId.String()); err != nil {
 		return nil, err
 	}
@@ -108,7 +110,7 @@ func (h *Handlers) DeleteSession(ctx context.Context, req gen.DeleteSessionReque
 // UploadContent hands the multipart body to the domain part by part, so
 // the file streams to disk and is never whole in memory.
 func (h *Handlers) UploadContent(ctx context.Context, req gen.UploadContentRequestObject) (gen.UploadContentResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	c, state, err := h.svc.Upload(ctx, owner(ctx), req.SessionId.String(), h.formParts(ctx, req.Body))
 	if err != nil {
 		return nil, err
@@ -175,7 +177,7 @@ func (h *Handlers) uploadReadError(ctx context.Context, err error) error {
 }
 
 func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisStatusRequestObject) (gen.GetAnalysisStatusResponseObject, error) {
-	ctx = requestContext(ctx)
+	ctx = ginstrict.RequestContext(ctx)
 	state, err := h.svc.AnalysisStatus(ctx, owner(ctx), req.SessionId.String())
 	if err != nil {
 		return nil, err
@@ -184,34 +186,28 @@ func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisSta
 }
 
 func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestObject) (gen.GetEmotionsResponseObject, error) {
-	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
-	if req.Params.Category != nil {
-		f.Category = *req.Params.Category
-	}
+	ctx = ginstrict.RequestContext(ctx)
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
 	list, err := h.svc.Emotions(ctx, owner(ctx), req.SessionId.String(), f)
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: toEmotions(list)}}, nil
+	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: convert.Each(list, toEmotion)}}, nil
 }
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
-	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
-	if req.Params.Category != nil {
-		f.Category = *req.Params.Category
-	}
+	ctx = ginstrict.RequestContext(ctx)
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
 	list, err := h.svc.Topics(ctx, owner(ctx), req.SessionId.String(), f)
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: toTopics(list)}}, nil
+	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: convert.Each(list, toTopic)}}, nil
 }
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
-	ctx = requestContext(ctx)
-	f := therapy.Filter{Start: req.Params.StartTime, End: req.Params.EndTime}
+	ctx = ginstrict.RequestContext(ctx)
+	f := filterOf(req.Params.StartTime, req.Params.EndTime, nil)
 	if req.Params.Type != nil {
 		f.Type = string(*req.Params.Type)
 	}
@@ -219,5 +215,14 @@ func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: toInsights(list)}}, nil
+	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: convert.Each(list, toInsight)}}, nil
+}
+
+// filterOf is a results query's time window and category (nil: any).
+func filterOf(start *gen.StartTime, end *gen.EndTime, category *string) therapy.Filter {
+	f := therapy.Filter{Start: start, End: end}
+	if category != nil {
+		f.Category = *category
+	}
+	return f
 }

@@ -13,6 +13,7 @@ import (
 
 	gen "github.com/sessionhub/server/gen/therapy"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/ginstrict"
 	"github.com/sessionhub/server/internal/platform/restvalidate"
 	"github.com/sessionhub/server/internal/platform/uuidform"
 	"github.com/sessionhub/server/internal/therapy"
@@ -63,7 +64,7 @@ func Register(r gin.IRouter, svc *therapy.Service, tokens *auth.Signer) error {
 			slog.Error("therapy: writing response failed", "route", c.FullPath(), "err", err)
 		},
 	})
-	group := r.Group("", Recovery(), authenticate(tokens), limitBody(svc.MaxContentBytes()), validate)
+	group := r.Group("", Recovery(), authenticate(tokens), ginstrict.LimitBody(bodyLimit(svc.MaxContentBytes())), validate)
 	gen.RegisterHandlersWithOptions(group, strict, gen.GinServerOptions{
 		BaseURL: BasePath,
 		// The contract's validator does not check the uuid format; the
@@ -118,29 +119,15 @@ func authenticate(tokens *auth.Signer) gin.HandlerFunc {
 	}
 }
 
-func limitBody(maxContent int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.Body != nil {
-			limit := int64(maxJSONBytes)
-			if strings.HasPrefix(c.ContentType(), "multipart/") {
-				limit = maxContent + multipartOverhead
-			}
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+// bodyLimit is a request's cap: an upload's file plus its form, or a JSON
+// document.
+func bodyLimit(maxContent int64) func(c *gin.Context) int64 {
+	return func(c *gin.Context) int64 {
+		if strings.HasPrefix(c.ContentType(), "multipart/") {
+			return maxContent + multipartOverhead
 		}
-		c.Next()
+		return maxJSONBytes
 	}
-}
-
-// requestContext is the request's own context. Strict handlers receive the
-// pooled *gin.Context, which gin hands to the next request as soon as this
-// one returns; a database driver that watches ctx.Done() from a goroutine of
-// its own (SQLite's interrupt watcher, pgx's context watcher) must hold the
-// request's context instead, or it reads the next request's fields.
-func requestContext(ctx context.Context) context.Context {
-	if g, ok := ctx.(*gin.Context); ok && g.Request != nil {
-		return g.Request.Context()
-	}
-	return ctx
 }
 
 func owner(ctx context.Context) string {

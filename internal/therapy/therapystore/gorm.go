@@ -300,13 +300,7 @@ func (s *Store) DeleteSession(ctx context.Context, owner, id string) ([]therapy.
 			}
 		}
 		res := tx.Where("id = ? AND owner = ?", id, owner).Delete(&sessionRow{})
-		if res.Error != nil {
-			return fmt.Errorf("delete session: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return therapy.ErrNotFound // deleted meanwhile
-		}
-		return nil
+		return database.ChangedError(res, therapy.ErrNotFound, "delete session") // untouched: deleted meanwhile
 	})
 	return contents, err
 }

@@ -92,11 +92,8 @@ func holdLease(tx *gorm.DB, jobID, worker string, lease time.Duration, extra map
 		fields[k] = v
 	}
 	res := tx.Model(&jobRow{}).Where("id = ? AND lease_owner = ? AND status = ?", jobID, worker, therapy.AnalysisProcessing).Updates(fields)
-	if res.Error != nil {
-		return jobRow{}, fmt.Errorf("extend lease: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return jobRow{}, therapy.ErrLeaseLost
+	if err := database.ChangedError(res, therapy.ErrLeaseLost, "extend lease"); err != nil {
+		return jobRow{}, err
 	}
 	var row jobRow
 	if err := tx.Where("id = ?", jobID).Take(&row).Error; err != nil {

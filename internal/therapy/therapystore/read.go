@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/therapy"
 )
@@ -148,16 +149,12 @@ func insightOf(sessionID string, r resultJSON) therapy.Insight {
 	return therapy.Insight{ID: r.ID, SessionID: sessionID, JobID: r.JobID, Content: r.Content, Type: r.Kind, Confidence: r.Confidence, Timestamp: time.Time(r.FoundAt)}
 }
 
-func decodeList[T any](raw, sessionID string, convert func(string, resultJSON) T) ([]T, error) {
+func decodeList[T any](raw, sessionID string, to func(string, resultJSON) T) ([]T, error) {
 	var items []resultJSON
 	if err := json.Unmarshal([]byte(raw), &items); err != nil {
 		return nil, fmt.Errorf("decode results: %w", err)
 	}
-	out := make([]T, 0, len(items))
-	for _, it := range items {
-		out = append(out, convert(sessionID, it))
-	}
-	return out, nil
+	return convert.Each(items, func(r resultJSON) T { return to(sessionID, r) }), nil
 }
 
 // dbTime reads a timestamp as the database writes it into JSON:

@@ -91,11 +91,8 @@ func refuse(c *gin.Context, status int, code gen.ErrorBodyCode, message, field s
 
 // refuseUpgrade writes a refusal of the connection layer in the REST
 // error body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.ErrorBodyCode{
-	http.StatusTooManyRequests:    gen.ErrorBodyCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.ErrorBodyCodeServiceUnavailable,
-}, gen.ErrorBodyCodeInternalError, func(code gen.ErrorBodyCode, message string) any {
-	return gen.ErrorBody{Status: gen.ErrorBodyStatusValue, Code: code, Message: message}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.ErrorBody{Status: gen.ErrorBodyStatusValue, Code: gen.ErrorBodyCode(r.StatusCode()), Message: r.Message}
 })
 
 // socket is one open events connection.

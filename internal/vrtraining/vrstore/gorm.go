@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/vrtraining"
 )
@@ -82,11 +83,7 @@ func (s *Sessions) List(ctx context.Context, activeOnly bool, after *vrtraining.
 	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list vr sessions: %w", err)
 	}
-	out := make([]vrtraining.Session, len(rows))
-	for i, r := range rows {
-		out[i] = toSession(r)
-	}
-	return out, nil
+	return convert.Each(rows, toSession), nil
 }
 
 func (s *Sessions) Update(ctx context.Context, id string, fn func(*vrtraining.Session) error) (vrtraining.Session, error) {

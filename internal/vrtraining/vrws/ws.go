@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
@@ -56,11 +57,8 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // refuseUpgrade writes a refused upgrade in the documented body.
-var refuseUpgrade = wsconn.JSONRefusal(map[int]gen.UpgradeErrorBodyCode{
-	http.StatusTooManyRequests:    gen.UpgradeErrorBodyCodeTooManyConnections,
-	http.StatusServiceUnavailable: gen.UpgradeErrorBodyCodeServiceUnavailable,
-}, gen.UpgradeErrorBodyCodeInternalError, func(code gen.UpgradeErrorBodyCode, message string) any {
-	return gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: code, Message: message}
+var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
+	return gen.UpgradeErrorBody{ResponseType: gen.UpgradeErrorBodyResponseTypeValue, Code: gen.UpgradeErrorBodyCode(r.StatusCode()), Message: r.Message}
 })
 
 // connection is one client's state. While a command is being handled,
@@ -85,7 +83,9 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	c.busy = true
 	c.mu.Unlock()
 
-	_ = conn.Reply(c.handle(conn.Context(), conn, data))
+	_ = conn.Reply(c.api.inbound.Answer(data, replies, func(f wsschema.Frame, payload any) (any, error) {
+		return c.dispatch(conn.Context(), conn, f.Value, payload)
+	}))
 
 	// Sending only queues: the held-back events go out under the lock, so
 	// an event arriving meanwhile cannot overtake them.
@@ -98,28 +98,11 @@ func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
 	c.deferred = nil
 }
 
-// handle turns one frame into its one reply.
-func (c *connection) handle(ctx context.Context, conn *wsconn.Conn, data []byte) any {
-	frame, payload, err := c.api.inbound.Read(data)
-	command := frame.Value
-	var problem *wsschema.Problem
-	var unknown *wsschema.UnknownMessageError
-	switch {
-	case errors.Is(err, wsschema.ErrInvalidJSON):
-		return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON")
-	case errors.As(err, &unknown):
-		return errorReply(&command, gen.ErrorCodeUnknownCommand, "Unknown command: "+command)
-	case errors.As(err, &problem) && frame.Name == "": // no command named: nothing to echo
-		return errorReply(nil, gen.ErrorCodeValidationError, problem.Message)
-	case err != nil:
-		return domainError(command, err)
-	}
-	reply, err := c.dispatch(ctx, conn, command, payload)
-	if err != nil {
-		return domainError(command, err)
-	}
-	return reply
-}
+// replies word the refusals of a frame.
+var replies = wsschema.EchoingReplies("command", wsschema.RefusalCodes{
+	InvalidJSON: string(gen.ErrorCodeInvalidJSON), Unknown: string(gen.ErrorCodeUnknownCommand), Invalid: string(gen.ErrorCodeValidationError),
+}, func(echo *string, code, message string) any { return errorReply(echo, gen.ErrorCode(code), message) },
+	func(f wsschema.Frame, err error) any { return domainError(f.Value, err) })
 
 // dispatch runs one decoded command; payload is its generated request type.
 func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command string, payload any) (any, error) {
@@ -127,7 +110,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 	switch req := payload.(type) {
 	case *gen.CreateSessionRequest:
 		if wait, limited := c.creations.Blocked(time.Now()); limited {
-			return nil, &rateLimitedError{wait: wait}
+			return nil, &rateLimitedError{RetryAfter: wait}
 		}
 		s, err := svc.Create(ctx, vrtraining.NewSession{ScenarioID: req.Data.ScenarioID, AvatarID: req.Data.AvatarID, ObserverID: req.Data.ObserverID})
 		if err == nil { // only stored sessions count
@@ -143,7 +126,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
 	case *gen.GetSessionJSONRequest:
 		if req.Data != nil && req.Data.SessionID != nil {
 			s, err := svc.Get(ctx, *req.Data.SessionID)
@@ -154,7 +137,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: toWireList(page.Sessions), NextCursor: cursorOf(page)}, err
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
 	case *gen.WatchSessionsRequest:
 		c.watch(conn)
 		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
@@ -223,30 +206,25 @@ func withID(err error, id string) error {
 }
 
 // rateLimitedError refuses a create_session until the connection's window
-// ends.
-type rateLimitedError struct{ wait time.Duration }
-
-func (e *rateLimitedError) Error() string { return "rate limited for " + e.wait.String() }
+// ends; the connection's is the API's one limit.
+type rateLimitedError = ratelimit.LimitedError[int]
 
 // domainError is the one place domain errors become error replies.
 func domainError(command string, err error) gen.ErrorReply {
 	id := ""
 	var final *vrtraining.FinalError
 	var ie *idError
-	var problem *wsschema.Problem
 	var field *vrtraining.FieldError
 	var limited *rateLimitedError
 	if errors.As(err, &ie) {
 		id = ie.id
 	}
 	switch {
-	case errors.As(err, &problem):
-		return errorReply(&command, gen.ErrorCodeValidationError, problem.Message)
 	case errors.As(err, &field):
-		return errorReply(&command, gen.ErrorCodeValidationError, "Invalid value for field: data."+field.Field+" ("+field.Reason+")")
+		return errorReply(&command, gen.ErrorCodeValidationError, field.Message("data."))
 	case errors.As(err, &limited):
 		reply := errorReply(&command, gen.ErrorCodeRateLimited, "Too many sessions created on this connection; retry later")
-		secs := ratelimit.RetryAfterSeconds(limited.wait)
+		secs := limited.RetryAfterSeconds()
 		reply.RetryAfter = &secs
 		return reply
 	case errors.Is(err, vrtraining.ErrNotFound):
@@ -293,12 +271,4 @@ func cursorOf(p vrtraining.Page) *string {
 		return nil
 	}
 	return &p.NextCursor
-}
-
-func toWireList(list []vrtraining.Session) []gen.Session {
-	out := make([]gen.Session, len(list))
-	for i, s := range list {
-		out[i] = toWire(s)
-	}
-	return out
 }
