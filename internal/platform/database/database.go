@@ -37,6 +37,8 @@ type DB struct {
 	DSN     string // PostgreSQL connection string; empty for SQLite
 	// Reads runs the hot read paths' fixed queries on the read pool.
 	Reads *Reads
+
+	checkpoints *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
 }
 
 // postgresConns bounds one process's PostgreSQL pool.
@@ -77,11 +79,16 @@ func Open(cfg config.Config) (*DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
-	db, readPool, err := openSQLite(filepath.Join(cfg.DataDir, SQLiteFile), gcfg)
+	path := filepath.Join(cfg.DataDir, SQLiteFile)
+	db, readPool, err := openSQLite(path, gcfg)
 	if err != nil {
 		return nil, err
 	}
-	return &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool)}, nil
+	checkpoints, err := startCheckpointer(path)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool), checkpoints: checkpoints}, nil
 }
 
 // sqliteReaders is the size of SQLite's read pool: reads are CPU work in
@@ -98,7 +105,7 @@ var sqliteReaders = max(4, 2*runtime.GOMAXPROCS(0))
 // the writer commits, each seeing the last committed state.
 func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, *sql.DB, error) {
 	const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	writer := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)" + pragmas
+	writer := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)" + pragmas + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)
 	// The dialector adds these to the DSNs it opens itself; the read pool
 	// is opened here (the raw reads share it), so it says them too: times
 	// are stored as text and read back as time.Time.
@@ -145,7 +152,11 @@ func (d *DB) Close() error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(d.Reads.close(sqlDB), sqlDB.Close())
+	var checkpoints error
+	if d.checkpoints != nil {
+		checkpoints = d.checkpoints.close()
+	}
+	return errors.Join(checkpoints, d.Reads.close(sqlDB), sqlDB.Close())
 }
 
 type slogWriter struct{}

@@ -4,12 +4,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/sessionhub/server/internal/platform/config"
 	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 )
@@ -62,4 +66,43 @@ func TestChangedError(t *testing.T) {
 			t.Errorf("rows %d, error %v: got %v", tc.res.RowsAffected, tc.res.Error, err)
 		}
 	}
+}
+
+// TestSQLiteCheckpointsInTheBackground: committed writes reach the database
+// file while the writer's own checkpoint (past writerCheckpointPages) is
+// far off and nobody asks for one: the background connection copies them.
+func TestSQLiteCheckpointsInTheBackground(t *testing.T) {
+	dir := t.TempDir()
+	db, err := database.Open(config.Config{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	if err := db.Exec("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB)").Error; err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, database.SQLiteFile)
+	before := fileSize(t, file)
+	const rows, size = 200, 8 << 10 // 1.6 MB: about 400 WAL pages, below any writer checkpoint
+	for range rows {
+		if err := db.Exec("INSERT INTO blobs (data) VALUES (randomblob(?))", size).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, file) < before+rows*size {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes after writing %d: the WAL was never checkpointed", fileSize(t, file), rows*size)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Size()
 }
