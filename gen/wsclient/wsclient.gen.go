@@ -253,6 +253,8 @@ type MessageInfo struct {
 	// Reply is the x-reply of a client message: the server messages that
 	// answer it; nil when the spec documents none.
 	Reply *Reply
+	// Examples are the spec's example payloads of the message, as JSON.
+	Examples []string
 }
 
 // ChannelInfo describes one WebSocket path: a row of the Channels table of

@@ -17,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gorilla/websocket"
-	"gopkg.in/yaml.v3"
 
 	avatargen "github.com/sessionhub/server/gen/avatar"
 	avatarws "github.com/sessionhub/server/gen/avatarstream"
@@ -28,7 +27,6 @@ import (
 	"github.com/sessionhub/server/gen/wsclient"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/wsschema"
-	"github.com/sessionhub/server/specs"
 )
 
 // The fuzz targets feed arbitrary bytes to every WebSocket frame decoder
@@ -49,8 +47,8 @@ var fuzzEnv = []string{
 
 // channelUnderFuzz is one WebSocket channel as the fuzz oracle sees it.
 type channelUnderFuzz struct {
-	spec       string // file in specs/
 	path       string
+	messages   []wsclient.MessageInfo
 	schemas    wsschema.SchemaSource
 	server     []string       // the server's message names
 	closeCodes map[int]string // documented close codes
@@ -68,7 +66,7 @@ type channelUnderFuzz struct {
 // dial starts the server and returns the channel's URL and the upgrade
 // request's headers.
 func fuzzFrames(f *testing.F, ch channelUnderFuzz, dial func(testing.TB) (string, http.Header)) {
-	seedExamples(f, ch.spec)
+	seedExamples(f, ch.messages)
 	validator, err := wsschema.Compile(ch.schemas, ch.server...)
 	if err != nil {
 		f.Fatal(err)
@@ -155,47 +153,12 @@ func readDocumented(t *testing.T, conn *websocket.Conn, ch channelUnderFuzz, v *
 }
 
 // seedExamples adds every example payload of the messages clients send
-// (the channels' publish operations) as a seed.
-func seedExamples(f *testing.F, file string) {
-	raw, err := specs.FS.ReadFile(file)
-	if err != nil {
-		f.Fatal(err)
-	}
-	type operationDoc struct {
-		Message struct {
-			Ref   string `yaml:"$ref"`
-			OneOf []struct {
-				Ref string `yaml:"$ref"`
-			} `yaml:"oneOf"`
-		} `yaml:"message"`
-	}
-	var doc struct {
-		Channels map[string]struct {
-			Publish operationDoc `yaml:"publish"`
-		} `yaml:"channels"`
-		Components struct {
-			Messages map[string]struct {
-				Examples []struct {
-					Payload any `yaml:"payload"`
-				} `yaml:"examples"`
-			} `yaml:"messages"`
-		} `yaml:"components"`
-	}
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		f.Fatal(err)
-	}
-	for _, ch := range doc.Channels {
-		op := ch.Publish
-		refs := []string{op.Message.Ref}
-		for _, o := range op.Message.OneOf {
-			refs = append(refs, o.Ref)
-		}
-		for _, ref := range refs {
-			name := ref[strings.LastIndex(ref, "/")+1:]
-			for _, ex := range doc.Components.Messages[name].Examples {
-				if b, err := json.Marshal(ex.Payload); err == nil {
-					f.Add(b)
-				}
+// as a seed, and a few frames no example shows.
+func seedExamples(f *testing.F, messages []wsclient.MessageInfo) {
+	for _, m := range messages {
+		if m.Direction == wsclient.DirectionClient {
+			for _, ex := range m.Examples {
+				f.Add([]byte(ex))
 			}
 		}
 	}
@@ -206,14 +169,14 @@ func seedExamples(f *testing.F, file string) {
 
 // channelOf is a generated channel under fuzz, each input answered by one
 // frame.
-func channelOf(spec string, ch wsclient.ChannelInfo, messages []wsclient.MessageInfo, schemas wsschema.SchemaSource) channelUnderFuzz {
+func channelOf(ch wsclient.ChannelInfo, messages []wsclient.MessageInfo, schemas wsschema.SchemaSource) channelUnderFuzz {
 	var server []string
 	for _, m := range messages {
 		if m.Direction == wsclient.DirectionServer {
 			server = append(server, m.Name)
 		}
 	}
-	return channelUnderFuzz{spec: spec, path: ch.Path, schemas: schemas, server: server, closeCodes: ch.CloseCodes, replies: 1}
+	return channelUnderFuzz{path: ch.Path, messages: messages, schemas: schemas, server: server, closeCodes: ch.CloseCodes, replies: 1}
 }
 
 // onFreshServer dials the channel on a server of its own.
@@ -224,18 +187,18 @@ func onFreshServer(ch channelUnderFuzz) func(testing.TB) (string, http.Header) {
 }
 
 func FuzzVRTrainingFrame(f *testing.F) {
-	ch := channelOf("vrtraining.asyncapi.yaml", vrgen.Channels[0], vrgen.Messages, vrgen.MessageSchema)
+	ch := channelOf(vrgen.Channels[0], vrgen.Messages, vrgen.MessageSchema)
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzPetChatFrame(f *testing.F) {
-	ch := channelOf("petchat.asyncapi.yaml", petchatgen.Channels[0], petchatgen.Messages, petchatgen.MessageSchema)
+	ch := channelOf(petchatgen.Channels[0], petchatgen.Messages, petchatgen.MessageSchema)
 	ch.greet = true
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzDecisionsFrame(f *testing.F) {
-	ch := channelOf("decisions.asyncapi.yaml", decisionsgen.Channels[0], decisionsgen.Messages, decisionsgen.MessageSchema)
+	ch := channelOf(decisionsgen.Channels[0], decisionsgen.Messages, decisionsgen.MessageSchema)
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
@@ -243,7 +206,7 @@ func FuzzDecisionsFrame(f *testing.F) {
 // get no reply, so every input is followed by a heartbeat whose
 // heartbeat_ack (by its event_id) marks the input handled.
 func FuzzAvatarFrame(f *testing.F) {
-	ch := channelOf("avatar-stream.asyncapi.yaml", avatarws.Channels[0], avatarws.Messages, avatarws.MessageSchema)
+	ch := channelOf(avatarws.Channels[0], avatarws.Messages, avatarws.MessageSchema)
 	ch.replies = 0
 	ch.sync = []byte(`{"command":"heartbeat","event_id":"fuzz-sync","timestamp":1}`)
 	ch.synced = func(frame map[string]any) bool {

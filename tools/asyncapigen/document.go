@@ -69,6 +69,7 @@ type message struct {
 type example struct {
 	Name, Summary string
 	Payload       any
+	JSON          string // Payload encoded
 }
 
 type parameter struct {

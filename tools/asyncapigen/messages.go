@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,7 +107,11 @@ func (l *loader) entity(key string, e *spec.MessageEntity) (*message, error) {
 		if ex.Payload != nil {
 			payload = *ex.Payload
 		}
-		msg.Examples = append(msg.Examples, example{Name: ex.Name, Summary: ex.Summary, Payload: payload})
+		encoded, err := json.Marshal(payload)
+		if err != nil {
+			return nil, fmt.Errorf("message %q: example %q: %w", name, ex.Name, err)
+		}
+		msg.Examples = append(msg.Examples, example{Name: ex.Name, Summary: ex.Summary, Payload: payload, JSON: string(encoded)})
 	}
 	if other, dup := l.byName[name]; dup && other != msg {
 		return nil, fmt.Errorf("two different messages are named %q", name)

@@ -46,10 +46,10 @@ func (p *plan) writeMessageTable(w *goWriter) {
 	w.printf("// Messages lists every message of every channel, sorted by channel, direction and name.\n")
 	w.printf("var Messages = []wsclient.MessageInfo{\n")
 	for _, row := range p.messageRows() {
-		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s%s%s},\n",
+		w.printf("\t{Name: %s, Title: %s, Summary: %s, Direction: %s, Channel: %s, PayloadType: %s%s%s%s},\n",
 			p.msgConst[row.msg], strconv.Quote(row.msg.Title), strconv.Quote(row.msg.Summary),
 			"wsclient.Direction"+goName(row.direction), p.channelConst[row.channel], strconv.Quote(p.types.payloadTypes[row.msg]),
-			p.inboundLiteral(row), p.replyInfoLiteral(row))
+			p.inboundLiteral(row), p.replyInfoLiteral(row), examplesLiteral(row.msg))
 	}
 	w.printf("}\n\n")
 }
@@ -74,6 +74,19 @@ func (p *plan) writeChannelTable(w *goWriter) {
 		w.printf("\t\tUpgradeResponses: %s,\n\t},\n", goIntMap(ups))
 	}
 	w.printf("}\n\n")
+}
+
+// examplesLiteral is the Examples field of a message's row: each example
+// payload as JSON; nothing when the message has none.
+func examplesLiteral(msg *message) string {
+	var payloads []string
+	for _, ex := range msg.Examples {
+		payloads = append(payloads, strconv.Quote(ex.JSON))
+	}
+	if len(payloads) == 0 {
+		return ""
+	}
+	return ", Examples: []string{" + strings.Join(payloads, ", ") + "}"
 }
 
 // inboundLiteral is what the server needs to read a client message: its
