@@ -10,13 +10,14 @@ import (
 	"github.com/sessionhub/server/internal/avatar/avatarws"
 	"github.com/sessionhub/server/internal/avatar/recording"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/readcache"
 )
 
 // registerAvatar wires seed 003: REST start/stop/status, the session
 // WebSocket, the built-in recorder as the audio sink, and the idle check.
 func (s *Server) wireAvatar(context.Context) error {
 	tokens := auth.NewSigner(auth.DeriveKey(s.cfg.AuthJWTSecret, "avatar-session-token"), "avatar-session")
-	store := &avatar.CachedStore{Store: avatarstore.New(s.db), Sessions: newReadCache[avatar.Session](s, "avatar.sessions")}
+	store := &avatar.CachedStore{Store: avatarstore.New(s.db), Sessions: closesWith(s, readcache.New[avatar.Session]("avatar.sessions", s.bus))}
 	svc := avatar.NewService(store, tokens, avatar.Options{
 		MaxSessionsPerKey: s.cfg.AvatarMaxSessionsPerKey,
 		Sink:              recording.New(s.cfg.DataDir, s.cfg.AvatarMaxRecordingBytes),

@@ -155,10 +155,8 @@ func (s *Server) goWith(ctx context.Context, name string, fn func(ctx context.Co
 	}()
 }
 
-// newReadCache returns a read cache whose change messages travel on the
-// server's bus; it stops listening when the server closes.
-func newReadCache[V any](s *Server, name string) *readcache.Cache[V] {
-	c := readcache.New[V](name, s.bus)
+// closesWith stops c listening for changes when the server closes.
+func closesWith[V any](s *Server, c *readcache.Cache[V]) *readcache.Cache[V] {
 	s.closers = append(s.closers, func() error { c.Close(); return nil })
 	return c
 }

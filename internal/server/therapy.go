@@ -7,6 +7,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/database"
+	"github.com/sessionhub/server/internal/platform/readcache"
 	"github.com/sessionhub/server/internal/therapy"
 	"github.com/sessionhub/server/internal/therapy/analysis"
 	"github.com/sessionhub/server/internal/therapy/therapyhttp"
@@ -15,7 +16,7 @@ import (
 )
 
 func (s *Server) wireTherapy(ctx context.Context) error {
-	store := therapy.NewCachedStore(therapystore.New(s.db), newReadCache[therapy.SessionView](s, "therapy.sessions"))
+	store := therapy.NewCachedStore(therapystore.New(s.db), closesWith(s, readcache.New[therapy.SessionView]("therapy.sessions", s.bus)))
 	if s.db.Dialect == database.SQLite {
 		// One process owns the SQLite file: whatever it was running when it
 		// stopped is nobody's any more.

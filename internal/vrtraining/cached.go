@@ -2,13 +2,15 @@ package vrtraining
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/sessionhub/server/internal/platform/readcache"
 )
 
 // CachedStore serves Get from memory while the session is unchanged.
-// Update, the only write of an existing session, reports the change once
-// committed.
+// Update, the only write of an existing session, drops it here once
+// committed; the Change the service then publishes on ChangesTopic drops it
+// in every process (the cache follows ChangedSessions).
 type CachedStore struct {
 	Store
 	Sessions *readcache.Cache[Session] // what Get read
@@ -21,4 +23,14 @@ func (c *CachedStore) Get(ctx context.Context, id string) (Session, error) {
 func (c *CachedStore) Update(ctx context.Context, id string, fn func(*Session) error) (Session, error) {
 	defer c.Sessions.Changed(ctx, id)
 	return c.Store.Update(ctx, id, fn)
+}
+
+// ChangedSessions names the session a ChangesTopic message changed, for a
+// cache following the topic.
+func ChangedSessions(payload []byte) ([]string, bool) {
+	var c Change
+	if err := json.Unmarshal(payload, &c); err != nil || c.Session.ID == "" {
+		return nil, false
+	}
+	return []string{c.Session.ID}, true
 }

@@ -5,7 +5,8 @@
 // Every write of a cached record goes through the API's store, which calls
 // Changed once the write is committed: the entry is dropped in this process
 // before the write returns (a process reads its own writes) and a message
-// on the bus drops it in every other process sharing the database. Another
+// on the bus drops it in every other process sharing the database: the
+// cache's own, or one the records' owner publishes anyway (NewFollowing). Another
 // process may serve the old record until that message arrives (the bus's
 // delivery delay, milliseconds), or for at most MaxAge when the message was
 // lost (publishing failed). While the bus is interrupted (pubsub.LostTopic)
@@ -48,11 +49,15 @@ type Bus interface {
 type Cache[V any] struct {
 	name  string
 	bus   Bus
-	now   func() time.Time
-	lru   *lru.Cache[string, entry[V]]
-	seed  maphash.Seed
-	live  atomic.Bool // the bus delivers every change message
-	unsub []func()
+	topic string
+	// announces: Changed publishes the change on topic; otherwise the
+	// records' owner already publishes every change there (NewFollowing).
+	announces bool
+	now       func() time.Time
+	lru       *lru.Cache[string, entry[V]]
+	seed      maphash.Seed
+	live      atomic.Bool // the bus delivers every change message
+	unsub     []func()
 
 	// mu orders filling against changes: a record read before a change
 	// is not stored after it.
@@ -75,18 +80,48 @@ type change struct {
 // New returns a cache whose change messages travel on the bus under
 // "readcache."+name.
 func New[V any](name string, bus Bus) *Cache[V] {
+	c := newCache[V](name, bus, "readcache."+name)
+	c.announces = true
+	c.listen(c.onChange)
+	return c
+}
+
+// NewFollowing returns a cache of records whose owner already publishes
+// every change on topic: keysOf names the records a message changed (ok
+// false: it cannot tell, and every record goes). Changed then drops records
+// in this process only; the owner's message, published after the write
+// like Changed's would be, drops them everywhere.
+func NewFollowing[V any](name string, bus Bus, topic string, keysOf func(payload []byte) (keys []string, ok bool)) *Cache[V] {
+	c := newCache[V](name, bus, topic)
+	c.listen(func(payload []byte) {
+		keys, ok := keysOf(payload)
+		if !ok {
+			c.forgetAll()
+			return
+		}
+		c.forget(keys)
+	})
+	return c
+}
+
+func newCache[V any](name string, bus Bus, topic string) *Cache[V] {
 	store, err := lru.New[string, entry[V]](Size)
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	c := &Cache[V]{name: name, bus: bus, now: time.Now, lru: store, seed: maphash.MakeSeed()}
+	c := &Cache[V]{name: name, bus: bus, topic: topic, now: time.Now, lru: store, seed: maphash.MakeSeed()}
 	c.live.Store(true)
-	c.unsub = []func(){
-		bus.Subscribe(c.topic(), c.onChange),
-		bus.Subscribe(pubsub.LostTopic, func([]byte) { c.live.Store(false); c.forgetAll() }),
-		bus.Subscribe(pubsub.ResumedTopic, func([]byte) { c.forgetAll(); c.live.Store(true) }),
-	}
 	return c
+}
+
+// listen drops records on the change messages, and keeps none while the
+// bus is interrupted.
+func (c *Cache[V]) listen(onChange func([]byte)) {
+	c.unsub = []func(){
+		c.bus.Subscribe(c.topic, onChange),
+		c.bus.Subscribe(pubsub.LostTopic, func([]byte) { c.live.Store(false); c.forgetAll() }),
+		c.bus.Subscribe(pubsub.ResumedTopic, func([]byte) { c.forgetAll(); c.live.Store(true) }),
+	}
 }
 
 // Close stops listening for changes.
@@ -95,8 +130,6 @@ func (c *Cache[V]) Close() {
 		u()
 	}
 }
-
-func (c *Cache[V]) topic() string { return "readcache." + c.name }
 
 // Read returns the cached record of key, or load's and keeps it.
 // Errors are not kept.
@@ -121,8 +154,9 @@ func (c *Cache[V]) Read(key string, load func() (V, error)) (V, error) {
 }
 
 // Changed drops the records of keys here and, through the bus, in every
-// other process. Call it after the write is committed, whether or not the
-// caller knows that it changed anything.
+// other process (a following cache leaves that to the owner's message).
+// Call it after the write is committed, whether or not the caller knows
+// that it changed anything.
 func (c *Cache[V]) Changed(ctx context.Context, keys ...string) {
 	if len(keys) == 0 {
 		return
@@ -139,9 +173,12 @@ func (c *Cache[V]) ChangedAll(ctx context.Context) {
 }
 
 func (c *Cache[V]) publish(ctx context.Context, ch change) {
+	if !c.announces {
+		return
+	}
 	payload, err := json.Marshal(ch)
 	if err == nil {
-		err = c.bus.Publish(context.WithoutCancel(ctx), c.topic(), payload)
+		err = c.bus.Publish(context.WithoutCancel(ctx), c.topic, payload)
 	}
 	if err != nil {
 		// The other processes serve the old record for at most MaxAge.

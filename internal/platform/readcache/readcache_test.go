@@ -3,6 +3,7 @@ package readcache
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ func (s *source) load(key string) func() (int, error) {
 	}
 }
 
-func newCache(t *testing.T, bus *pubsub.Local) *Cache[int] {
+func testCache(t *testing.T, bus *pubsub.Local) *Cache[int] {
 	t.Helper()
 	c := New[int]("test", bus)
 	t.Cleanup(c.Close)
@@ -44,7 +45,7 @@ func read(t *testing.T, c *Cache[int], src *source, key string) int {
 }
 
 func TestReadKeepsWhatItLoadedUntilChanged(t *testing.T) {
-	c := newCache(t, pubsub.NewLocal())
+	c := testCache(t, pubsub.NewLocal())
 	src := &source{values: map[string]int{"a": 1, "b": 2}}
 	read(t, c, src, "a")
 	read(t, c, src, "b")
@@ -62,7 +63,7 @@ func TestReadKeepsWhatItLoadedUntilChanged(t *testing.T) {
 }
 
 func TestErrorsAreNotKept(t *testing.T) {
-	c := newCache(t, pubsub.NewLocal())
+	c := testCache(t, pubsub.NewLocal())
 	src := &source{values: map[string]int{}}
 	for range 2 {
 		if _, err := c.Read("x", src.load("x")); err == nil {
@@ -83,7 +84,7 @@ func TestAReadOverlappingAChangeIsNotKept(t *testing.T) {
 		"all":      func(c *Cache[int]) { c.ChangedAll(context.Background()) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := newCache(t, pubsub.NewLocal())
+			c := testCache(t, pubsub.NewLocal())
 			src := &source{values: map[string]int{"a": 1}}
 			v, err := c.Read("a", func() (int, error) {
 				old, _ := src.load("a")()
@@ -104,7 +105,7 @@ func TestAReadOverlappingAChangeIsNotKept(t *testing.T) {
 // Two caches on one bus stand for two processes sharing a database.
 func TestAChangeReachesEveryProcess(t *testing.T) {
 	bus := pubsub.NewLocal()
-	here, there := newCache(t, bus), newCache(t, bus)
+	here, there := testCache(t, bus), testCache(t, bus)
 	other := New[int]("other", bus) // another kind of record is not touched
 	t.Cleanup(other.Close)
 	src := &source{values: map[string]int{"a": 1}}
@@ -127,7 +128,7 @@ func TestAChangeReachesEveryProcess(t *testing.T) {
 
 func TestNothingIsKeptWhileTheBusIsInterrupted(t *testing.T) {
 	bus := pubsub.NewLocal()
-	c := newCache(t, bus)
+	c := testCache(t, bus)
 	src := &source{values: map[string]int{"a": 1}}
 	read(t, c, src, "a")
 	_ = bus.Publish(context.Background(), pubsub.LostTopic, nil)
@@ -149,7 +150,7 @@ func TestNothingIsKeptWhileTheBusIsInterrupted(t *testing.T) {
 }
 
 func TestEntriesExpire(t *testing.T) {
-	c := newCache(t, pubsub.NewLocal())
+	c := testCache(t, pubsub.NewLocal())
 	now := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return now }
 	src := &source{values: map[string]int{"a": 1}}
@@ -165,12 +166,48 @@ func TestEntriesExpire(t *testing.T) {
 
 func TestAMalformedChangeMessageDropsEverything(t *testing.T) {
 	bus := pubsub.NewLocal()
-	c := newCache(t, bus)
+	c := testCache(t, bus)
 	src := &source{values: map[string]int{"a": 1}}
 	read(t, c, src, "a")
 	_ = bus.Publish(context.Background(), "readcache.test", []byte(`{"keys":"a"}`))
 	read(t, c, src, "a")
 	if src.loads != 2 {
 		t.Fatalf("%d loads, want the record dropped", src.loads)
+	}
+}
+
+// A following cache drops what its owner's own change messages name, and
+// publishes nothing itself.
+func TestAFollowingCacheListensToItsOwnersMessages(t *testing.T) {
+	bus := pubsub.NewLocal()
+	published := 0
+	bus.Subscribe("owner.changes", func([]byte) { published++ })
+	keysOf := func(payload []byte) ([]string, bool) {
+		if string(payload) == `"?"` {
+			return nil, false
+		}
+		return []string{strings.Trim(string(payload), `"`)}, true
+	}
+	c := NewFollowing[int]("follow", bus, "owner.changes", keysOf)
+	t.Cleanup(c.Close)
+	src := &source{values: map[string]int{"a": 1, "b": 2}}
+	read(t, c, src, "a")
+	read(t, c, src, "b")
+	src.values["a"], src.values["b"] = 10, 20
+	c.Changed(context.Background(), "a") // this process's write
+	if published != 0 {
+		t.Fatalf("a following cache published %d change messages", published)
+	}
+	if v := read(t, c, src, "a"); v != 10 {
+		t.Fatalf("read after Changed: %d, want 10", v)
+	}
+	_ = bus.Publish(context.Background(), "owner.changes", []byte(`"b"`)) // another process's write
+	if v := read(t, c, src, "b"); v != 20 {
+		t.Fatalf("read after the owner's message: %d, want 20", v)
+	}
+	src.values["a"] = 100
+	_ = bus.Publish(context.Background(), "owner.changes", []byte(`"?"`)) // a message naming nothing
+	if v := read(t, c, src, "a"); v != 100 {
+		t.Fatalf("read after a message naming no key: %d, want 100", v)
 	}
 }
