@@ -66,6 +66,8 @@ type Conn struct {
 	writeDone chan struct{} // closed when the writer is gone for good
 	pingTimer *time.Timer
 
+	readDeadline time.Time // the read deadline set last; the read pump's alone
+
 	mu          sync.Mutex // guards the fields below and enqueueing
 	queue       []outFrame // frames waiting for the writer; nil when none
 	pongDue     bool       // a pong for the latest ping is to be written

@@ -1,11 +1,13 @@
 package wsconn
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -83,17 +85,33 @@ func (c *Conn) handle(messageType int, r io.Reader) bool {
 	return true
 }
 
+// readBuffers are where messages are read before they are copied out at
+// their exact size: reading straight into a new slice (io.ReadAll) starts
+// at 512 bytes and grows by doubling, several times a frame's size in
+// garbage for every inbound message.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // readMessage reads one whole message, at most limit bytes.
 func readMessage(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+	buf := readBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledReadBuffer {
+			buf.Reset()
+			readBuffers.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > limit {
+	if int64(buf.Len()) > limit {
 		return nil, errTooBig
 	}
-	return data, nil
+	return bytes.Clone(buf.Bytes()), nil
 }
+
+// maxPooledReadBuffer keeps the buffers of rare large messages (uploads of
+// audio, up to the read limit) out of the pool.
+const maxPooledReadBuffer = 16 << 10
 
 // waitForQueueRoom paces inbound messages by outbound progress: while the
 // send queue is over half full, the next message waits (and TCP pushes back
@@ -116,8 +134,19 @@ func (c *Conn) waitForQueueRoom() {
 	c.extendReadDeadline()
 }
 
+// extendReadDeadline moves the read deadline to PongWait from now. Moving
+// it costs a runtime timer update, so a deadline less than PongWait/32 old
+// is kept: under load the read pump moves it about once a second (at the
+// default 30 s) instead of twice per message, and a silent peer is still
+// given at least 31/32 of PongWait, more than the ping period plus a pong's
+// way back. Only the read pump calls it (pong and ping handlers run there).
 func (c *Conn) extendReadDeadline() {
-	_ = c.ws.SetReadDeadline(time.Now().Add(c.opts.PongWait))
+	next := time.Now().Add(c.opts.PongWait)
+	if next.Sub(c.readDeadline) < c.opts.PongWait/32 {
+		return
+	}
+	c.readDeadline = next
+	_ = c.ws.SetReadDeadline(next)
 }
 
 // onPing renews the deadline and leaves the pong to the writer, the only

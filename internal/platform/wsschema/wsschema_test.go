@@ -1,8 +1,12 @@
 package wsschema
 
 import (
+	"bytes"
 	"errors"
+	"reflect"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 const schema = `{
@@ -112,4 +116,28 @@ func TestOpenReadsTheDiscriminator(t *testing.T) {
 	if _, err := Open([]byte(`{"command":`), "command"); !errors.Is(err, ErrInvalidJSON) {
 		t.Errorf("Open(truncated) err = %v, want ErrInvalidJSON", err)
 	}
+}
+
+// FuzzDecodeMatchesEncodingJSON holds Decode to the generic form the
+// schema library's own reader (encoding/json with UseNumber) gives: the same
+// tree for every document it accepts, a refusal for every one it refuses.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"command":"create","data":{"id":"x","n":1.50,"big":123456789012345678901234567890,"e":-2e-3}}`,
+		`[1,"two",null,true,false,{"a":[]}]`, `  {"a":"\u00e9\ud83d\ude00\n"}  `, `{"a":1,"a":2}`,
+		`{"a":"` + "\xff" + `"}`, `{"a":"` + "\x01" + `"}`, `{"a":1}x`, `{"a":1} {}`, ``, `nul`, `"\ud800"`,
+		`1e999`, `-0`, `{"a":01}`, `{"a" 1}`, `[1,]`, `{"a":"\/\b\f\r\t"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		want, wantErr := jsonschema.UnmarshalJSON(bytes.NewReader(frame))
+		got, err := Decode(frame)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("Decode(%q) error %v, encoding/json error %v", frame, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("Decode(%q) = %#v, encoding/json gives %#v", frame, got, want)
+		}
+	})
 }
