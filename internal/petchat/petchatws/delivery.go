@@ -1,7 +1,9 @@
 package petchatws
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -17,7 +19,9 @@ import (
 // sharing the database receive each bus message once (pubsub's guarantee)
 // and hand its deliveries to their own connections of the named users, so
 // one NOTIFY serves a whole batch of messages however their participants
-// are spread over processes.
+// are spread over processes. The process that stored the batch has already
+// handed it to its own connections, without waiting for the bus's round
+// trip, and drops it when the bus brings it back.
 const deliveryTopic = "petchat.delivery"
 
 // delivery is one server frame, the users whose connections get it, and
@@ -29,9 +33,11 @@ type delivery struct {
 }
 
 // deliveries is what travels over the bus: the deliveries of one batch,
-// in the order they were stored.
+// in the order they were stored, and the process that stored them (Origin
+// comes first, so that process recognises its own batch by the prefix).
 type deliveries struct {
-	List []delivery `json:"deliveries"`
+	Origin string     `json:"origin"`
+	List   []delivery `json:"deliveries"`
 }
 
 // Router is the domain's petchat.Notifier: it publishes what happened on
@@ -42,16 +48,18 @@ type deliveries struct {
 type Router struct {
 	bus         pubsub.Bus
 	unsubscribe func()
-
-	mu     sync.RWMutex
-	byUser map[string]map[*wsconn.Conn]struct{}
+	origin      string // names this process's Router on the bus, random
+	ownPrefix   []byte // how the batches this process publishes begin
+	mu          sync.RWMutex
+	byUser      map[string]map[*wsconn.Conn]struct{}
 }
 
 var _ petchat.Notifier = (*Router)(nil)
 
 // NewRouter subscribes to the deliveries on bus; Close ends that.
 func NewRouter(bus pubsub.Bus) *Router {
-	r := &Router{bus: bus, byUser: map[string]map[*wsconn.Conn]struct{}{}}
+	r := &Router{bus: bus, origin: rand.Text(), byUser: map[string]map[*wsconn.Conn]struct{}{}}
+	r.ownPrefix = []byte(`{"origin":"` + r.origin + `"`)
 	r.unsubscribe = bus.Subscribe(deliveryTopic, r.deliver)
 	return r
 }
@@ -102,8 +110,11 @@ func (r *Router) ConversationCreated(ctx context.Context, c petchat.Conversation
 	r.publish(ctx, []delivery{{To: c.Participants(), Skip: origin, Frame: frame}})
 }
 
+// publish hands list to this process's connections, then to the other
+// processes over the bus.
 func (r *Router) publish(ctx context.Context, list []delivery) {
-	payload, err := json.Marshal(deliveries{List: list})
+	r.send(list)
+	payload, err := json.Marshal(deliveries{Origin: r.origin, List: list})
 	if err == nil {
 		err = r.bus.Publish(ctx, deliveryTopic, payload)
 	}
@@ -112,13 +123,22 @@ func (r *Router) publish(ctx context.Context, list []delivery) {
 	}
 }
 
+// deliver hands what another process published to this process's
+// connections.
 func (r *Router) deliver(payload []byte) {
+	if bytes.HasPrefix(payload, r.ownPrefix) {
+		return // sent to this process's connections when it was published
+	}
 	var ds deliveries
 	if err := json.Unmarshal(payload, &ds); err != nil {
 		slog.Error("petchat: malformed delivery dropped", "err", err)
 		return
 	}
-	for _, d := range ds.List {
+	r.send(ds.List)
+}
+
+func (r *Router) send(list []delivery) {
+	for _, d := range list {
 		for _, conn := range r.recipients(d) {
 			_ = conn.SendText(d.Frame) // ErrClosed / ErrSlowConsumer concern that connection only
 		}

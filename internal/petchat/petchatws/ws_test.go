@@ -13,6 +13,7 @@ import (
 	"github.com/sessionhub/server/internal/petchat"
 	"github.com/sessionhub/server/internal/petchat/petchatstore"
 	"github.com/sessionhub/server/internal/platform/auth"
+	"github.com/sessionhub/server/internal/platform/database"
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 	"github.com/sessionhub/server/internal/platform/pubsub"
 	"github.com/sessionhub/server/internal/platform/wsconn"
@@ -20,8 +21,14 @@ import (
 
 func newTestAPI(t *testing.T) (*API, string) {
 	t.Helper()
-	router := NewRouter(pubsub.NewLocal())
-	svc := petchat.NewService(petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), router, petchat.Limits{})
+	return newTestProcess(t, pubsub.NewLocal(), dbtest.SQLite(t, petchatstore.Migrate))
+}
+
+// newTestProcess is one server process of several that share bus and db.
+func newTestProcess(t *testing.T, bus pubsub.Bus, db *database.DB) (*API, string) {
+	t.Helper()
+	router := NewRouter(bus)
+	svc := petchat.NewService(petchatstore.New(db), router, petchat.Limits{})
 	hub := wsconn.NewHub(nil, wsconn.Limits{})
 	api, err := New(svc, hub, router, auth.NewSigner([]byte("unit-test-secret-0123456789abcdef"), ""), 0)
 	if err != nil {
@@ -112,6 +119,39 @@ func TestDeliveryReachesParticipantsOnly(t *testing.T) {
 	}
 	if got := api.router.recipients(delivery{To: []string{vet.user, owner.user}}); len(got) != 1 {
 		t.Fatalf("recipients = %d connections, want only the owner's", len(got))
+	}
+}
+
+// TestEachConnectionGetsADeliveryOnce: the process that stores a message
+// hands it to its own connections at once and the bus carries it to the
+// others; neither path may deliver it twice or skip a connection.
+func TestEachConnectionGetsADeliveryOnce(t *testing.T) {
+	bus, db := pubsub.NewLocal(), dbtest.SQLite(t, petchatstore.Migrate)
+	_, urlA := newTestProcess(t, bus, db)
+	_, urlB := newTestProcess(t, bus, db)
+	owner, nearVet, farVet := connect(t, urlA), connect(t, urlA), connect(t, urlB)
+	owner.send("new_conversation", map[string]any{"pet_id": uuid.NewString(), "providers": []string{nearVet.user, farVet.user}})
+	conv := owner.read("conversation_created")["conversation_id"].(string)
+	nearVet.read("conversation_created")
+	farVet.read("conversation_created")
+
+	// Per-sender order holds on both paths, so a second copy of "one"
+	// would arrive where "two" is expected.
+	for _, sender := range []*testClient{owner, farVet} {
+		for _, content := range []string{"one", "two"} {
+			sender.send("message", map[string]any{"conversation_id": conv, "content": content})
+			sender.read("message_sent")
+		}
+		for _, recipient := range []*testClient{owner, nearVet, farVet} {
+			if recipient == sender {
+				continue
+			}
+			for _, content := range []string{"one", "two"} {
+				if got := recipient.read("new_message"); got["content"] != content || got["sender_id"] != sender.user {
+					t.Fatalf("%s's message %q reached %s as %v", sender.user, content, recipient.user, got)
+				}
+			}
+		}
 	}
 }
 
