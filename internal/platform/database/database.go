@@ -103,8 +103,14 @@ var sqliteReaders = max(4, 2*runtime.GOMAXPROCS(0))
 // SQLITE_BUSY when it upgrades a read lock. Reads outside transactions go
 // to a pool of read-only connections beside it; WAL lets them run while
 // the writer commits, each seeing the last committed state.
+//
+// Temporary files stay in memory (temp_store): a transaction of several
+// statements, such as a batch of chat messages with its conversation
+// updates, keeps a statement journal of the pages each statement changes,
+// which SQLite otherwise spills to a temporary file past 64 KiB, writing
+// every changed page twice.
 func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, *sql.DB, error) {
-	const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	const pragmas = "&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	writer := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)" + pragmas + fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", writerCheckpointPages)
 	// The dialector adds these to the DSNs it opens itself; the read pool
 	// is opened here (the raw reads share it), so it says them too: times
