@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +36,7 @@ type sessionFiles struct {
 	dir  string
 	open *wavWriter // the utterance being recorded, nil between utterances
 	size int64      // bytes in dir, the open utterance's included
+	next int        // the number the next utterance gets unless its file exists
 }
 
 // PartialName is the file of the utterance in progress; it is renamed to
@@ -73,29 +76,46 @@ func (r *Recorder) session(sessionID string) (*sessionFiles, error) {
 	// A partial file left by a process that died mid-utterance is not
 	// audio anyone asked to keep.
 	_ = os.Remove(filepath.Join(dir, PartialName))
-	size, err := dirSize(dir) // what earlier connections, maybe other processes, recorded
+	size, last, err := scanDir(dir) // what earlier connections, maybe other processes, recorded
 	if err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	sf := &sessionFiles{dir: dir, size: size}
+	sf := &sessionFiles{dir: dir, size: size, next: last + 1}
 	r.sessions[sessionID] = sf
 	return sf, nil
 }
 
-func dirSize(dir string) (int64, error) {
+// scanDir reads what a session's directory holds: its size in bytes and
+// the highest utterance number in it (0: none).
+func scanDir(dir string) (size int64, last int, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var total int64
 	for _, e := range entries {
 		info, err := e.Info()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		total += info.Size()
+		size += info.Size()
+		if n, ok := utteranceNumber(e.Name()); ok {
+			last = max(last, n)
+		}
 	}
-	return total, nil
+	return size, last, nil
+}
+
+// utteranceNumber reads n from UtteranceName(n).
+func utteranceNumber(name string) (int, bool) {
+	digits, ok := strings.CutPrefix(name, "utterance-")
+	if !ok {
+		return 0, false
+	}
+	if digits, ok = strings.CutSuffix(digits, ".wav"); !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	return n, err == nil && n > 0
 }
 
 // reserve counts n more bytes of the session's recording, or refuses them
@@ -149,9 +169,13 @@ func (r *Recorder) EndUtterance(_ context.Context, sessionID string) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("recording: %w", err)
 	}
-	for n := 1; ; n++ {
+	// The number is known from the directory's scan and the utterances
+	// since; a file that exists all the same (another process recorded the
+	// session meanwhile) is skipped, never overwritten.
+	for n := sf.next; ; n++ {
 		name := filepath.Join(sf.dir, UtteranceName(n))
 		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
+			sf.next = n + 1
 			return os.Rename(filepath.Join(sf.dir, PartialName), name)
 		}
 	}

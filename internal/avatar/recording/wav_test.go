@@ -3,6 +3,7 @@ package recording
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,5 +80,41 @@ func TestRecorderNumbersUtterancesAndDropsInterrupted(t *testing.T) {
 	}
 	if err := r.Configure(ctx, "../escape", avatar.Config{}); err == nil {
 		t.Fatal("a session id that is not a UUID was used as a directory")
+	}
+}
+
+// TestUtteranceNumbersContinueAndNeverOverwrite: a restarted process goes
+// on from the highest number on disk, and a process whose count is behind
+// (another one recorded the session meanwhile) skips the taken numbers.
+func TestUtteranceNumbersContinueAndNeverOverwrite(t *testing.T) {
+	ctx := context.Background()
+	dataDir, id := t.TempDir(), uuid.NewString()
+	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
+	record := func(r *Recorder, bytes int) {
+		t.Helper()
+		if err := r.Audio(ctx, id, f, make([]byte, bytes)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.EndUtterance(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, second := New(dataDir, 0), New(dataDir, 0)
+	record(first, 100)
+	record(first, 100)
+	record(second, 300) // starts after the two on disk
+	record(first, 200)  // its count says 3, which is taken
+	sizes := map[string]int64{}
+	entries, err := os.ReadDir(first.Dir(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		info, _ := e.Info()
+		sizes[e.Name()] = info.Size() - wavHeaderSize
+	}
+	want := map[string]int64{UtteranceName(1): 100, UtteranceName(2): 100, UtteranceName(3): 300, UtteranceName(4): 200}
+	if !maps.Equal(sizes, want) {
+		t.Fatalf("recording holds %v, want %v", sizes, want)
 	}
 }
