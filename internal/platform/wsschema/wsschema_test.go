@@ -2,11 +2,19 @@ package wsschema
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/sessionhub/server/gen/avatarstream"
+	"github.com/sessionhub/server/gen/decisions"
+	"github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/gen/therapyevents"
+	"github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/gen/wsclient"
 )
 
 const schema = `{
@@ -138,6 +146,43 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		}
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("Decode(%q) = %#v, encoding/json gives %#v", frame, got, want)
+		}
+	})
+}
+
+// FuzzTypedDecodeMatchesEncodingJSON holds Unmarshal's fast path to
+// encoding/json on every client message type of every spec: the same
+// payload for every frame encoding/json decodes, a refusal for every one it
+// refuses. Unmarshal is given only JSON documents (Decode has read the
+// frame before); sonic does not check the values of fields it skips.
+func FuzzTypedDecodeMatchesEncodingJSON(f *testing.F) {
+	var messages []wsclient.MessageInfo
+	for _, table := range [][]wsclient.MessageInfo{avatarstream.Messages, decisions.Messages, petchat.Messages, therapyevents.Messages, vrtraining.Messages} {
+		for _, m := range table {
+			if m.Direction == wsclient.DirectionClient && m.NewPayload != nil {
+				messages = append(messages, m)
+			}
+		}
+	}
+	for i, m := range messages {
+		for _, example := range m.Examples {
+			f.Add(uint8(i), []byte(example))
+		}
+		f.Add(uint8(i), []byte(`{"command":1.5,"data":{"limit":10.0,"sampleRate":"x"},"timestamp":1e999}`))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, frame []byte) {
+		if !json.Valid(frame) {
+			return
+		}
+		m := messages[int(which)%len(messages)]
+		want, got := m.NewPayload(), m.NewPayload()
+		wantErr := json.Unmarshal(frame, want)
+		err := Unmarshal(frame, got)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%s: Unmarshal(%q) error %v, encoding/json error %v", m.Name, frame, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: Unmarshal(%q) = %+v, encoding/json gives %+v", m.Name, frame, got, want)
 		}
 	})
 }
