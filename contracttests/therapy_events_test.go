@@ -253,7 +253,7 @@ func floodTherapyEvents(t *testing.T, ts *testServer, sessionID string, done fun
 	defer bus.Close()
 	insight := therapy.Insight{ID: uuid.NewString(), Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5, Timestamp: time.Now().UTC()}
 	payload, _ := json.Marshal(therapy.Event{Type: therapy.EventInsight, SessionID: sessionID, Insight: &insight})
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(120 * time.Second) // a bound on a loaded machine, not a timing
 	for i := 0; !done() && time.Now().Before(deadline); i++ {
 		for j := 0; j < 50; j++ {
 			if err := bus.Publish(ctx, therapy.BusTopic(sessionID), payload); err != nil {
