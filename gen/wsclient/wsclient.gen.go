@@ -247,8 +247,8 @@ type MessageInfo struct {
 	// often the message name, not always (decisions' `Register` is message
 	// `register`). Empty for a server message.
 	Discriminator string
-	// NewPayload returns a new *PayloadType to decode a client frame into;
-	// nil for a server message.
+	// NewPayload returns a new *PayloadType: what a client frame is decoded
+	// into, and what a server message is encoded from.
 	NewPayload func() any
 	// Reply is the x-reply of a client message: the server messages that
 	// answer it; nil when the spec documents none.

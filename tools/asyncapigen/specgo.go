@@ -89,16 +89,16 @@ func examplesLiteral(msg *message) string {
 	return ", Examples: []string{" + strings.Join(payloads, ", ") + "}"
 }
 
-// inboundLiteral is what the server needs to read a client message: its
-// discriminator value and a constructor of its payload type; nothing for a
-// server message.
+// inboundLiteral is a constructor of the message's payload type, and for
+// a client message what the server needs to read it: its discriminator
+// value.
 func (p *plan) inboundLiteral(row messageRow) string {
+	newPayload := fmt.Sprintf(", NewPayload: func() any { return new(%s) }", p.types.payloadTypes[row.msg])
 	disc := p.discriminators[row.channel]
 	if row.direction != directionClient || disc == nil {
-		return ""
+		return newPayload
 	}
-	return fmt.Sprintf(", Discriminator: %s, NewPayload: func() any { return new(%s) }",
-		strconv.Quote(disc.Values[row.msg]), p.types.payloadTypes[row.msg])
+	return fmt.Sprintf(", Discriminator: %s", strconv.Quote(disc.Values[row.msg])) + newPayload
 }
 
 // replyInfoLiteral is the Reply field of a client message's row, or nothing.

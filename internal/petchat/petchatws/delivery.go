@@ -90,7 +90,7 @@ func (r *Router) leave(user string, conn *wsconn.Conn) {
 func (r *Router) MessagesSent(ctx context.Context, batch []petchat.Sent) {
 	list := make([]delivery, len(batch))
 	for i, s := range batch {
-		frame, err := json.Marshal(gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(s.Message)})
+		frame, err := wsconn.MarshalFrame(gen.NewMessage{Event: gen.NewMessageEventValue, Data: toWireMessage(s.Message)})
 		if err != nil {
 			logDeliveryFailure(err)
 			return
@@ -102,7 +102,7 @@ func (r *Router) MessagesSent(ctx context.Context, batch []petchat.Sent) {
 
 // ConversationCreated publishes conversation_created to the participants.
 func (r *Router) ConversationCreated(ctx context.Context, c petchat.Conversation, origin string) {
-	frame, err := json.Marshal(gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(c)})
+	frame, err := wsconn.MarshalFrame(gen.ConversationCreated{Event: gen.ConversationCreatedEventValue, Data: toWireCreated(c)})
 	if err != nil {
 		logDeliveryFailure(err)
 		return
@@ -114,7 +114,7 @@ func (r *Router) ConversationCreated(ctx context.Context, c petchat.Conversation
 // processes over the bus.
 func (r *Router) publish(ctx context.Context, list []delivery) {
 	r.send(list)
-	payload, err := json.Marshal(deliveries{Origin: r.origin, List: list})
+	payload, err := wsconn.MarshalFrame(deliveries{Origin: r.origin, List: list})
 	if err == nil {
 		err = r.bus.Publish(ctx, deliveryTopic, payload)
 	}
