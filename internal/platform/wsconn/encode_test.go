@@ -5,12 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/sessionhub/server/gen/avatarstream"
-	"github.com/sessionhub/server/gen/decisions"
-	"github.com/sessionhub/server/gen/petchat"
-	"github.com/sessionhub/server/gen/therapyevents"
-	"github.com/sessionhub/server/gen/vrtraining"
-	"github.com/sessionhub/server/gen/wsclient"
+	"github.com/sessionhub/server/internal/platform/wsschema/wsschematest"
 )
 
 // FuzzEncodeMatchesEncodingJSON holds MarshalFrame to encoding/json's bytes
@@ -18,10 +13,7 @@ import (
 // decodes into the type (the specs' examples are the seeds) must encode to
 // the same bytes both ways.
 func FuzzEncodeMatchesEncodingJSON(f *testing.F) {
-	var messages []wsclient.MessageInfo
-	for _, table := range [][]wsclient.MessageInfo{avatarstream.Messages, decisions.Messages, petchat.Messages, therapyevents.Messages, vrtraining.Messages} {
-		messages = append(messages, table...)
-	}
+	messages := wsschematest.Messages()
 	// Text and numbers where encoders differ: HTML characters, U+2028,
 	// a lone surrogate, a byte that is not UTF-8; exponents at both ends.
 	const text = `"<tag> & \u2028 \ud800 ` + "\xff" + `"`

@@ -9,12 +9,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/sessionhub/server/gen/avatarstream"
-	"github.com/sessionhub/server/gen/decisions"
-	"github.com/sessionhub/server/gen/petchat"
-	"github.com/sessionhub/server/gen/therapyevents"
-	"github.com/sessionhub/server/gen/vrtraining"
 	"github.com/sessionhub/server/gen/wsclient"
+	"github.com/sessionhub/server/internal/platform/wsschema/wsschematest"
 )
 
 const schema = `{
@@ -157,11 +153,9 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 // frame before); sonic does not check the values of fields it skips.
 func FuzzTypedDecodeMatchesEncodingJSON(f *testing.F) {
 	var messages []wsclient.MessageInfo
-	for _, table := range [][]wsclient.MessageInfo{avatarstream.Messages, decisions.Messages, petchat.Messages, therapyevents.Messages, vrtraining.Messages} {
-		for _, m := range table {
-			if m.Direction == wsclient.DirectionClient && m.NewPayload != nil {
-				messages = append(messages, m)
-			}
+	for _, m := range wsschematest.Messages() {
+		if m.Direction == wsclient.DirectionClient {
+			messages = append(messages, m)
 		}
 	}
 	for i, m := range messages {
