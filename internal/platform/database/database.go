@@ -84,11 +84,11 @@ func Open(cfg config.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	checkpoints, err := startCheckpointer(path)
-	if err != nil {
-		return nil, err
+	d := &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool)}
+	if d.checkpoints, err = startCheckpointer(path); err != nil {
+		return nil, errors.Join(err, d.Close()) // the pools opened above
 	}
-	return &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool), checkpoints: checkpoints}, nil
+	return d, nil
 }
 
 // sqliteReaders is the size of SQLite's read pool: reads are CPU work in

@@ -147,7 +147,9 @@ func (c *Conn) Reply(v any) error {
 // encoding/json does.
 var frameJSON = sonic.Config{EscapeHTML: true, SortMapKeys: true, CopyString: true, ValidateString: true}.Froze()
 
-// MarshalFrame encodes v as the text of one frame.
+// MarshalFrame encodes v as the text of one frame, byte for byte as
+// encoding/json would; what carries frames elsewhere (the pet-care bus
+// payload) uses it too.
 func MarshalFrame(v any) ([]byte, error) { return frameJSON.Marshal(v) }
 
 func (c *Conn) enqueueJSON(v any, kick bool) error {
