@@ -251,7 +251,7 @@ func floodTherapyEvents(t *testing.T, ts *testServer, sessionID string, done fun
 		t.Fatal(err)
 	}
 	defer bus.Close()
-	insight := therapy.Insight{ID: uuid.NewString(), Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5, Timestamp: time.Now().UTC()}
+	insight := therapy.Insight{Found: therapy.Found{ID: uuid.NewString(), Timestamp: time.Now().UTC()}, Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5}
 	payload, _ := json.Marshal(therapy.Event{Type: therapy.EventInsight, SessionID: sessionID, Insight: &insight})
 	deadline := time.Now().Add(120 * time.Second) // a bound on a loaded machine, not a timing
 	for i := 0; !done() && time.Now().Before(deadline); i++ {

@@ -125,35 +125,35 @@ type Content struct {
 	CreatedAt time.Time
 }
 
-// Emotion, Topic and Insight are the analysis results.
-type Emotion struct {
+// Found is what every analysis result carries: its id, the session and the
+// analysis job it belongs to, and when in the content it was found.
+type Found struct {
 	ID        string    `json:"id"`
 	SessionID string    `json:"-"`
 	JobID     string    `json:"-"`
-	Name      string    `json:"name"`
-	Category  string    `json:"category"`
-	Intensity float64   `json:"intensity"`
 	Timestamp time.Time `json:"timestamp"`
 }
 
+// Emotion, Topic and Insight are the analysis results.
+type Emotion struct {
+	Found
+	Name      string  `json:"name"`
+	Category  string  `json:"category"`
+	Intensity float64 `json:"intensity"`
+}
+
 type Topic struct {
-	ID         string    `json:"id"`
-	SessionID  string    `json:"-"`
-	JobID      string    `json:"-"`
-	Name       string    `json:"name"`
-	Category   string    `json:"category"`
-	Confidence float64   `json:"confidence"`
-	Timestamp  time.Time `json:"timestamp"`
+	Found
+	Name       string  `json:"name"`
+	Category   string  `json:"category"`
+	Confidence float64 `json:"confidence"`
 }
 
 type Insight struct {
-	ID         string    `json:"id"`
-	SessionID  string    `json:"-"`
-	JobID      string    `json:"-"`
-	Content    string    `json:"content"`
-	Type       string    `json:"type"`
-	Confidence float64   `json:"confidence"`
-	Timestamp  time.Time `json:"timestamp"`
+	Found
+	Content    string  `json:"content"`
+	Type       string  `json:"type"`
+	Confidence float64 `json:"confidence"`
 }
 
 // Results are everything the analysis found in a session.

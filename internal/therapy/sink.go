@@ -50,28 +50,23 @@ func (s *resultSink) Progress(fraction float64) error {
 	return nil
 }
 
-func (s *resultSink) at(offset time.Duration) time.Time {
-	if offset < 0 {
-		offset = 0
-	}
-	return s.content.CreatedAt.Add(offset).UTC().Truncate(time.Microsecond)
+// found is a new result of the content, found offset into it.
+func (s *resultSink) found(offset time.Duration) Found {
+	return Found{ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+		Timestamp: s.content.CreatedAt.Add(max(offset, 0)).UTC().Truncate(time.Microsecond)}
 }
 
 func (s *resultSink) Emotion(e analysis.Emotion) error {
-	item := Emotion{
-		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+	item := Emotion{Found: s.found(e.Offset),
 		Name: orDefault(clip(e.Name, maxNameRunes), "emotion"), Category: orDefault(clip(e.Category, maxNameRunes), "neutral"),
-		Intensity: clamp01(e.Intensity), Timestamp: s.at(e.Offset),
-	}
+		Intensity: clamp01(e.Intensity)}
 	return keep(s, s.w.store.AddEmotion, item, Event{Type: EventEmotion, SessionID: item.SessionID, Emotion: &item})
 }
 
 func (s *resultSink) Topic(t analysis.Topic) error {
-	item := Topic{
-		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+	item := Topic{Found: s.found(t.Offset),
 		Name: orDefault(clip(t.Name, maxTopicRunes), "topic"), Category: orDefault(clip(t.Category, maxNameRunes), "general"),
-		Confidence: clamp01(t.Confidence), Timestamp: s.at(t.Offset),
-	}
+		Confidence: clamp01(t.Confidence)}
 	return keep(s, s.w.store.AddTopic, item, Event{Type: EventTopic, SessionID: item.SessionID, Topic: &item})
 }
 
@@ -80,11 +75,9 @@ func (s *resultSink) Insight(i analysis.Insight) error {
 	if checkFilter(Filter{Type: kind}) != nil || kind == "" {
 		kind = InsightInsight
 	}
-	item := Insight{
-		ID: uuid.NewString(), SessionID: s.content.SessionID, JobID: s.content.ID,
+	item := Insight{Found: s.found(i.Offset),
 		Content: orDefault(clip(i.Content, maxContentRunes), "(empty)"), Type: kind,
-		Confidence: clamp01(i.Confidence), Timestamp: s.at(i.Offset),
-	}
+		Confidence: clamp01(i.Confidence)}
 	return keep(s, s.w.store.AddInsight, item, Event{Type: EventInsight, SessionID: item.SessionID, Insight: &item})
 }
 

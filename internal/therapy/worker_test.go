@@ -185,7 +185,7 @@ func TestCrashedWorkersJobIsTakenOver(t *testing.T) {
 	if st := f.waitAnalysis(t, "alice", s.ID); st.Status != therapy.AnalysisCompleted {
 		t.Fatalf("state = %+v, want completed by the new worker", st)
 	}
-	err = f.store.AddEmotion(ctx, "dead-worker", therapy.Emotion{ID: "x", SessionID: s.ID, JobID: job.Content.ID, Name: "n", Category: "c"}, time.Minute)
+	err = f.store.AddEmotion(ctx, "dead-worker", therapy.Emotion{Found: therapy.Found{ID: "x", SessionID: s.ID, JobID: job.Content.ID}, Name: "n", Category: "c"}, time.Minute)
 	if err != therapy.ErrLeaseLost {
 		t.Errorf("write by the dead worker: %v, want ErrLeaseLost", err)
 	}

@@ -63,56 +63,59 @@ type jobRow struct {
 
 func (jobRow) TableName() string { return "therapy_jobs" }
 
-type emotionRow struct {
-	ID        string    `gorm:"primaryKey;size:36;index:therapy_emotions_session_found,priority:3"`
-	SessionID string    `gorm:"size:36;not null;index:therapy_emotions_session_found,priority:1"`
+// resultKey is what every result row carries: its id, its session and job,
+// and when in the content it was found. The lists are read per session in
+// (found_at, id) order, which the (session_id, found_at, id) index gives
+// without a sort; GORM names it after each table (idx_<table>_session_found).
+type resultKey struct {
+	ID        string    `gorm:"primaryKey;size:36;index:,composite:session_found,priority:3"`
+	SessionID string    `gorm:"size:36;not null;index:,composite:session_found,priority:1"`
 	JobID     string    `gorm:"size:36;not null;index"`
+	Timestamp time.Time `gorm:"column:found_at;not null;index:,composite:session_found,priority:2"`
+}
+
+type emotionRow struct {
+	Key       resultKey `gorm:"embedded"`
 	Name      string    `gorm:"not null"`
 	Category  string    `gorm:"not null"`
 	Intensity float64   `gorm:"not null"`
-	Timestamp time.Time `gorm:"column:found_at;not null;index:therapy_emotions_session_found,priority:2"`
 }
 
 func (emotionRow) TableName() string { return "therapy_emotions" }
 
 type topicRow struct {
-	ID         string    `gorm:"primaryKey;size:36;index:therapy_topics_session_found,priority:3"`
-	SessionID  string    `gorm:"size:36;not null;index:therapy_topics_session_found,priority:1"`
-	JobID      string    `gorm:"size:36;not null;index"`
+	Key        resultKey `gorm:"embedded"`
 	Name       string    `gorm:"not null"`
 	Category   string    `gorm:"not null"`
 	Confidence float64   `gorm:"not null"`
-	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_topics_session_found,priority:2"`
 }
 
 func (topicRow) TableName() string { return "therapy_topics" }
 
 type insightRow struct {
-	ID         string    `gorm:"primaryKey;size:36;index:therapy_insights_session_found,priority:3"`
-	SessionID  string    `gorm:"size:36;not null;index:therapy_insights_session_found,priority:1"`
-	JobID      string    `gorm:"size:36;not null;index"`
+	Key        resultKey `gorm:"embedded"`
 	Content    string    `gorm:"not null"`
 	Type       string    `gorm:"column:kind;size:20;not null"`
 	Confidence float64   `gorm:"not null"`
-	Timestamp  time.Time `gorm:"column:found_at;not null;index:therapy_insights_session_found,priority:2"`
 }
 
 func (insightRow) TableName() string { return "therapy_insights" }
 
-// Migrate creates or updates the therapy tables. The result lists are
-// read in (found_at, id) order, which the (session_id, found_at, id)
-// indexes give without a sort; they replace (session_id, found_at) ones.
+// Migrate creates or updates the therapy tables and drops the result
+// lists' earlier indexes, which the session_found ones replace: on
+// (session_id, found_at) before the lists were read in (found_at, id)
+// order, and the same index under its earlier, hand-given name.
 func Migrate(db *database.DB) error {
 	if err := db.AutoMigrate(&sessionRow{}, &contentRow{}, &jobRow{}, &emotionRow{}, &topicRow{}, &insightRow{}); err != nil {
 		return err
 	}
-	for _, m := range []struct {
-		model any
-		index string
-	}{{&emotionRow{}, "therapy_emotions_session_time"}, {&topicRow{}, "therapy_topics_session_time"}, {&insightRow{}, "therapy_insights_session_time"}} {
-		if db.Migrator().HasIndex(m.model, m.index) {
-			if err := db.Migrator().DropIndex(m.model, m.index); err != nil {
-				return fmt.Errorf("drop index %s: %w", m.index, err)
+	for _, model := range []interface{ TableName() string }{&emotionRow{}, &topicRow{}, &insightRow{}} {
+		for _, suffix := range []string{"_session_time", "_session_found"} {
+			index := model.TableName() + suffix
+			if db.Migrator().HasIndex(model, index) {
+				if err := db.Migrator().DropIndex(model, index); err != nil {
+					return fmt.Errorf("drop index %s: %w", index, err)
+				}
 			}
 		}
 	}

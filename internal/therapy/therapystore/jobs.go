@@ -133,15 +133,15 @@ func (s *Store) addResult(ctx context.Context, jobID, worker string, lease time.
 }
 
 func (s *Store) AddEmotion(ctx context.Context, worker string, e therapy.Emotion, lease time.Duration) error {
-	return s.addResult(ctx, e.JobID, worker, lease, &emotionRow{ID: e.ID, SessionID: e.SessionID, JobID: e.JobID, Name: e.Name, Category: e.Category, Intensity: e.Intensity, Timestamp: e.Timestamp})
+	return s.addResult(ctx, e.JobID, worker, lease, &emotionRow{Key: resultKey(e.Found), Name: e.Name, Category: e.Category, Intensity: e.Intensity})
 }
 
 func (s *Store) AddTopic(ctx context.Context, worker string, t therapy.Topic, lease time.Duration) error {
-	return s.addResult(ctx, t.JobID, worker, lease, &topicRow{ID: t.ID, SessionID: t.SessionID, JobID: t.JobID, Name: t.Name, Category: t.Category, Confidence: t.Confidence, Timestamp: t.Timestamp})
+	return s.addResult(ctx, t.JobID, worker, lease, &topicRow{Key: resultKey(t.Found), Name: t.Name, Category: t.Category, Confidence: t.Confidence})
 }
 
 func (s *Store) AddInsight(ctx context.Context, worker string, i therapy.Insight, lease time.Duration) error {
-	return s.addResult(ctx, i.JobID, worker, lease, &insightRow{ID: i.ID, SessionID: i.SessionID, JobID: i.JobID, Content: i.Content, Type: i.Type, Confidence: i.Confidence, Timestamp: i.Timestamp})
+	return s.addResult(ctx, i.JobID, worker, lease, &insightRow{Key: resultKey(i.Found), Content: i.Content, Type: i.Type, Confidence: i.Confidence})
 }
 
 func (s *Store) FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string) error {

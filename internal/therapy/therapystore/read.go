@@ -137,16 +137,20 @@ type resultJSON struct {
 	FoundAt    dbTime  `json:"found_at"`
 }
 
+func (r resultJSON) found(sessionID string) therapy.Found {
+	return therapy.Found{ID: r.ID, SessionID: sessionID, JobID: r.JobID, Timestamp: time.Time(r.FoundAt)}
+}
+
 func emotionOf(sessionID string, r resultJSON) therapy.Emotion {
-	return therapy.Emotion{ID: r.ID, SessionID: sessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Intensity: r.Intensity, Timestamp: time.Time(r.FoundAt)}
+	return therapy.Emotion{Found: r.found(sessionID), Name: r.Name, Category: r.Category, Intensity: r.Intensity}
 }
 
 func topicOf(sessionID string, r resultJSON) therapy.Topic {
-	return therapy.Topic{ID: r.ID, SessionID: sessionID, JobID: r.JobID, Name: r.Name, Category: r.Category, Confidence: r.Confidence, Timestamp: time.Time(r.FoundAt)}
+	return therapy.Topic{Found: r.found(sessionID), Name: r.Name, Category: r.Category, Confidence: r.Confidence}
 }
 
 func insightOf(sessionID string, r resultJSON) therapy.Insight {
-	return therapy.Insight{ID: r.ID, SessionID: sessionID, JobID: r.JobID, Content: r.Content, Type: r.Kind, Confidence: r.Confidence, Timestamp: time.Time(r.FoundAt)}
+	return therapy.Insight{Found: r.found(sessionID), Content: r.Content, Type: r.Kind, Confidence: r.Confidence}
 }
 
 func decodeList[T any](raw, sessionID string, to func(string, resultJSON) T) ([]T, error) {
