@@ -79,9 +79,10 @@ example: node-deps
 node-deps:
 	tools/node/install.sh
 
-## unit: domain and platform tests on SQLite (no containers)
+## unit: domain and platform tests on SQLite (no containers); the test binaries are kept in
+## bin/test/race/ and relinked only when out of date (tools/unit-tests.sh)
 unit:
-	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /contracttests)
+	GO=$(GO) tools/unit-tests.sh
 
 # The fuzz targets (internal/server/fuzz_test.go): every WebSocket frame decoder and the REST request
 # validation on the whole server. The instrumented test binary is built once; it fuzzes one target per
@@ -108,11 +109,14 @@ fuzz-brief:
 fuzz:
 	@$(call fuzz-run,$(FUZZ_TIME),$$(nproc))
 
+# The contract suite's test binary is kept and relinked only when out of date (see tools/unit-tests.sh).
+CONTRACT_BINARY = -ldflags='-s -w' -o bin/test/contract/contracttests.test
+
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
 contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
-	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v $(CONTRACT_BINARY) ./contracttests/
 
 ## contract-remote: the contract suite against a server someone else started (no container engine
 ## needed): make contract-remote BASE_URL=https://… AUTH_JWT_SECRET=… AVATAR_API_KEY=… DECISION_API_KEY=…
@@ -127,7 +131,7 @@ contract-remote:
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
 	CONTRACT_BASE_URL="$$BASE_URL" CONTRACT_AUTH_JWT_SECRET="$$AUTH_JWT_SECRET" \
 	CONTRACT_AVATAR_API_KEY="$$AVATAR_API_KEY" CONTRACT_DECISION_API_KEY="$$DECISION_API_KEY" \
-	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v $(CONTRACT_BINARY) ./contracttests/
 
 ## bench: build the server and measure it on SQLite and PostgreSQL next to bare Gin / gorilla
 ## baselines, printing issue 11's table (about 7 minutes; not part of `make test`).
