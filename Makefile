@@ -7,6 +7,7 @@ GO    ?= go
 # CONTRACT_PARALLEL tests at once (they mostly wait: on the database, timers, sockets).
 TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
+LINT_SPECS_GO_TEST ?= 1
 
 .PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
@@ -22,10 +23,11 @@ build:
 ## TypeScript check, the TypeScript example against a live server, unit tests, a brief run of every fuzz
 ## target and the contract suite. Drift runs
 ## first while the machine is prepared for the contract suite (container engine, PostgreSQL image,
-## Chromium); then the checks run side by side, each one's output in one piece.
+## Chromium); then the checks run side by side, each one's output in one piece, the contract suite
+## (the longest) first.
 test:
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift \
-		breaking specs-lint fmt-check vet tsc-check example unit fuzz-brief contract
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift LINT_SPECS_GO_TEST=0 \
+		contract unit fuzz-brief example tsc-check specs-lint vet breaking fmt-check
 	@echo "make test: every check passed"
 
 check: test
@@ -35,9 +37,12 @@ AFTER_DRIFT ?=
 breaking specs-lint fmt-check vet tsc-check example unit fuzz-brief contract: | $(AFTER_DRIFT)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
+# The two generators write separate files (tools/gen-ts.sh only the REST specs' TypeScript), so
+# they run side by side.
 generate: node-deps
-	$(GO) generate ./specs/
-	tools/gen-ts.sh
+	@echo "$(GO) generate ./specs/ & tools/gen-ts.sh"; \
+	$(GO) generate ./specs/ & gen=$$!; \
+	rc=0; tools/gen-ts.sh || rc=1; wait $$gen || rc=1; exit $$rc
 
 ## drift: fail when `make generate` would change gen/ (in CI's clean clone: the committed files)
 drift:
@@ -58,8 +63,9 @@ breaking:
 ## lint: spec linters (Spectral, the AsyncAPI parser, kin-openapi), gofmt and go vet
 lint: specs-lint fmt-check vet
 
+# make test sets LINT_SPECS_GO_TEST=0: its unit step runs ./specs/'s tests already.
 specs-lint: node-deps
-	tools/lint-specs.sh
+	LINT_SPECS_GO_TEST=$(LINT_SPECS_GO_TEST) tools/lint-specs.sh
 
 fmt-check:
 	@out="$$(gofmt -l cmd internal contracttests tools specs gen)"; \
@@ -79,9 +85,10 @@ example: node-deps
 node-deps:
 	tools/node/install.sh
 
-## unit: domain and platform tests on SQLite (no containers)
+## unit: domain and platform tests on SQLite (no containers); the test binaries are kept in
+## bin/test/race/ and relinked only when out of date (tools/unit-tests.sh)
 unit:
-	$(GO) test -race -count=1 -p 4 $$($(GO) list ./... | grep -v /contracttests)
+	GO=$(GO) tools/unit-tests.sh
 
 # The fuzz targets (internal/server/fuzz_test.go): every WebSocket frame decoder and the REST request
 # validation on the whole server. The instrumented test binary is built once; it fuzzes one target per
@@ -108,11 +115,14 @@ fuzz-brief:
 fuzz:
 	@$(call fuzz-run,$(FUZZ_TIME),$$(nproc))
 
+# The contract suite's test binary is kept and relinked only when out of date (see tools/unit-tests.sh).
+CONTRACT_BINARY = -ldflags='-s -w' -o bin/test/contract/contracttests.test
+
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
 contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
-	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v $(CONTRACT_BINARY) ./contracttests/
 
 ## contract-remote: the contract suite against a server someone else started (no container engine
 ## needed): make contract-remote BASE_URL=https://… AUTH_JWT_SECRET=… AVATAR_API_KEY=… DECISION_API_KEY=…
@@ -127,7 +137,7 @@ contract-remote:
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
 	CONTRACT_BASE_URL="$$BASE_URL" CONTRACT_AUTH_JWT_SECRET="$$AUTH_JWT_SECRET" \
 	CONTRACT_AVATAR_API_KEY="$$AVATAR_API_KEY" CONTRACT_DECISION_API_KEY="$$DECISION_API_KEY" \
-	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v ./contracttests/
+	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v $(CONTRACT_BINARY) ./contracttests/
 
 ## bench: build the server and measure it on SQLite and PostgreSQL next to bare Gin / gorilla
 ## baselines, printing issue 11's table (about 7 minutes; not part of `make test`).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs example.ts against a live server, as `make test` does:
-#   1. builds the server and starts it on embedded SQLite in a scratch directory, on a free
-#      127.0.0.1 port (HTTP_ADDR=127.0.0.1:0; the address is read from its start-up log), with
-#      a fresh JWT secret and API keys passed in its environment;
+#   1. builds the server into bin/test/example/ (go build relinks it only when out of date) and
+#      starts it on embedded SQLite in a scratch directory, on a free 127.0.0.1 port
+#      (HTTP_ADDR=127.0.0.1:0; the address is read from its start-up log), with a fresh JWT
+#      secret and API keys passed in its environment;
 #   2. compiles example.ts with the generated clients (tsconfig.run.json) into build/;
 #   3. runs it with node against the server (it exits 1 on any unexpected answer);
 #   4. stops the server (SIGTERM, graceful) and removes the scratch directory.
@@ -27,10 +28,11 @@ secret="$(random_hex)"
 avatar_key="$(random_hex)"
 decision_key="$(random_hex)"
 
-(cd "$root" && go build -o "$work/server" ./cmd/server)
+server="$root/bin/test/example/server"
+(cd "$root" && go build -o "$server" ./cmd/server)
 HTTP_ADDR=127.0.0.1:0 PUBLIC_BASE_URL= DATABASE_URL= DATA_DIR="$work/data" \
 	AUTH_JWT_SECRET="$secret" AVATAR_API_KEYS="$avatar_key" DECISION_API_KEYS="$decision_key" \
-	"$work/server" >"$work/server.out" 2>"$work/server.log" &
+	"$server" >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 
 addr=""
@@ -49,7 +51,7 @@ if [[ -z $addr ]]; then
 	cat "$work/server.log" >&2
 	exit 1
 fi
-token="$(AUTH_JWT_SECRET="$secret" "$work/server" token --sub example-user --ttl 10m)"
+token="$(AUTH_JWT_SECRET="$secret" "$server" token --sub example-user --ttl 10m)"
 
 rm -rf build
 node_modules/.bin/tsc -p tsconfig.run.json
