@@ -1,7 +1,6 @@
 package contracttests
 
 import (
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,20 +58,6 @@ func TestPetChatAcrossProcesses(t *testing.T) {
 	owner.conversations()
 }
 
-// chatDialerSmallBuffer makes a stalled reader's backlog reach the server's
-// bounded send queue quickly (see TestVRCloseCodes/4008).
-var chatDialerSmallBuffer = websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-	conn, err := net.Dial(network, addr)
-	if tcp, ok := conn.(*net.TCPConn); ok {
-		_ = tcp.SetReadBuffer(256 << 10)
-	}
-	return conn, err
-}}
-
-// floodWindow is how many requests each flooding client of the 4008 tests
-// keeps in flight.
-const floodWindow = 8
-
 func TestPetChatCloseCodes(t *testing.T) {
 	t.Parallel()
 	t.Run("1000 echoes a client close", func(t *testing.T) {
@@ -94,12 +79,8 @@ func TestPetChatCloseCodes(t *testing.T) {
 		c.expectClose(websocket.CloseGoingAway)
 	})
 	t.Run("4008 for a participant that stops reading", func(t *testing.T) {
-		ts := newServer(t)
-		raw, _, err := chatDialerSmallBuffer.Dial(ts.wsURL(pcgen.ChannelWsSlash), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = raw.Close() })
+		ts := slowConsumerServer(t)
+		raw := dialStalled(t, ts.wsURL(pcgen.ChannelWsSlash), nil)
 		stalled := &chatClient{wsClient: &wsClient{t: t, contract: petchatWS, channel: pcgen.ChannelWsSlash, conn: raw}}
 		stalled.user = field(stalled.expect(pcgen.MsgConnected), "user_id").(string)
 		reader := dialChat(t, ts, nil) // keeps reading: must get every message

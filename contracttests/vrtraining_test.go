@@ -2,7 +2,6 @@ package contracttests
 
 import (
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -252,22 +251,9 @@ func TestVRCloseCodes(t *testing.T) {
 		c.expectClose(websocket.CloseGoingAway)
 	})
 	t.Run("4008 for a watcher that stops reading", func(t *testing.T) {
-		ts := newServer(t)
-		// A tiny receive buffer makes the stalled watcher's backlog reach the
-		// server's bounded send queue quickly.
-		dialer := websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
-			conn, err := net.Dial(network, addr)
-			if tcp, ok := conn.(*net.TCPConn); ok {
-				_ = tcp.SetReadBuffer(256 << 10) // above loopback's 64 KiB MSS, or the window never reopens
-			}
-			return conn, err
-		}}
-		raw, _, err := dialer.Dial(ts.wsURL(vrgen.ChannelWsSessions), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := slowConsumerServer(t)
+		raw := dialStalled(t, ts.wsURL(vrgen.ChannelWsSessions), nil)
 		watcher := &wsClient{t: t, contract: vrWS, channel: vrgen.ChannelWsSessions, conn: raw}
-		t.Cleanup(func() { _ = raw.Close() })
 		watcher.send(map[string]any{"command": "watch_sessions"})
 		watcher.expect(vrgen.MsgWatchSessionsSuccess)
 

@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 	s.hub = wsconn.NewHub(s.metrics.Registry, wsconn.Limits{
 		MaxConnections:           cfg.WSMaxConnections,
 		MaxConnectionsPerAddress: cfg.WSMaxConnectionsPerAddress,
+		WriteWait:                cfg.WSWriteWait,
 	})
 	if s.bus, err = openBus(ctx, db); err != nil {
 		stop()

@@ -40,6 +40,11 @@ type Config struct {
 	// WSMaxConnectionsPerAddress bounds those of one client address
 	// (WS_MAX_CONNECTIONS_PER_ADDRESS; 0: none).
 	WSMaxConnectionsPerAddress int
+	// WSWriteWait bounds the write of one WebSocket frame before its peer
+	// counts as gone (0: wsconn's default). It has no environment name: the
+	// contract suite's slow-consumer tests lengthen it so that a loaded
+	// machine's flood overflows the send queue before the write gives up.
+	WSWriteWait time.Duration
 	// RequestReadTimeout bounds how long one request, headers and body,
 	// may take to arrive (HTTP_READ_TIMEOUT).
 	RequestReadTimeout time.Duration

@@ -3,12 +3,14 @@ package wsconn
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -185,4 +187,24 @@ func TestRefuseOnPanicAnswersTheAPIsBody(t *testing.T) {
 		defer RefuseOnPanic(httptest.NewRecorder(), opts)
 		panic(http.ErrAbortHandler)
 	}()
+}
+
+// TestHubWriteWaitIsItsConnectionsDefault: Limits.WriteWait is the write
+// deadline of every connection whose Options leave it 0; Options win.
+func TestHubWriteWaitIsItsConnectionsDefault(t *testing.T) {
+	for _, tc := range []struct{ hub, opts, want time.Duration }{
+		{0, 0, DefaultWriteWait},
+		{time.Minute, 0, time.Minute},
+		{time.Minute, time.Second, time.Second},
+	} {
+		t.Run(fmt.Sprintf("hub %v options %v", tc.hub, tc.opts), func(t *testing.T) {
+			rec := newRecorder()
+			env := newTestEnv(t, Options{WriteWait: tc.opts}, rec)
+			env.hub.limits = Limits{WriteWait: tc.hub}
+			env.dial(t)
+			if got := rec.waitOpened(t).opts.WriteWait; got != tc.want {
+				t.Errorf("write wait %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

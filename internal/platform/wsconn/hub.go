@@ -65,6 +65,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return nil, errors.New("wsconn: Serve needs a Handler and Options.API")
 	}
+	if opts.WriteWait <= 0 {
+		opts.WriteWait = h.limits.WriteWait
+	}
 	opts = opts.withDefaults()
 
 	addr := clientAddressOf(r)

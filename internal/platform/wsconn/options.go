@@ -52,7 +52,8 @@ type Options struct {
 	// SendQueue bounds the outbound frames waiting for the writer
 	// (default 256); overflowing it closes with CloseSlowConsumer.
 	SendQueue int
-	// WriteWait is the deadline for writing one frame (default 10s).
+	// WriteWait is the deadline for writing one frame (default the hub's
+	// Limits.WriteWait, else 10s).
 	WriteWait time.Duration
 	// PongWait is how long the connection may stay silent: the read deadline,
 	// renewed by every pong, ping and inbound frame (default 30s).

@@ -20,6 +20,10 @@ type Limits struct {
 	// MaxConnectionsPerAddress bounds the connections of one client address
 	// (an IPv4 address, or an IPv6 /64); one more is refused with 429.
 	MaxConnectionsPerAddress int
+	// WriteWait bounds the write of one frame on every connection whose
+	// Options.WriteWait is 0 (0: DefaultWriteWait): how long a peer that
+	// stopped reading holds its connection's writer.
+	WriteWait time.Duration
 }
 
 // RefusalRetryAfter is the Retry-After of a refusal at a ceiling: long
