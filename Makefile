@@ -9,7 +9,7 @@ TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 LINT_SPECS_GO_TEST ?= 1
 
-.PHONY: run build test check generate drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
+.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -26,15 +26,25 @@ build:
 ## Chromium); then the checks run side by side, each one's output in one piece, the contract suite
 ## (the longest) first.
 test:
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift LINT_SPECS_GO_TEST=0 \
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift BEFORE_DRIFT=build-cache-plain \
+		LINT_SPECS_GO_TEST=0 \
 		contract unit fuzz-brief example tsc-check specs-lint vet breaking fmt-check
 	@echo "make test: every check passed"
 
 check: test
 
 # Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
+# Drift waits there for the plain build cache, which the checks after it use.
 AFTER_DRIFT ?=
+BEFORE_DRIFT ?=
 breaking specs-lint fmt-check vet tsc-check example unit fuzz-brief contract: | $(AFTER_DRIFT)
+drift: | $(BEFORE_DRIFT)
+
+## build-cache-plain, build-cache-race: compile every package the checks build, once per mode, so
+## that the checks running side by side do not each compile the same dependencies on a cold
+## machine (tools/build-cache.sh; a stamp in bin/test/ skips it once done)
+build-cache-plain build-cache-race:
+	@GO=$(GO) tools/build-cache.sh $(@:build-cache-%=%)
 
 ## generate: regenerate gen/ from specs/ (Go, TypeScript, docs)
 # The two generators write separate files (tools/gen-ts.sh only the REST specs' TypeScript), so
@@ -87,7 +97,7 @@ node-deps:
 
 ## unit: domain and platform tests on SQLite (no containers); the test binaries are kept in
 ## bin/test/race/ and relinked only when out of date (tools/unit-tests.sh)
-unit:
+unit: build-cache-race
 	GO=$(GO) tools/unit-tests.sh
 
 # The fuzz targets (internal/server/fuzz_test.go): every WebSocket frame decoder and the REST request
