@@ -156,15 +156,17 @@ func pcm16(n int) []byte {
 	return b
 }
 
-func readWAV(t *testing.T, path string) (recording.WAVInfo, []byte) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
+// utterance reads the WAV file of session id's utterance n: its header and
+// its samples.
+func (f *fixture) utterance(id string, n int) (recording.WAVInfo, []byte) {
+	f.t.Helper()
+	raw, err := os.ReadFile(filepath.Join(f.rec.Dir(id), recording.UtteranceName(n)))
 	if err != nil {
-		t.Fatalf("read recording: %v", err)
+		f.t.Fatalf("read recording: %v", err)
 	}
 	info, err := recording.ReadWAVHeader(bytes.NewReader(raw))
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	return info, raw[44:]
 }
@@ -190,7 +192,7 @@ func TestUtterancesAreRecordedAsWAV(t *testing.T) {
 	if err != nil || !u.Recorded || u.Frames != 3 || u.Seconds != 0.06 {
 		t.Fatalf("voice_end = %+v, %v; want 3 frames, 0.06 s", u, err)
 	}
-	info, data := readWAV(t, filepath.Join(f.rec.Dir(id), recording.UtteranceName(1)))
+	info, data := f.utterance(id, 1)
 	if info.Format.SampleRate != 24000 || info.Format.BitsPerSample != 16 || info.Channels != 1 || info.Seconds() != 0.06 || !bytes.Equal(data, sent) {
 		t.Fatalf("wav = %+v (%.3f s, %d bytes), want mono 16-bit 24 kHz 0.06 s of the sent audio", info, info.Seconds(), len(data))
 	}
@@ -203,7 +205,7 @@ func TestUtterancesAreRecordedAsWAV(t *testing.T) {
 	if u, _ := conn.VoiceEnd(ctx); u.Seconds != 0.5 {
 		t.Fatalf("PCM8 utterance = %+v, want 0.5 s", u)
 	}
-	info, _ = readWAV(t, filepath.Join(f.rec.Dir(id), recording.UtteranceName(2)))
+	info, _ = f.utterance(id, 2)
 	if info.Format.BitsPerSample != 8 || info.Seconds() != 0.5 {
 		t.Fatalf("PCM8 wav = %+v", info)
 	}
@@ -400,7 +402,7 @@ func TestOddPCM16ChunksCarryTheirLastByte(t *testing.T) {
 	if err != nil || !u.Recorded || u.Frames != 4 || u.Seconds != 0.0125 {
 		t.Fatalf("voice_end = %+v, %v; want 4 frames, 0.0125 s (300 samples)", u, err)
 	}
-	_, data := readWAV(t, filepath.Join(f.rec.Dir(id), recording.UtteranceName(1)))
+	_, data := f.utterance(id, 1)
 	if !bytes.Equal(data, sent) {
 		t.Fatalf("recorded %d bytes, want the 600 sent bytes in order (the dangling byte dropped)", len(data))
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -99,10 +100,7 @@ func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Sess
 // sessionColumns are sessionRow's columns in the order of its fields():
 // the status call and every upgrade read one row, a prepared statement
 // scanned by hand (database.Reads).
-const sessionColumns = "id, key_fingerprint, avatar_id, quality, version, video_encoding, idle_timeout_secs, " +
-	"agora_app_id, agora_token, agora_channel, agora_uid, agora_string_uid, vendor, state, ended_reason, " +
-	"created_at, ended_at, last_activity_at, idle_deadline, initialized, connected_instance, " +
-	"utterances, audio_seconds, interruptions, specials, frames"
+var sessionColumns = strings.Join(database.MustColumns((*sessionRow).fields), ", ")
 
 func (r *sessionRow) fields() []any {
 	return []any{&r.ID, &r.KeyFingerprint, &r.AvatarID, &r.Quality, &r.Version, &r.VideoEncoding, &r.IdleTimeoutSecs,

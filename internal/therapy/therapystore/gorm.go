@@ -212,8 +212,7 @@ func (s *Store) GetSession(ctx context.Context, owner, id string) (therapy.Sessi
 // sessionColumnNames are sessionRow's columns in the order of fields():
 // the session reads every request makes are prepared statements scanned by
 // hand (database.Reads).
-var sessionColumnNames = []string{"id", "owner", "title", "description", "duration", "status", "input_method", "settings",
-	"analysis_status", "analysis_progress", "analysis_error", "analysis_updated_at", "created_at", "updated_at"}
+var sessionColumnNames = database.MustColumns((*sessionRow).fields)
 
 // sessionColumns lists the columns for a SELECT, each after prefix (a
 // table alias and a dot, or "").

@@ -7,13 +7,6 @@ import (
 	"github.com/sessionhub/server/internal/platform/database/dbtest"
 )
 
-// The hand-scanned reads list every column of the GORM model, in the order
-// of fields().
-func TestSessionColumnsMatchTheModel(t *testing.T) {
-	var row sessionRow
-	dbtest.RequireColumns(t, &sessionRow{}, sessionColumnNames, len(row.fields()))
-}
-
 // Each result list has its (session_id, found_at, id) index under the name
 // GORM gives it, and Migrate drops the earlier ones a database may still have.
 func TestMigrateKeepsOneListIndexPerResultTable(t *testing.T) {

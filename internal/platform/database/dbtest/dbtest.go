@@ -3,11 +3,7 @@
 package dbtest
 
 import (
-	"strings"
-	"sync"
 	"testing"
-
-	"gorm.io/gorm/schema"
 
 	"github.com/sessionhub/server/internal/platform/config"
 	"github.com/sessionhub/server/internal/platform/database"
@@ -27,22 +23,4 @@ func SQLite(t testing.TB, migrate ...func(*database.DB) error) *database.DB {
 		}
 	}
 	return db
-}
-
-// RequireColumns fails unless columns (a hand-scanned read's SELECT list)
-// are the GORM model's columns in the model's order, and the read scans
-// into as many fields: a column added to the model must be added to the
-// read too.
-func RequireColumns(t testing.TB, model any, columns []string, fields int) {
-	t.Helper()
-	s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := strings.Join(columns, ","), strings.Join(s.DBNames, ","); got != want {
-		t.Fatalf("the read selects %s,\nthe model's columns are %s", got, want)
-	}
-	if fields != len(s.DBNames) {
-		t.Fatalf("the read scans %d fields for %d columns", fields, len(s.DBNames))
-	}
 }
