@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -100,7 +99,7 @@ func (s *Sessions) Get(ctx context.Context, fingerprint, id string) (avatar.Sess
 // sessionColumns are sessionRow's columns in the order of its fields():
 // the status call and every upgrade read one row, a prepared statement
 // scanned by hand (database.Reads).
-var sessionColumns = strings.Join(database.MustColumns((*sessionRow).fields), ", ")
+var sessionColumns = database.MustColumns((*sessionRow).fields).List("")
 
 func (r *sessionRow) fields() []any {
 	return []any{&r.ID, &r.KeyFingerprint, &r.AvatarID, &r.Quality, &r.Version, &r.VideoEncoding, &r.IdleTimeoutSecs,

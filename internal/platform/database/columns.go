@@ -3,6 +3,7 @@ package database
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 
 	"gorm.io/gorm/schema"
@@ -15,7 +16,7 @@ import (
 // its start: MustColumns panics unless fields points at exactly the row's
 // column fields in that order (a programming error, which fails every test
 // of the package).
-func MustColumns[T any](fields func(*T) []any) []string {
+func MustColumns[T any](fields func(*T) []any) Columns {
 	model := new(T)
 	dest := fields(model)
 	s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
@@ -23,7 +24,7 @@ func MustColumns[T any](fields func(*T) []any) []string {
 		panic(fmt.Sprintf("database.MustColumns: %v", err))
 	}
 	v := reflect.ValueOf(model).Elem()
-	var columns []string
+	var columns Columns
 	for _, f := range s.Fields {
 		if f.DBName == "" {
 			continue
@@ -38,4 +39,13 @@ func MustColumns[T any](fields func(*T) []any) []string {
 		panic(fmt.Sprintf("database.MustColumns: %s: %d scan destinations for %d columns", s.Table, len(dest), len(columns)))
 	}
 	return columns
+}
+
+// Columns are the columns of a hand-scanned read, in scan order.
+type Columns []string
+
+// List is the columns for a SELECT, comma-separated, each after prefix (a
+// table alias and a dot, or "").
+func (c Columns) List(prefix string) string {
+	return prefix + strings.Join(c, ", "+prefix)
 }

@@ -19,8 +19,8 @@ type columnsRow struct {
 // column fields in GORM's order, and panics on any other list.
 func TestMustColumnsChecksTheScanDestinations(t *testing.T) {
 	got := database.MustColumns(func(r *columnsRow) []any { return []any{&r.ID, &r.Name, &r.Count} })
-	if !slices.Equal(got, []string{"id", "name", "count"}) {
-		t.Fatalf("columns %v", got)
+	if !slices.Equal(got, database.Columns{"id", "name", "count"}) || got.List("r.") != "r.id, r.name, r.count" {
+		t.Fatalf("columns %v, listed as %q", got, got.List("r."))
 	}
 	for name, fields := range map[string]func(*columnsRow) []any{
 		"out of order": func(r *columnsRow) []any { return []any{&r.ID, &r.Count, &r.Name} },

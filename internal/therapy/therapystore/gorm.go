@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -202,23 +201,17 @@ func (s *Store) CreateSession(ctx context.Context, sess therapy.Session, first *
 
 func (s *Store) GetSession(ctx context.Context, owner, id string) (therapy.Session, error) {
 	var row sessionRow
-	err := s.reads.QueryRow(ctx, "SELECT "+sessionColumns("")+" FROM therapy_sessions WHERE id = $1 AND owner = $2", id, owner).Scan(row.fields()...)
+	err := s.reads.QueryRow(ctx, "SELECT "+sessionColumns.List("")+" FROM therapy_sessions WHERE id = $1 AND owner = $2", id, owner).Scan(row.fields()...)
 	if err := database.LookupError(err, therapy.ErrNotFound, "get session"); err != nil {
 		return therapy.Session{}, err
 	}
 	return row.toDomain(), nil
 }
 
-// sessionColumnNames are sessionRow's columns in the order of fields():
+// sessionColumns are sessionRow's columns in the order of fields():
 // the session reads every request makes are prepared statements scanned by
 // hand (database.Reads).
-var sessionColumnNames = database.MustColumns((*sessionRow).fields)
-
-// sessionColumns lists the columns for a SELECT, each after prefix (a
-// table alias and a dot, or "").
-func sessionColumns(prefix string) string {
-	return prefix + strings.Join(sessionColumnNames, ", "+prefix)
-}
+var sessionColumns = database.MustColumns((*sessionRow).fields)
 
 func (r *sessionRow) fields() []any {
 	return []any{&r.ID, &r.Owner, &r.Title, &r.Description, &r.Duration, &r.Status, &r.InputMethod, &r.Settings,

@@ -64,7 +64,7 @@ func (s *Store) SessionWithResults(ctx context.Context, owner, id string) (thera
 }
 
 func (s *Store) sessionResultsQuery() string {
-	return "SELECT " + sessionColumns("s.") + ", " +
+	return "SELECT " + sessionColumns.List("s.") + ", " +
 		aggregate(s.dialect, "therapy_emotions", "") + ", " +
 		aggregate(s.dialect, "therapy_topics", "") + ", " +
 		aggregate(s.dialect, "therapy_insights", "") +

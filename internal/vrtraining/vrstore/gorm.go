@@ -4,7 +4,6 @@ package vrstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,7 +56,7 @@ func (s *Sessions) Create(ctx context.Context, sess vrtraining.Session) error {
 // sessionColumns are sessionRow's columns in the order of its fields():
 // a session read by id, what every get_session_json does, is a prepared
 // statement scanned by hand (database.Reads).
-var sessionColumns = strings.Join(database.MustColumns((*sessionRow).fields), ", ")
+var sessionColumns = database.MustColumns((*sessionRow).fields).List("")
 
 func (r *sessionRow) fields() []any {
 	return []any{&r.ID, &r.ScenarioID, &r.AvatarID, &r.ObserverID, &r.Status, &r.Notes, &r.Score, &r.CreatedAt, &r.UpdatedAt, &r.EndedAt}
