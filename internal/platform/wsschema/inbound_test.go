@@ -7,18 +7,6 @@ import (
 	"github.com/sessionhub/server/gen/wsclient"
 )
 
-// registerSchema is a client message whose discriminator value (Register)
-// is not its message name (register), as in the decisions API.
-const registerSchema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "required": ["action", "count"],
-  "properties": {
-    "action": {"const": "Register"},
-    "count": {"type": "integer", "minimum": 1}
-  }
-}`
-
 type registerPayload struct {
 	Action string `json:"action"`
 	Count  int    `json:"count"`
@@ -32,7 +20,7 @@ func testInbound(t *testing.T) *Inbound {
 		{Name: "registered", Direction: wsclient.DirectionServer, Channel: "/ws"},
 		{Name: "elsewhere", Direction: wsclient.DirectionClient, Channel: "/other", Discriminator: "Elsewhere", NewPayload: func() any { return new(registerPayload) }},
 	}
-	in, err := NewInbound(channel, messages, func(name string) ([]byte, bool) { return []byte(registerSchema), name == "register" })
+	in, err := NewInbound(channel, messages, func(name string) ([]byte, bool) { return testSchema(t, "register"), name == "register" })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -13,28 +15,20 @@ import (
 	"github.com/sessionhub/server/internal/platform/wsschema/wsschematest"
 )
 
-const schema = `{
-  "$schema": "https://json-schema.org/draft/2020-12/schema",
-  "type": "object",
-  "required": ["command", "data"],
-  "properties": {
-    "command": {"const": "create"},
-    "data": {
-      "type": "object",
-      "required": ["id", "status"],
-      "additionalProperties": false,
-      "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "status": {"enum": ["running", "paused"]},
-        "name": {"type": "string", "minLength": 1, "maxLength": 3},
-        "score": {"type": "number", "minimum": 0, "maximum": 1.7976931348623157e308}
-      }
-    }
-  }
-}`
+// testSchema is testdata/<name>.schema.json: create is a command with data;
+// register is a client message whose discriminator value (Register) is not
+// its message name (register), as in the decisions API.
+func testSchema(t *testing.T, name string) []byte {
+	t.Helper()
+	schema, err := os.ReadFile(filepath.Join("testdata", name+".schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
 
 func TestValidateWordsEachFailure(t *testing.T) {
-	v, err := Compile(func(string) ([]byte, bool) { return []byte(schema), true }, "create")
+	v, err := Compile(func(string) ([]byte, bool) { return testSchema(t, "create"), true }, "create")
 	if err != nil {
 		t.Fatal(err)
 	}
