@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,14 +241,25 @@ func floodTherapyEvents(t *testing.T, ts *testServer, sessionID string, done fun
 		t.Fatal(err)
 	}
 	defer bus.Close()
-	insight := therapy.Insight{Found: therapy.Found{ID: uuid.NewString(), Timestamp: time.Now().UTC()}, Content: strings.Repeat("a long insight ", 130), Type: therapy.InsightInsight, Confidence: 0.5}
+	// Events as large as the spec allows (an insight's content is at most
+	// 2,000 characters), from several publishers at once: a loaded machine
+	// must still fill the socket buffers, and then the queue, well within
+	// the write deadline.
+	insight := therapy.Insight{Found: therapy.Found{ID: uuid.NewString(), Timestamp: time.Now().UTC()}, Content: strings.Repeat("a long insight ", 133), Type: therapy.InsightInsight, Confidence: 0.5}
 	payload, _ := json.Marshal(therapy.Event{Type: therapy.EventInsight, SessionID: sessionID, Insight: &insight})
 	deadline := time.Now().Add(120 * time.Second) // a bound on a loaded machine, not a timing
-	for i := 0; !done() && time.Now().Before(deadline); i++ {
-		for j := 0; j < 50; j++ {
-			if err := bus.Publish(ctx, therapy.BusTopic(sessionID), payload); err != nil {
-				t.Fatal(err)
+	var publishers sync.WaitGroup
+	for range 3 {
+		publishers.Go(func() {
+			for !done() && time.Now().Before(deadline) {
+				for range 20 {
+					if err := bus.Publish(ctx, therapy.BusTopic(sessionID), payload); err != nil {
+						t.Error(err)
+						return
+					}
+				}
 			}
-		}
+		})
 	}
+	publishers.Wait()
 }
