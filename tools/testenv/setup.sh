@@ -127,9 +127,20 @@ configure_containers() {
 }
 
 start_podman_service() {
+	local i
 	if socket_answers "$PODMAN_SOCK"; then
-		log "podman service answers on $PODMAN_HOST"
-		return
+		if ! service_lost_its_directory; then
+			log "podman service answers on $PODMAN_HOST"
+			return
+		fi
+		# conmon starts in the service's working directory; once that is deleted (the clone
+		# that first started the service), every container start fails with exit status 1.
+		log "podman service runs in a deleted directory; restarting it"
+		pkill -f "podman system service --time=0 $PODMAN_HOST" || true
+		for ((i = 0; i < 100; i++)); do
+			socket_answers "$PODMAN_SOCK" || break
+			sleep 0.1
+		done
 	fi
 	mkdir -p "$(dirname "$PODMAN_SOCK")"
 	rm -f "$PODMAN_SOCK" # a stale socket from a service that is gone
@@ -142,9 +153,9 @@ start_podman_service() {
 			fd=${fd##*/}
 			if ((fd > 2)); then eval "exec ${fd}>&-"; fi
 		done
+		cd / # the service outlives this checkout, which may be deleted
 		exec setsid nohup podman system service --time=0 "$PODMAN_HOST" >>"$PODMAN_LOG" 2>&1 </dev/null
 	) &
-	local i
 	for ((i = 0; i < 300; i++)); do
 		socket_answers "$PODMAN_SOCK" && {
 			log "podman service is up"
@@ -154,6 +165,15 @@ start_podman_service() {
 	done
 	tail -n 20 "$PODMAN_LOG" >&2 || true
 	die "podman service did not answer on $PODMAN_SOCK within 30 s"
+}
+
+# Succeeds when the running podman service's working directory has been deleted.
+service_lost_its_directory() {
+	local pid
+	for pid in $(pgrep -f "podman system service --time=0 $PODMAN_HOST"); do
+		[[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == *" (deleted)" ]] && return 0
+	done
+	return 1
 }
 
 # Prints the URI of a Debian archive (not the security one) from this machine's apt sources.
