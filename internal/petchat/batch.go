@@ -11,9 +11,8 @@ import (
 // maxBatch bounds the messages stored in one transaction.
 const maxBatch = 1024
 
-// writers is how many batches may be in flight at once: with a database
-// whose commit waits for the disk, a second transaction fills the wait.
-const writers = 2
+// defaultConcurrentBatches is Limits.ConcurrentBatches when it is 0.
+const defaultConcurrentBatches = 2
 
 // Sent is a stored message with who to tell: its conversation's
 // participants, except the connection it came from (Origin), which is told
@@ -48,9 +47,12 @@ type messageWriter struct {
 	once     sync.Once
 }
 
-func newMessageWriter(store Store, notifier Notifier) *messageWriter {
+func newMessageWriter(store Store, notifier Notifier, concurrent int) *messageWriter {
+	if concurrent <= 0 {
+		concurrent = defaultConcurrentBatches
+	}
 	w := &messageWriter{store: store, notifier: notifier, notify: make(chan []Sent, 64), told: make(chan struct{})}
-	w.batches = groupcommit.New(writers, maxBatch, w.commit)
+	w.batches = groupcommit.New(concurrent, maxBatch, w.commit)
 	go w.tell()
 	return w
 }
