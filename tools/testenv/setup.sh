@@ -136,7 +136,7 @@ start_podman_service() {
 		# conmon starts in the service's working directory; once that is deleted (the clone
 		# that first started the service), every container start fails with exit status 1.
 		log "podman service runs in a deleted directory; restarting it"
-		pkill -f "podman system service --time=0 $PODMAN_HOST" || true
+		pkill -f "$(service_command)" || true
 		for ((i = 0; i < 100; i++)); do
 			socket_answers "$PODMAN_SOCK" || break
 			sleep 0.1
@@ -167,10 +167,13 @@ start_podman_service() {
 	die "podman service did not answer on $PODMAN_SOCK within 30 s"
 }
 
+# The command line of the podman service this script starts, to find it by.
+service_command() { printf '%s\n' "podman system service --time=0 $PODMAN_HOST"; }
+
 # Succeeds when the running podman service's working directory has been deleted.
 service_lost_its_directory() {
 	local pid
-	for pid in $(pgrep -f "podman system service --time=0 $PODMAN_HOST"); do
+	for pid in $(pgrep -f "$(service_command)"); do
 		[[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == *" (deleted)" ]] && return 0
 	done
 	return 1
