@@ -18,12 +18,12 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/gorilla/websocket"
 
-	avatargen "github.com/sessionhub/server/gen/avatar"
-	avatarws "github.com/sessionhub/server/gen/avatarstream"
-	decisionsgen "github.com/sessionhub/server/gen/decisions"
-	petchatgen "github.com/sessionhub/server/gen/petchat"
-	therapygen "github.com/sessionhub/server/gen/therapy"
-	vrgen "github.com/sessionhub/server/gen/vrtraining"
+	"github.com/sessionhub/server/gen/avatar"
+	"github.com/sessionhub/server/gen/avatarstream"
+	"github.com/sessionhub/server/gen/decisions"
+	"github.com/sessionhub/server/gen/petchat"
+	"github.com/sessionhub/server/gen/therapy"
+	"github.com/sessionhub/server/gen/vrtraining"
 	"github.com/sessionhub/server/gen/wsclient"
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/wsschema"
@@ -187,18 +187,18 @@ func onFreshServer(ch channelUnderFuzz) func(testing.TB) (string, http.Header) {
 }
 
 func FuzzVRTrainingFrame(f *testing.F) {
-	ch := channelOf(vrgen.Channels[0], vrgen.Messages, vrgen.MessageSchema)
+	ch := channelOf(vrtraining.Channels[0], vrtraining.Messages, vrtraining.MessageSchema)
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzPetChatFrame(f *testing.F) {
-	ch := channelOf(petchatgen.Channels[0], petchatgen.Messages, petchatgen.MessageSchema)
+	ch := channelOf(petchat.Channels[0], petchat.Messages, petchat.MessageSchema)
 	ch.greet = true
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
 func FuzzDecisionsFrame(f *testing.F) {
-	ch := channelOf(decisionsgen.Channels[0], decisionsgen.Messages, decisionsgen.MessageSchema)
+	ch := channelOf(decisions.Channels[0], decisions.Messages, decisions.MessageSchema)
 	fuzzFrames(f, ch, onFreshServer(ch))
 }
 
@@ -206,7 +206,7 @@ func FuzzDecisionsFrame(f *testing.F) {
 // get no reply, so every input is followed by a heartbeat whose
 // heartbeat_ack (by its event_id) marks the input handled.
 func FuzzAvatarFrame(f *testing.F) {
-	ch := channelOf(avatarws.Channels[0], avatarws.Messages, avatarws.MessageSchema)
+	ch := channelOf(avatarstream.Channels[0], avatarstream.Messages, avatarstream.MessageSchema)
 	ch.replies = 0
 	ch.sync = []byte(`{"command":"heartbeat","event_id":"fuzz-sync","timestamp":1}`)
 	ch.synced = func(frame map[string]any) bool {
@@ -295,7 +295,7 @@ func seedJSONBodies(f *testing.F, doc *openapi3.T) {
 }
 
 func FuzzTherapyREST(f *testing.F) {
-	r := newRESTUnderFuzz(f, therapygen.GetSwagger)
+	r := newRESTUnderFuzz(f, therapy.GetSwagger)
 	seedJSONBodies(f, r.doc)
 	srv := startSQLiteServer(f, fuzzEnv...)
 	token, _, err := auth.NewSigner([]byte(unitJWTSecret), "").Mint("fuzzer", "", time.Hour)
@@ -314,7 +314,7 @@ func FuzzTherapyREST(f *testing.F) {
 }
 
 func FuzzAvatarREST(f *testing.F) {
-	r := newRESTUnderFuzz(f, avatargen.GetSwagger)
+	r := newRESTUnderFuzz(f, avatar.GetSwagger)
 	seedJSONBodies(f, r.doc)
 	srv := startSQLiteServer(f, append(fuzzEnv, "AVATAR_MAX_SESSIONS_PER_KEY", "0")...)
 	f.Fuzz(func(t *testing.T, body []byte) {
