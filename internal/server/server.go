@@ -68,6 +68,7 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 		MaxConnections:           cfg.WSMaxConnections,
 		MaxConnectionsPerAddress: cfg.WSMaxConnectionsPerAddress,
 		WriteWait:                cfg.WSWriteWait,
+		SendBuffer:               cfg.WSSendBuffer,
 	})
 	if s.bus, err = openBus(ctx, db); err != nil {
 		stop()

@@ -41,10 +41,13 @@ type Config struct {
 	// (WS_MAX_CONNECTIONS_PER_ADDRESS; 0: none).
 	WSMaxConnectionsPerAddress int
 	// WSWriteWait bounds the write of one WebSocket frame before its peer
-	// counts as gone (0: wsconn's default). It has no environment name: the
-	// contract suite's slow-consumer tests lengthen it so that a loaded
+	// counts as gone, and WSSendBuffer is each connection's kernel send
+	// buffer in bytes (0: wsconn's default; the kernel's own, which grows).
+	// They have no environment names: the contract suite's slow-consumer
+	// tests lengthen the wait and shrink the buffer so that a loaded
 	// machine's flood overflows the send queue before the write gives up.
-	WSWriteWait time.Duration
+	WSWriteWait  time.Duration
+	WSSendBuffer int
 	// RequestReadTimeout bounds how long one request, headers and body,
 	// may take to arrive (HTTP_READ_TIMEOUT).
 	RequestReadTimeout time.Duration

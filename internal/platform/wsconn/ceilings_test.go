@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"syscall"
 	"testing"
 	"time"
 
@@ -206,5 +207,29 @@ func TestHubWriteWaitIsItsConnectionsDefault(t *testing.T) {
 				t.Errorf("write wait %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHubSendBufferIsTheSocketsBuffer: Limits.SendBuffer is set on every
+// accepted socket (Linux reports it doubled).
+func TestHubSendBufferIsTheSocketsBuffer(t *testing.T) {
+	const size = 32 << 10
+	rec := newRecorder()
+	env := newTestEnv(t, Options{}, rec)
+	env.hub.limits = Limits{SendBuffer: size}
+	env.dial(t)
+	raw, err := rec.waitOpened(t).ws.NetConn().(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got int
+	if err := raw.Control(func(fd uintptr) { got, err = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF) }); err != nil {
+		t.Fatal(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != size && got != 2*size {
+		t.Errorf("SO_SNDBUF %d, want %d (or twice that)", got, size)
 	}
 }

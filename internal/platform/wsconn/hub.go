@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -89,6 +90,9 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 		return nil, fmt.Errorf("wsconn: upgrade: %w", err)
 	}
 
+	if tcp, ok := ws.NetConn().(*net.TCPConn); ok && h.limits.SendBuffer > 0 {
+		_ = tcp.SetWriteBuffer(h.limits.SendBuffer) // the kernel's own buffer is still a working one
+	}
 	c := newConn(h, r, ws, opts, handler)
 	c.address = addr
 	shuttingDown := h.add(c)

@@ -24,6 +24,11 @@ type Limits struct {
 	// Options.WriteWait is 0 (0: DefaultWriteWait): how long a peer that
 	// stopped reading holds its connection's writer.
 	WriteWait time.Duration
+	// SendBuffer, when set, is each connection's kernel send buffer
+	// (SO_SNDBUF, which Linux doubles), instead of the one the kernel grows
+	// on its own up to several MiB: with the send queue, what a peer that
+	// stopped reading holds before it is disconnected with 4008.
+	SendBuffer int
 }
 
 // RefusalRetryAfter is the Retry-After of a refusal at a ceiling: long
