@@ -9,7 +9,7 @@ TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 LINT_SPECS_GO_TEST ?= 1
 
-.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
+.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -19,19 +19,24 @@ run:
 build:
 	$(GO) build -o bin/server ./cmd/server
 
-## test: everything CI checks: generate drift, breaking-change review, spec lint, gofmt and vet,
-## TypeScript check, the TypeScript example against a live server, unit tests, a brief run of every fuzz
-## target and the contract suite. Drift runs
-## first while the machine is prepared for the contract suite (container engine, PostgreSQL image,
-## Chromium); then the checks run side by side, each one's output in one piece, the contract suite
-## (the longest) first.
+## test: generate drift, breaking-change review, spec lint, gofmt and vet, TypeScript check, the
+## TypeScript example against a live server, unit tests (with every fuzz target's seeds) and the
+## contract suite. Drift runs first while the machine is prepared for the contract suite (container
+## engine, PostgreSQL image, Chromium); then the checks run side by side, each one's output in one
+## piece, the contract suite (the longest) first. Everything here compiles in one mode, so a first run
+## compiles the Go dependencies once; `make check` adds the two rounds that compile them again.
 test:
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target AFTER_DRIFT=drift BEFORE_DRIFT=build-cache-plain \
 		LINT_SPECS_GO_TEST=0 \
-		contract unit fuzz-brief example tsc-check specs-lint vet breaking fmt-check
+		contract unit example tsc-check specs-lint vet breaking fmt-check
 	@echo "make test: every check passed"
 
+## check: what CI runs and a developer runs before every commit: make test, then the unit tests again
+## under the race detector and a brief run of every fuzz target (each compiles the dependencies in a
+## mode of its own: -race, and the fuzzer's instrumentation)
 check: test
+	@$(MAKE) --no-print-directory -j2 --output-sync=target race fuzz-brief
+	@echo "make check: every check passed"
 
 # Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
 # Drift waits there for the plain build cache, which the checks after it use.
@@ -96,9 +101,13 @@ node-deps:
 	tools/node/install.sh
 
 ## unit: domain and platform tests on SQLite (no containers); the test binaries are kept in
-## bin/test/race/ and relinked only when out of date (tools/unit-tests.sh)
-unit: build-cache-race
-	GO=$(GO) tools/unit-tests.sh
+## bin/test/plain/ and relinked only when out of date (tools/unit-tests.sh)
+unit: build-cache-plain
+	GO=$(GO) tools/unit-tests.sh plain
+
+## race: the same tests under the race detector (part of make check), binaries in bin/test/race/
+race: build-cache-race
+	GO=$(GO) tools/unit-tests.sh race
 
 # The fuzz targets (internal/server/fuzz_test.go): every WebSocket frame decoder and the REST request
 # validation on the whole server. The instrumented test binary is built once; it fuzzes one target per
@@ -116,7 +125,7 @@ fuzz-run = set -eo pipefail; mkdir -p bin; $(GO) test -c -fuzz=. -o bin/fuzz.tes
 			-test.parallel $(2) -test.fuzzcachedir "$$cache" 2>&1 | grep -v '^fuzz: elapsed'; \
 	done
 
-## fuzz-brief: each fuzz target for 300 executions (part of make test; the seeds also run in unit)
+## fuzz-brief: each fuzz target for 300 executions (part of make check; the seeds also run in unit)
 fuzz-brief:
 	@$(call fuzz-run,300x,1)
 
@@ -125,8 +134,9 @@ fuzz-brief:
 fuzz:
 	@$(call fuzz-run,$(FUZZ_TIME),$$(nproc))
 
-# The contract suite's test binary is kept and relinked only when out of date (see tools/unit-tests.sh).
-CONTRACT_BINARY = -ldflags='-s -w' -o bin/test/contract/contracttests.test
+# The contract suite's test binary is kept and relinked only when out of date, and not vetted again
+# (see tools/unit-tests.sh).
+CONTRACT_BINARY = -vet=off -ldflags='-s -w' -o bin/test/contract/contracttests.test
 
 ## contract: the contract suite against PostgreSQL, plus the docs in headless Chromium (prepares both first)
 contract: testenv
