@@ -165,27 +165,45 @@ func (s *Service) forget(id string) {
 // sessionEnded runs in every process when a session ended anywhere: the
 // process holding its state records what is open and closes its socket.
 func (s *Service) sessionEnded(ctx context.Context, id string, reason EndReason) {
-	s.letGo(ctx, id, func(l Link) { l.SessionEnded(reason) })
+	s.letGo(ctx, id, func(l Link) { l.SessionEnded(reason) }, nil)
 }
 
 // attachedElsewhere runs when another process took the session's
-// connection over: this process lets go of it.
+// connection over: this process lets go of it, unless the store says this
+// process attached it last. The event can be older than this process's own
+// attach: a client whose process stopped reconnects here within
+// milliseconds, before the old process's event from the first attach has
+// arrived.
 func (s *Service) attachedElsewhere(ctx context.Context, id string) {
-	s.letGo(ctx, id, Link.Replaced)
+	s.letGo(ctx, id, Link.Replaced, func(ls *liveSession) bool {
+		if ls.link == nil {
+			return false
+		}
+		sess, err := s.store.Find(ctx, id)
+		return err == nil && sess.ConnectedInstance == s.instance
+	})
 }
 
 // letGo drops this process's state of session id, finishing what is open,
-// and tells its connection why through tell.
-func (s *Service) letGo(ctx context.Context, id string, tell func(Link)) {
+// and tells its connection why through tell; unless keep, asked under the
+// session's lock, says the state is still this process's.
+func (s *Service) letGo(ctx context.Context, id string, tell func(Link), keep func(*liveSession) bool) {
 	s.mu.Lock()
 	ls := s.live[id]
-	delete(s.live, id)
 	s.mu.Unlock()
 	if ls == nil {
 		return
 	}
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if keep != nil && keep(ls) {
+		return
+	}
+	s.mu.Lock()
+	if s.live[id] == ls { // not already forgotten, and replaced, meanwhile
+		delete(s.live, id)
+	}
+	s.mu.Unlock()
 	if ls.ended {
 		return
 	}
