@@ -8,6 +8,10 @@ GO    ?= go
 TEST_JOBS         ?= 4
 CONTRACT_PARALLEL ?= 4
 LINT_SPECS_GO_TEST ?= 1
+# Every go command builds with -trimpath, so that the build cache serves a checkout at any path (a
+# CI clone in a new directory) rather than compiling the module's own packages again.
+GOFLAGS += -trimpath
+export GOFLAGS
 
 .PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
