@@ -76,7 +76,7 @@ func (s *Service) Attach(ctx context.Context, sessionID string, link Link) (*Con
 	if err := s.store.Connect(ctx, sessionID, s.instance); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			ls.ended = true
-			s.forget(sessionID)
+			s.forget(ls)
 			return nil, ErrSessionEnded
 		}
 		return nil, err
@@ -134,7 +134,7 @@ func (c *Connection) Detach(ctx context.Context, serverStopping bool) {
 	if serverStopping {
 		s.finishLocked(ctx, ls)
 		ls.mu.Unlock()
-		s.forget(ls.id)
+		s.forget(ls)
 		return
 	}
 	ls.mu.Unlock()
@@ -156,9 +156,13 @@ func (s *Service) finishLocked(ctx context.Context, ls *liveSession) {
 	}
 }
 
-func (s *Service) forget(id string) {
+// forget drops ls from this process's sessions, unless another state of
+// its session has taken its place meanwhile.
+func (s *Service) forget(ls *liveSession) {
 	s.mu.Lock()
-	delete(s.live, id)
+	if s.live[ls.id] == ls {
+		delete(s.live, ls.id)
+	}
 	s.mu.Unlock()
 }
 
@@ -199,11 +203,7 @@ func (s *Service) letGo(ctx context.Context, id string, tell func(Link), keep fu
 	if keep != nil && keep(ls) {
 		return
 	}
-	s.mu.Lock()
-	if s.live[id] == ls { // not already forgotten, and replaced, meanwhile
-		delete(s.live, id)
-	}
-	s.mu.Unlock()
+	s.forget(ls)
 	if ls.ended {
 		return
 	}

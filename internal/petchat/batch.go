@@ -11,8 +11,9 @@ import (
 // maxBatch bounds the messages stored in one transaction.
 const maxBatch = 1024
 
-// defaultConcurrentBatches is Limits.ConcurrentBatches when it is 0.
-const defaultConcurrentBatches = 2
+// concurrentBatches is how many batches are stored at once, unless the
+// database has fewer writers (Limits.Writers).
+const concurrentBatches = 2
 
 // Sent is a stored message with who to tell: its conversation's
 // participants, except the connection it came from (Origin), which is told
@@ -47,9 +48,10 @@ type messageWriter struct {
 	once     sync.Once
 }
 
-func newMessageWriter(store Store, notifier Notifier, concurrent int) *messageWriter {
-	if concurrent <= 0 {
-		concurrent = defaultConcurrentBatches
+func newMessageWriter(store Store, notifier Notifier, writers int) *messageWriter {
+	concurrent := concurrentBatches
+	if writers > 0 {
+		concurrent = min(concurrent, writers)
 	}
 	w := &messageWriter{store: store, notifier: notifier, notify: make(chan []Sent, 64), told: make(chan struct{})}
 	w.batches = groupcommit.New(concurrent, maxBatch, w.commit)

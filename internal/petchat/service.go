@@ -38,12 +38,13 @@ type Limits struct {
 	// anyone may name anyone as a provider, so without it one user's list
 	// could be filled by strangers.
 	NewConversationsPerUser int
-	// ConcurrentBatches is how many batches of messages may be being stored
-	// at once (0: 2). With a database whose commit waits for the disk
-	// (PostgreSQL) a second transaction fills the wait; with one writer
-	// connection (SQLite) it would only wait for the first, and the smaller
-	// batches would cost more index pages a message.
-	ConcurrentBatches int
+	// Writers is how many write transactions the store's database runs at
+	// once (0: not bounded). Two batches of messages are stored at once, so
+	// that a second transaction fills a commit's wait for the disk, but no
+	// more than Writers: with one writer connection (SQLite) a second would
+	// only wait for the first, and the smaller batches would cost more index
+	// pages a message.
+	Writers int
 	// Now is the clock of the limits (time.Now when nil).
 	Now func() time.Time
 }
@@ -63,7 +64,7 @@ type Service struct {
 // notifier; Close stops it.
 func NewService(store Store, notifier Notifier, limits Limits) *Service {
 	return &Service{
-		store: store, notifier: notifier, writer: newMessageWriter(store, notifier, limits.ConcurrentBatches),
+		store: store, notifier: notifier, writer: newMessageWriter(store, notifier, limits.Writers),
 		now:              func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		newConversations: ratelimit.NewCounter(ratelimit.PerMinute(limits.NewConversationsPerUser), limits.Now),
 	}

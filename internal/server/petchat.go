@@ -7,16 +7,12 @@ import (
 	"github.com/sessionhub/server/internal/petchat/petchatstore"
 	"github.com/sessionhub/server/internal/petchat/petchatws"
 	"github.com/sessionhub/server/internal/platform/auth"
-	"github.com/sessionhub/server/internal/platform/database"
 )
 
 func (s *Server) wirePetChat(context.Context) error {
 	tokens := auth.NewSigner(s.cfg.AuthJWTSecret, "")
 	router := petchatws.NewRouter(s.bus)
-	limits := petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser}
-	if s.db.Dialect == database.SQLite {
-		limits.ConcurrentBatches = 1 // its one writer connection takes one transaction at a time
-	}
+	limits := petchat.Limits{NewConversationsPerUser: s.cfg.RateLimits.PetChatConversationsPerUser, Writers: s.db.Writers}
 	svc := petchat.NewService(petchatstore.New(s.db), router, limits)
 	// Closers run last first: the service stores and announces what it
 	// accepted, then the router stops listening.

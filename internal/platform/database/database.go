@@ -35,6 +35,9 @@ type DB struct {
 	*gorm.DB
 	Dialect Dialect
 	DSN     string // PostgreSQL connection string; empty for SQLite
+	// Writers is how many write transactions run at once: SQLite's one
+	// writer connection, or the PostgreSQL pool.
+	Writers int
 	// Reads runs the hot read paths' fixed queries on the read pool.
 	Reads *Reads
 
@@ -74,7 +77,7 @@ func Open(cfg config.Config) (*DB, error) {
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Reads: newReads(sqlDB)}, nil
+		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Writers: postgresConns, Reads: newReads(sqlDB)}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
@@ -84,7 +87,7 @@ func Open(cfg config.Config) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{DB: db, Dialect: SQLite, Reads: newReads(readPool)}
+	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool)}
 	if d.checkpoints, err = startCheckpointer(path); err != nil {
 		return nil, errors.Join(err, d.Close()) // the pools opened above
 	}
