@@ -13,7 +13,7 @@ LINT_SPECS_GO_TEST ?= 1
 GOFLAGS += -trimpath
 export GOFLAGS
 
-.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
+.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race check-rounds fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -39,8 +39,12 @@ test:
 ## under the race detector and a brief run of every fuzz target (each compiles the dependencies in a
 ## mode of its own: -race, and the fuzzer's instrumentation)
 check: test
-	@$(MAKE) --no-print-directory -j2 --output-sync=target race fuzz-brief
+	@$(MAKE) --no-print-directory check-rounds
 	@echo "make check: every check passed"
+
+## check-rounds: what make check adds to make test (.ci/run runs it after make test), side by side
+check-rounds:
+	@$(MAKE) --no-print-directory -j2 --output-sync=target race fuzz-brief
 
 # Inside make test every check waits for drift, which may rewrite gen/; run alone, they do not.
 # Drift waits there for the plain build cache, which the checks after it use.
