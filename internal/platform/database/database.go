@@ -119,7 +119,7 @@ func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, *sql.DB, error) {
 	// is opened here (the raw reads share it), so it says them too: times
 	// are stored as text and read back as time.Time.
 	reader := "file:" + path + "?_pragma=query_only(1)" + pragmas + "&_texttotime=1&_inttotime=1&_time_format=sqlite"
-	db, err := gorm.Open(sqlite.Open(writer), gcfg)
+	db, err := gorm.Open(openSQLiteDialector(writer), gcfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
