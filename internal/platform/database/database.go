@@ -42,7 +42,18 @@ type DB struct {
 	Reads *Reads
 
 	checkpoints *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+	migrations  *gorm.DB      // see AutoMigrate
 }
+
+// AutoMigrate creates or updates the tables of models. On SQLite it runs
+// on the writer connection without GORM's prepared statements: SQLite's
+// migrator rebuilds a changed table on a connection it holds, and a
+// prepared statement would wait for a second one from the pool, which has
+// only that one.
+func (d *DB) AutoMigrate(models ...any) error { return d.migrations.AutoMigrate(models...) }
+
+// Migrator is the migrator AutoMigrate uses.
+func (d *DB) Migrator() gorm.Migrator { return d.migrations.Migrator() }
 
 // postgresConns bounds one process's PostgreSQL pool.
 const postgresConns = 32
@@ -77,7 +88,7 @@ func Open(cfg config.Config) (*DB, error) {
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Writers: postgresConns, Reads: newReads(sqlDB)}, nil
+		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Writers: postgresConns, Reads: newReads(sqlDB), migrations: db}, nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
@@ -88,6 +99,13 @@ func Open(cfg config.Config) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool)}
+	writer, err := db.DB()
+	if err != nil {
+		return nil, errors.Join(err, d.Close())
+	}
+	if d.migrations, err = gorm.Open(sqliteDialector{&sqlite.Dialector{Conn: writer}}, &gorm.Config{Logger: gcfg.Logger, NowFunc: gcfg.NowFunc}); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %s for migrations: %w", path, err), d.Close())
+	}
 	if d.checkpoints, err = startCheckpointer(path); err != nil {
 		return nil, errors.Join(err, d.Close()) // the pools opened above
 	}
@@ -119,7 +137,7 @@ func openSQLite(path string, gcfg *gorm.Config) (*gorm.DB, *sql.DB, error) {
 	// is opened here (the raw reads share it), so it says them too: times
 	// are stored as text and read back as time.Time.
 	reader := "file:" + path + "?_pragma=query_only(1)" + pragmas + "&_texttotime=1&_inttotime=1&_time_format=sqlite"
-	db, err := gorm.Open(openSQLiteDialector(writer), gcfg)
+	db, err := gorm.Open(sqlite.Open(writer), gcfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

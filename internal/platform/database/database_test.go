@@ -106,3 +106,65 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return info.Size()
 }
+
+type migratedV1 struct {
+	ID    string `gorm:"primaryKey;size:36"`
+	Owner string `gorm:"size:36;not null"`
+	Name  string `gorm:"size:36"`
+}
+
+func (migratedV1) TableName() string { return "migrated" }
+
+type migratedV2 struct {
+	ID    string `gorm:"primaryKey;size:36"`
+	Owner string `gorm:"size:36;not null"`
+	Name  string `gorm:"size:36;not null;default:''"`
+}
+
+func (migratedV2) TableName() string { return "migrated" }
+
+// TestSQLiteMigratesTablesThatHoldRows: on a table holding a row,
+// AutoMigrate of the same model changes nothing, and a changed column is
+// migrated with the rows kept. Both once waited forever for a second
+// connection on SQLite's single writer connection (a sized text column
+// read as changed, and the table rebuild through prepared statements).
+func TestSQLiteMigratesTablesThatHoldRows(t *testing.T) {
+	db := dbtest.SQLite(t)
+	if err := db.AutoMigrate(&migratedV1{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Create(&migratedV1{ID: "1", Owner: "o", Name: "kept"}).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The declaration and where the table starts, which a rebuild moves.
+	declared := func() string {
+		var ddl string
+		if err := db.Raw(`SELECT sql || ' at page ' || rootpage FROM sqlite_master WHERE name = 'migrated'`).Scan(&ddl).Error; err != nil {
+			t.Fatal(err)
+		}
+		return ddl
+	}
+	before := declared()
+	for _, model := range []any{&migratedV1{}, &migratedV2{}} {
+		done := make(chan error, 1)
+		go func() { done <- db.AutoMigrate(model) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("migrate to %T: %v", model, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("migrating to %T did not finish", model)
+		}
+		if _, changed := model.(*migratedV2); !changed && declared() != before {
+			t.Errorf("the same model rebuilt the table: %s, was %s", declared(), before)
+		}
+	}
+	if ddl := declared(); !strings.Contains(ddl, "`name` text NOT NULL") {
+		t.Errorf("after the change: %s, want name NOT NULL", ddl)
+	}
+	var row migratedV2
+	if err := db.Take(&row, "id = ?", "1").Error; err != nil || row.Name != "kept" {
+		t.Errorf("row after the migrations: %+v, %v", row, err)
+	}
+}

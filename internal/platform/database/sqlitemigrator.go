@@ -8,19 +8,16 @@ import (
 	"gorm.io/gorm/migrator"
 )
 
-// sqliteDialector is the SQLite dialector with a migrator that reads a
-// column's length only from its declaration. The driver's own migrator
-// falls back to the length the driver reports for a row it reads, which
-// for a text column is "unlimited" once the table holds a row: AutoMigrate
-// then took every sized string column (`gorm:"size:36"`) of a non-empty
-// table for changed and rebuilt the table, at every start, and the rebuild
-// waited forever for a second connection on SQLite's single writer
-// connection, so a server with any stored row did not start again.
+// sqliteDialector is the SQLite dialector of DB.AutoMigrate, with a
+// migrator that reads a column's length only from its declaration. The
+// driver's own migrator falls back to the length the driver reports for a
+// row it reads, which for a text column is "unlimited" once the table
+// holds a row: AutoMigrate
+// then took every sized string column (`gorm:"size:36;not null"`) of a
+// non-empty table for changed and rebuilt the table, at every start (and
+// the rebuild, through prepared statements, waited forever for a second
+// connection: a server with any stored row did not start again).
 type sqliteDialector struct{ *sqlite.Dialector }
-
-func openSQLiteDialector(dsn string) gorm.Dialector {
-	return sqliteDialector{sqlite.Open(dsn).(*sqlite.Dialector)}
-}
 
 func (d sqliteDialector) Migrator(db *gorm.DB) gorm.Migrator {
 	return declaredLengths{d.Dialector.Migrator(db).(*sqlite.Migrator)}
