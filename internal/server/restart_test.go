@@ -13,8 +13,9 @@ import (
 )
 
 // TestTheServerStartsAgainOnItsSQLiteData stores something through every
-// API, stops the server and starts it again on the same DATA_DIR: the
-// migrations at start must find the tables as they left them (they once
+// API, stops the server, starts it again on the same DATA_DIR and reads
+// some of it back: the migrations at start must find the tables as they
+// left them (they once
 // took every sized column of a table holding a row for changed, and the
 // table rebuild waited forever on SQLite's one writer connection).
 func TestTheServerStartsAgainOnItsSQLiteData(t *testing.T) {
@@ -31,8 +32,9 @@ func TestTheServerStartsAgainOnItsSQLiteData(t *testing.T) {
 	}
 	therapyID := created["session_id"].(string)
 	vr := s.dial(t, "/ws/sessions", nil)
-	if reply := vr.ask(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": "o"}}); reply["response_type"] != "success" {
-		t.Fatalf("vr create: %v", reply)
+	vrCreated := vr.ask(map[string]any{"command": "create_session", "data": map[string]any{"scenarioId": "s", "avatarId": "a", "observerId": "o"}})
+	if vrCreated["response_type"] != "success" {
+		t.Fatalf("vr create: %v", vrCreated)
 	}
 	decisions := s.dial(t, "/ws", nil)
 	reg := decisions.ask(map[string]any{"action": "Register", "API_KEY": unitDecisionKey, "checksum": "c1", "name": "tom"})
@@ -84,5 +86,13 @@ func TestTheServerStartsAgainOnItsSQLiteData(t *testing.T) {
 	status, got := s.call(t, "GET", "/api/v1/sessions/"+therapyID, "", nil, bearer...)
 	if status != http.StatusOK || got["title"] != "kept" {
 		t.Errorf("therapy session after the restart: %d %v", status, got)
+	}
+	vrID := vrCreated["data"].(map[string]any)["sessionId"]
+	if reply := s.dial(t, "/ws/sessions", nil).ask(map[string]any{"command": "get_session_json", "data": map[string]any{"sessionId": vrID}}); reply["response_type"] != "success" {
+		t.Errorf("vr session after the restart: %v", reply)
+	}
+	read := s.dial(t, "/ws", nil).ask(map[string]any{"action": "GetDecisions", "token": reg["token"]})
+	if list, _ := read["data"].(map[string]any)["decisions"].([]any); len(list) != 1 {
+		t.Errorf("decisions after the restart: %v", read)
 	}
 }
