@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -43,6 +44,7 @@ type DB struct {
 
 	checkpoints *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
 	migrations  *gorm.DB      // see AutoMigrate
+	dataDir     *flock.Flock  // held while SQLite is open (see SQLiteLockFile); nil on PostgreSQL
 }
 
 // AutoMigrate creates or updates the tables of models. On SQLite it runs
@@ -60,6 +62,17 @@ const postgresConns = 32
 
 // SQLiteFile is the database file's name inside DATA_DIR.
 const SQLiteFile = "server.db"
+
+// SQLiteLockFile is the file inside DATA_DIR whose lock a process holds
+// while it has the SQLite database open. The embedded database serves one
+// process: its reads are cached and its events published in that process,
+// so a second process on the same file would serve stale reads and miss
+// the first one's events. It is refused at start instead (several
+// processes share a PostgreSQL database).
+const SQLiteLockFile = "server.lock"
+
+// ErrDataDirInUse: another process has DATA_DIR's SQLite database open.
+var ErrDataDirInUse = errors.New("DATA_DIR is in use by another server process")
 
 // Open connects according to cfg. The caller runs migrations.
 func Open(cfg config.Config) (*DB, error) {
@@ -93,12 +106,16 @@ func Open(cfg config.Config) (*DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
+	lock := flock.New(filepath.Join(cfg.DataDir, SQLiteLockFile))
+	if locked, err := lock.TryLock(); err != nil || !locked {
+		return nil, errors.Join(fmt.Errorf("%w (%s): the embedded SQLite database serves one process at a time; several processes share a PostgreSQL database (DATABASE_URL)", ErrDataDirInUse, cfg.DataDir), err)
+	}
 	path := filepath.Join(cfg.DataDir, SQLiteFile)
 	db, readPool, err := openSQLite(path, gcfg)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(err, lock.Unlock())
 	}
-	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool)}
+	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool), dataDir: lock}
 	writer, err := db.DB()
 	if err != nil {
 		return nil, errors.Join(err, d.Close())
@@ -179,11 +196,15 @@ func (d *DB) Close() error {
 	if err != nil {
 		return err
 	}
-	var checkpoints error
+	var checkpoints, unlock error
 	if d.checkpoints != nil {
 		checkpoints = d.checkpoints.close()
 	}
-	return errors.Join(checkpoints, d.Reads.close(sqlDB), sqlDB.Close())
+	closed := errors.Join(checkpoints, d.Reads.close(sqlDB), sqlDB.Close())
+	if d.dataDir != nil {
+		unlock = d.dataDir.Unlock()
+	}
+	return errors.Join(closed, unlock)
 }
 
 type slogWriter struct{}

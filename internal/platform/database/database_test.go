@@ -168,3 +168,28 @@ func TestSQLiteMigratesTablesThatHoldRows(t *testing.T) {
 		t.Errorf("row after the migrations: %+v, %v", row, err)
 	}
 }
+
+// TestSQLiteServesOneProcess: a second open of the same DATA_DIR is
+// refused while the first is open (another process would serve stale
+// reads and miss this one's events), and allowed once it is closed.
+func TestSQLiteServesOneProcess(t *testing.T) {
+	cfg := config.Config{DataDir: t.TempDir()}
+	first, err := database.Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second, err := database.Open(cfg); !errors.Is(err, database.ErrDataDirInUse) {
+		if second != nil {
+			_ = second.Close()
+		}
+		t.Fatalf("second open: %v, want ErrDataDirInUse", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := database.Open(cfg)
+	if err != nil {
+		t.Fatalf("open after the first closed: %v", err)
+	}
+	_ = again.Close()
+}
