@@ -107,13 +107,14 @@ func fileSize(t *testing.T, path string) int64 {
 	return info.Size()
 }
 
+// Two versions of one table's model, "migrated": V2 declares name NOT
+// NULL. Owner is a sized string column, which the driver's migrator read
+// as changed once the table held a row.
 type migratedV1 struct {
 	ID    string `gorm:"primaryKey;size:36"`
 	Owner string `gorm:"size:36;not null"`
 	Name  string `gorm:"size:36"`
 }
-
-func (migratedV1) TableName() string { return "migrated" }
 
 type migratedV2 struct {
 	ID    string `gorm:"primaryKey;size:36"`
@@ -121,6 +122,7 @@ type migratedV2 struct {
 	Name  string `gorm:"size:36;not null;default:''"`
 }
 
+func (migratedV1) TableName() string { return "migrated" }
 func (migratedV2) TableName() string { return "migrated" }
 
 // TestSQLiteMigratesTablesThatHoldRows: on a table holding a row,
