@@ -22,6 +22,10 @@ func TestAvatarWSStopClosesTheSocket(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		c.send(voiceFrame(frame20ms(i)))
 	}
+	// The frames travel on the socket and the stop on HTTP, which nothing
+	// orders: a stop that overtakes frames ends the session before them. So
+	// the stop waits until the frames are counted.
+	eventually(t, "the server counts the 5 frames", func() bool { return s.status(t, sess.id).Counts.Frames == 5 })
 	stop(t, s.rest, testAvatarKey, sess.id, sess.token)
 	if reason := c.expectClose(websocket.CloseNormalClosure); reason != "session stopped" {
 		t.Fatalf("close reason %q, want %q", reason, "session stopped")

@@ -15,14 +15,15 @@ import (
 // as its change message crossed PostgreSQL, and a change made through the
 // same process at once.
 
-// eventually polls read until it reports true; the change message crosses
-// the bus in milliseconds, the deadline only ends a test that would hang.
+// eventually polls read until it reports true; what it waits for (a change
+// message crossing the bus, frames being processed) takes milliseconds, the
+// deadline only ends a test that would hang.
 func eventually(t *testing.T, what string, read func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !read() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: the other process still serves the old record", what)
+			t.Fatalf("%s: still not so after 10 s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -47,17 +48,17 @@ func TestCachedReadsSeeChangesOfEveryProcess(t *testing.T) {
 			t.Fatalf("read after a write through the same process: title %q", got)
 		}
 		rename(onB, "third")
-		eventually(t, "therapy title", func() bool { return onA.get(s.SessionId).Title == "third" })
+		eventually(t, "the other process serves the new therapy title", func() bool { return onA.get(s.SessionId).Title == "third" })
 		// The analysis runs on b only; its results reach a's reads.
 		onB.upload(s.SessionId, "text", "notes.txt", []byte(therapyWorkTranscript))
-		eventually(t, "therapy results", func() bool {
+		eventually(t, "the other process serves the therapy results", func() bool {
 			got := onA.get(s.SessionId)
 			return string(got.AnalysisStatus) == "completed" && len(got.Emotions) > 0
 		})
 		if status, _ := onB.raw(http.MethodDelete, "/sessions/"+s.SessionId.String(), "", nil); status != http.StatusOK {
 			t.Fatalf("delete through b: %d", status)
 		}
-		eventually(t, "therapy delete", func() bool {
+		eventually(t, "the other process serves the therapy delete", func() bool {
 			status, _ := onA.raw(http.MethodGet, "/sessions/"+s.SessionId.String(), "", nil)
 			return status == http.StatusNotFound
 		})
@@ -70,7 +71,7 @@ func TestCachedReadsSeeChangesOfEveryProcess(t *testing.T) {
 			t.Fatalf("status of a new session: %+v", st)
 		}
 		stop(t, onB.rest, testAvatarKey, sess.id, sess.token)
-		eventually(t, "avatar stop", func() bool { return onA.status(t, sess.id).State == avatargen.Ended })
+		eventually(t, "the other process serves the avatar stop", func() bool { return onA.status(t, sess.id).State == avatargen.Ended })
 	})
 
 	t.Run("vrtraining", func(t *testing.T) {
@@ -88,6 +89,6 @@ func TestCachedReadsSeeChangesOfEveryProcess(t *testing.T) {
 			t.Fatalf("read after a write through the same process: %v", got)
 		}
 		updateVR(t, onB, id, "completed", map[string]any{"score": 0.5})
-		eventually(t, "vr update", func() bool { return status() == "completed" })
+		eventually(t, "the other process serves the vr update", func() bool { return status() == "completed" })
 	})
 }
