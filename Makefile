@@ -13,7 +13,7 @@ LINT_SPECS_GO_TEST ?= 1
 GOFLAGS += -trimpath
 export GOFLAGS
 
-.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race check-rounds fuzz-brief fuzz contract contract-remote bench testenv node-deps clean
+.PHONY: run build test check generate build-cache-plain build-cache-race drift breaking lint vet fmt-check specs-lint tsc-check example unit race check-rounds fuzz-brief fuzz contract contract-sqlite contract-remote bench testenv node-deps clean
 
 ## run: start the server on the embedded SQLite database (./data)
 run:
@@ -151,6 +151,14 @@ contract: testenv
 	@set -euo pipefail; env="$$(tools/testenv/setup.sh)"; eval "$$env"; \
 	browser="$$(tools/testenv/chromium.sh)"; eval "$$browser"; \
 	$(GO) test -count=1 -timeout 12m -parallel $(CONTRACT_PARALLEL) -v $(CONTRACT_BINARY) ./contracttests/
+	@$(MAKE) --no-print-directory contract-sqlite
+
+## contract-sqlite: the contract suite in its remote mode (as contract-remote) against the server on
+## embedded SQLite, started as `make run` starts it (tools/sqlite-server.sh); make contract runs it
+## after the suite's own servers on PostgreSQL
+contract-sqlite:
+	tools/sqlite-server.sh contract-sqlite sh -c '$(MAKE) --no-print-directory contract-remote \
+		BASE_URL="$$SERVER_URL" AUTH_JWT_SECRET="$$AUTH_JWT_SECRET" AVATAR_API_KEY="$$AVATAR_API_KEY" DECISION_API_KEY="$$DECISION_API_KEY"'
 
 ## contract-remote: the contract suite against a server someone else started (no container engine
 ## needed): make contract-remote BASE_URL=https://… AUTH_JWT_SECRET=… AVATAR_API_KEY=… DECISION_API_KEY=…
