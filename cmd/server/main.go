@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,7 +54,7 @@ func serve() error {
 	// Listening first tells the configuration the real address (a port of
 	// 0 is only chosen now); connections wait in the backlog meanwhile.
 	cfg = cfg.ListeningOn(ln.Addr())
-	srv, err := server.New(ctx, cfg)
+	srv, err := start(ctx, cfg)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -79,6 +80,31 @@ func serve() error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return <-served
+}
+
+// errInterrupted: a signal came before the server was ready.
+var errInterrupted = errors.New("interrupted while starting")
+
+// start builds the server, or gives up on a signal: opening the database
+// and migrating it may wait (an unreachable PostgreSQL, a long migration),
+// and there is nothing to drain yet, so SIGINT or SIGTERM ends the process
+// at once instead of waiting for it.
+func start(ctx context.Context, cfg config.Config) (*server.Server, error) {
+	type built struct {
+		srv *server.Server
+		err error
+	}
+	ready := make(chan built, 1)
+	go func() {
+		srv, err := server.New(ctx, cfg)
+		ready <- built{srv, err}
+	}()
+	select {
+	case b := <-ready:
+		return b.srv, b.err
+	case <-ctx.Done():
+		return nil, errInterrupted
+	}
 }
 
 // printDevSecrets is the only place a secret is ever printed: once, at start,

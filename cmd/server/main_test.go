@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -130,5 +131,55 @@ func TestDocsURLIsWhereTheServerListens(t *testing.T) {
 	out = startServer(t, "HTTP_ADDR=127.0.0.1:0", "AUTH_JWT_SECRET="+strings.Repeat("s", 32), "PUBLIC_BASE_URL=https://sessions.example.com/base")
 	if want := "https://sessions.example.com/base/docs"; out.docs != want {
 		t.Fatalf("with PUBLIC_BASE_URL set, the printed docs URL is %s, want %s", out.docs, want)
+	}
+}
+
+// TestASignalEndsAStartThatWaits: while the server waits for its database
+// (here a PostgreSQL address that accepts connections and never answers),
+// SIGTERM ends the process at once, saying why.
+func TestASignalEndsAStartThatWaits(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	dialed := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			dialed <- c // held open, never answered
+		}
+	}()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = []string{runMainVar + "=1", "DATA_DIR=" + t.TempDir(), "HTTP_ADDR=127.0.0.1:0",
+		"DATABASE_URL=postgres://u:p@" + silent.Addr().String() + "/db?sslmode=disable"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	finished := make(chan error, 1)
+	go func() { finished <- cmd.Wait() }()
+	select {
+	case c := <-dialed:
+		defer c.Close()
+	case err := <-finished:
+		t.Fatalf("the server ended before dialing its database: %v\n%s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the server did not dial its database")
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-finished:
+		if err == nil || !strings.Contains(stderr.String(), "error: interrupted while starting") {
+			t.Errorf("exit %v, stderr:\n%s\nwant a failed exit saying it was interrupted while starting", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the server did not end within 10 s of SIGTERM while waiting for its database")
 	}
 }
