@@ -107,8 +107,11 @@ func Open(cfg config.Config) (*DB, error) {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
 	lock := flock.New(filepath.Join(cfg.DataDir, SQLiteLockFile))
-	if locked, err := lock.TryLock(); err != nil || !locked {
-		return nil, errors.Join(fmt.Errorf("%w (%s): the embedded SQLite database serves one process at a time; several processes share a PostgreSQL database (DATABASE_URL)", ErrDataDirInUse, cfg.DataDir), err)
+	switch locked, err := lock.TryLock(); {
+	case err != nil:
+		return nil, fmt.Errorf("lock DATA_DIR %s: %w", cfg.DataDir, err)
+	case !locked:
+		return nil, fmt.Errorf("%w (%s): the embedded SQLite database serves one process at a time; several processes share a PostgreSQL database (DATABASE_URL)", ErrDataDirInUse, cfg.DataDir)
 	}
 	path := filepath.Join(cfg.DataDir, SQLiteFile)
 	db, readPool, err := openSQLite(path, gcfg)
