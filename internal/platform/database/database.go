@@ -103,17 +103,23 @@ func Open(cfg config.Config) (*DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Writers: postgresConns, Reads: newReads(sqlDB), migrations: db}, nil
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	return openSQLiteDir(cfg.DataDir, gcfg)
+}
+
+// openSQLiteDir opens DATA_DIR's database file, holding the directory's
+// lock while it is open.
+func openSQLiteDir(dir string, gcfg *gorm.Config) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("create DATA_DIR: %w", err)
 	}
-	lock := flock.New(filepath.Join(cfg.DataDir, SQLiteLockFile))
+	lock := flock.New(filepath.Join(dir, SQLiteLockFile))
 	switch locked, err := lock.TryLock(); {
 	case err != nil:
-		return nil, fmt.Errorf("lock DATA_DIR %s: %w", cfg.DataDir, err)
+		return nil, fmt.Errorf("lock DATA_DIR %s: %w", dir, err)
 	case !locked:
-		return nil, fmt.Errorf("%w (%s): the embedded SQLite database serves one process at a time; several processes share a PostgreSQL database (DATABASE_URL)", ErrDataDirInUse, cfg.DataDir)
+		return nil, fmt.Errorf("%w (%s): the embedded SQLite database serves one process at a time; several processes share a PostgreSQL database (DATABASE_URL)", ErrDataDirInUse, dir)
 	}
-	path := filepath.Join(cfg.DataDir, SQLiteFile)
+	path := filepath.Join(dir, SQLiteFile)
 	db, readPool, err := openSQLite(path, gcfg)
 	if err != nil {
 		return nil, errors.Join(err, lock.Unlock())
