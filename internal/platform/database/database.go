@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -60,6 +61,29 @@ func (d *DB) Migrator() gorm.Migrator { return d.migrations.Migrator() }
 // postgresConns bounds one process's PostgreSQL pool.
 const postgresConns = 32
 
+// connectTimeout bounds each PostgreSQL connection attempt whose URL does
+// not set connect_timeout itself: without one, a server that accepts the
+// connection and never answers holds the start (or a request waiting for a
+// new pool connection) forever.
+const connectTimeout = "10"
+
+// withConnectTimeout is the PostgreSQL URL with connect_timeout set to
+// connectTimeout seconds unless it sets one; a URL that does not parse is
+// left for the driver to refuse.
+func withConnectTimeout(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Has("connect_timeout") {
+		return dsn
+	}
+	q.Set("connect_timeout", connectTimeout)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // SQLiteFile is the database file's name inside DATA_DIR.
 const SQLiteFile = "server.db"
 
@@ -86,7 +110,8 @@ func Open(cfg config.Config) (*DB, error) {
 		NowFunc:            func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	if cfg.DatabaseURL != "" {
-		db, err := gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
+		dsn := withConnectTimeout(cfg.DatabaseURL)
+		db, err := gorm.Open(postgres.Open(dsn), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -101,7 +126,7 @@ func Open(cfg config.Config) (*DB, error) {
 		sqlDB.SetMaxOpenConns(postgresConns)
 		sqlDB.SetMaxIdleConns(postgresConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return &DB{DB: db, Dialect: Postgres, DSN: cfg.DatabaseURL, Writers: postgresConns, Reads: newReads(sqlDB), migrations: db}, nil
+		return &DB{DB: db, Dialect: Postgres, DSN: dsn, Writers: postgresConns, Reads: newReads(sqlDB), migrations: db}, nil
 	}
 	return openSQLiteDir(cfg.DataDir, gcfg)
 }

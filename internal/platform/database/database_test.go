@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,4 +195,48 @@ func TestSQLiteServesOneProcess(t *testing.T) {
 		t.Fatalf("open after the first closed: %v", err)
 	}
 	_ = again.Close()
+}
+
+// TestPostgresConnectAttemptsEnd: a PostgreSQL URL without connect_timeout
+// gets the default, one with it keeps its own, and Open on an address
+// that accepts connections and never answers fails within that time.
+func TestPostgresConnectAttemptsEnd(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://u:p@db:5432/app":                            "postgres://u:p@db:5432/app?connect_timeout=10",
+		"postgres://u:p@db/app?sslmode=disable":                 "postgres://u:p@db/app?connect_timeout=10&sslmode=disable",
+		"postgresql://db/app?connect_timeout=3&sslmode=require": "postgresql://db/app?connect_timeout=3&sslmode=require",
+	} {
+		if got := database.WithConnectTimeout(dsn); got != want {
+			t.Errorf("%s: %s, want %s", dsn, got, want)
+		}
+	}
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		var held []net.Conn // accepted and never answered
+		defer func() {
+			for _, c := range held {
+				_ = c.Close()
+			}
+		}()
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	began := time.Now()
+	db, err := database.Open(config.Config{DatabaseURL: "postgres://u:p@" + silent.Addr().String() + "/db?sslmode=disable&connect_timeout=1"})
+	if err == nil {
+		_ = db.Close()
+		t.Fatal("Open succeeded against a server that never answers")
+	}
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("Open gave up after %s, want about the URL's 1 s", took)
+	}
 }

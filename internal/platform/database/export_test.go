@@ -1,0 +1,4 @@
+package database
+
+// WithConnectTimeout is withConnectTimeout, for the external tests.
+var WithConnectTimeout = withConnectTimeout
