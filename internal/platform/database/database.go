@@ -45,7 +45,7 @@ type DB struct {
 
 	checkpoints *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
 	migrations  *gorm.DB      // see AutoMigrate
-	dataDir     *flock.Flock  // held while SQLite is open (see SQLiteLockFile); nil on PostgreSQL
+	dataDirLock *flock.Flock  // held while SQLite is open (see SQLiteLockFile); nil on PostgreSQL
 }
 
 // AutoMigrate creates or updates the tables of models. On SQLite it runs
@@ -149,7 +149,7 @@ func openSQLiteDir(dir string, gcfg *gorm.Config) (*DB, error) {
 	if err != nil {
 		return nil, errors.Join(err, lock.Unlock())
 	}
-	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool), dataDir: lock}
+	d := &DB{DB: db, Dialect: SQLite, Writers: 1, Reads: newReads(readPool), dataDirLock: lock}
 	writer, err := db.DB()
 	if err != nil {
 		return nil, errors.Join(err, d.Close())
@@ -235,8 +235,8 @@ func (d *DB) Close() error {
 		checkpoints = d.checkpoints.close()
 	}
 	closed := errors.Join(checkpoints, d.Reads.close(sqlDB), sqlDB.Close())
-	if d.dataDir != nil {
-		unlock = d.dataDir.Unlock()
+	if d.dataDirLock != nil {
+		unlock = d.dataDirLock.Unlock()
 	}
 	return errors.Join(closed, unlock)
 }

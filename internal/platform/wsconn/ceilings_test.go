@@ -223,11 +223,12 @@ func TestHubSendBufferIsTheSocketsBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got int
-	if err := raw.Control(func(fd uintptr) { got, err = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF) }); err != nil {
+	var getErr error
+	if err := raw.Control(func(fd uintptr) { got, getErr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF) }); err != nil {
 		t.Fatal(err)
 	}
-	if err != nil {
-		t.Fatal(err)
+	if getErr != nil {
+		t.Fatal(getErr)
 	}
 	if got != size && got != 2*size {
 		t.Errorf("SO_SNDBUF %d, want %d (or twice that)", got, size)
