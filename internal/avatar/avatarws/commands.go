@@ -24,13 +24,13 @@ func (c *connection) handle(ctx context.Context, data []byte) any {
 	return c.api.inbound.Answer(data, wsschema.Replies{
 		InvalidJSON: func() any { return errorReply(nil, gen.ErrorCodeInvalidJSON, "Invalid JSON") },
 		Unknown: func(f wsschema.Frame) any {
-			return errorReply(f.Fields, gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(f.Value))
+			return errorReply(f.Fields(), gen.ErrorCodeUnknownCommand, "Unknown command: "+truncate(f.Value))
 		},
 		Invalid: func(f wsschema.Frame, problem *wsschema.Problem) any {
-			return errorReply(f.Fields, gen.ErrorCodeValidationError, problem.Message)
+			return errorReply(f.Fields(), gen.ErrorCodeValidationError, problem.Message)
 		},
-		Failed: func(f wsschema.Frame, err error) any { return c.domainError(f.Fields, err) },
-	}, func(f wsschema.Frame, payload any) (any, error) { return c.dispatch(ctx, f.Fields, payload) })
+		Failed: func(f wsschema.Frame, err error) any { return c.domainError(f.Fields(), err) },
+	}, func(f wsschema.Frame, payload any) (any, error) { return c.dispatch(ctx, f.Fields(), payload) })
 }
 
 // dispatch runs one decoded command; payload is its generated type.

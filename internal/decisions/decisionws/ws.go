@@ -97,13 +97,13 @@ func (c *connection) dispatch(ctx context.Context, frame wsschema.Frame) (any, e
 	var principal decisions.Principal
 	switch frame.Name {
 	case gen.MsgRegister:
-		key, _ := frame.Fields["API_KEY"].(string)
+		key, _ := frame.Fields()["API_KEY"].(string)
 		if err := svc.CheckAPIKey(key); err != nil {
 			return nil, err
 		}
 	case gen.MsgConnection: // the checksum is the credential, checked by Connect
 	default:
-		token, _ := frame.Fields["token"].(string)
+		token, _ := frame.Fields()["token"].(string)
 		var err error
 		if principal, err = svc.Authenticate(ctx, token); err != nil {
 			return nil, err

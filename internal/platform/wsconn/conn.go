@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -66,7 +67,8 @@ type Conn struct {
 	writeDone chan struct{} // closed when the writer is gone for good
 	pingTimer *time.Timer
 
-	readDeadline time.Time // the read deadline set last; the read pump's alone
+	readDeadline time.Time        // the read deadline set last; the read pump's alone
+	limited      io.LimitedReader // bounds the message being read; the read pump's alone
 
 	mu          sync.Mutex // guards the fields below and enqueueing
 	queue       []outFrame // frames waiting for the writer; nil when none

@@ -56,7 +56,9 @@ func (c *Conn) startReading() {
 //go:noinline
 func (c *Conn) handle(messageType int, r io.Reader) bool {
 	c.extendReadDeadline()
-	data, err := readMessage(r, c.opts.ReadLimit)
+	c.limited = io.LimitedReader{R: r, N: c.opts.ReadLimit + 1}
+	data, err := readMessage(&c.limited, c.opts.ReadLimit)
+	c.limited.R = nil
 	switch {
 	case errors.Is(err, errTooBig):
 		c.log().Info("websocket message over the read limit", "read_limit", c.opts.ReadLimit)
@@ -91,8 +93,10 @@ func (c *Conn) handle(messageType int, r io.Reader) bool {
 // garbage for every inbound message.
 var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readMessage reads one whole message, at most limit bytes.
-func readMessage(r io.Reader, limit int64) ([]byte, error) {
+// readMessage reads one whole message from r, which stops one byte past
+// limit (the connection keeps it, so reading allocates no reader), and
+// fails with errTooBig when the message is longer than limit.
+func readMessage(r *io.LimitedReader, limit int64) ([]byte, error) {
 	buf := readBuffers.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= maxPooledReadBuffer {
@@ -100,7 +104,7 @@ func readMessage(r io.Reader, limit int64) ([]byte, error) {
 			readBuffers.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+	if _, err := buf.ReadFrom(r); err != nil {
 		return nil, err
 	}
 	if int64(buf.Len()) > limit {

@@ -43,8 +43,9 @@ func (c *Conn) schedulePing() {
 
 // writeJob is one thing the writer takes from the connection's state.
 type writeJob struct {
-	frame   *outFrame
-	control int    // websocket.PingMessage or PongMessage when frame is nil
+	frame   outFrame
+	isFrame bool   // frame is a queued data frame to write
+	control int    // websocket.PingMessage or PongMessage unless isFrame
 	payload []byte // the control frame's payload
 	close   bool   // the close began: finish it
 }
@@ -67,8 +68,7 @@ func (c *Conn) next() (writeJob, bool) {
 		c.pingDue = false
 		return writeJob{control: websocket.PingMessage}, true
 	case len(c.queue) > 0:
-		f := c.popLocked()
-		return writeJob{frame: &f}, true
+		return writeJob{frame: c.popLocked(), isFrame: true}, true
 	}
 	c.writing = false
 	return writeJob{}, false
@@ -105,8 +105,8 @@ func (c *Conn) writeUntilIdle(onReadPump bool) {
 			c.writeClose()
 			c.finishWriting()
 			return
-		case job.frame != nil:
-			if !c.writeFrame(*job.frame) {
+		case job.isFrame:
+			if !c.writeFrame(job.frame) {
 				c.finishWriting()
 				return
 			}

@@ -1,8 +1,13 @@
 package wsschema
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"unicode/utf8"
+
+	"github.com/bytedance/sonic"
+	"github.com/bytedance/sonic/ast"
 
 	"github.com/sessionhub/server/gen/wsclient"
 )
@@ -13,6 +18,7 @@ import (
 // only their dispatch and the wording of each refusal.
 type Inbound struct {
 	field     string                          // the discriminator field
+	quoted    []byte                          // the field as a JSON string
 	messages  map[string]wsclient.MessageInfo // by discriminator value
 	validator *Validator
 }
@@ -25,7 +31,7 @@ func (e *UnknownMessageError) Error() string { return "unknown message " + e.Val
 
 // NewInbound compiles the schemas of channel's client messages.
 func NewInbound(channel wsclient.ChannelInfo, messages []wsclient.MessageInfo, schemas SchemaSource) (*Inbound, error) {
-	in := &Inbound{field: channel.Discriminator, messages: map[string]wsclient.MessageInfo{}}
+	in := &Inbound{field: channel.Discriminator, quoted: []byte(`"` + channel.Discriminator + `"`), messages: map[string]wsclient.MessageInfo{}}
 	var names []string
 	for _, m := range messages {
 		if m.Channel != channel.Path || m.Direction != wsclient.DirectionClient {
@@ -47,13 +53,23 @@ func NewInbound(channel wsclient.ChannelInfo, messages []wsclient.MessageInfo, s
 
 // Frame is a client frame whose discriminator names a documented message.
 type Frame struct {
-	Name   string         // the message name (MessageInfo.Name)
-	Value  string         // the discriminator's value, as sent
-	Fields map[string]any // the frame's top-level fields (nil when it is not an object)
+	Name  string // the message name (MessageInfo.Name)
+	Value string // the discriminator's value, as sent
 
-	doc  any
+	doc  any // the decoded frame; nil when it is not decoded (yet)
 	data []byte
 	info wsclient.MessageInfo
+}
+
+// Fields are the frame's top-level fields: nil when it is not a JSON
+// object. A frame Open refused by its name alone is decoded here.
+func (f Frame) Fields() map[string]any {
+	doc := f.doc
+	if doc == nil {
+		doc, _ = Decode(f.data)
+	}
+	fields, _ := doc.(map[string]any)
+	return fields
 }
 
 // Open decodes a frame and finds the message its discriminator names. It
@@ -62,8 +78,11 @@ type Frame struct {
 // *UnknownMessageError. The Frame carries what could be read (Fields, and
 // Value once the discriminator is a string) so refusals can echo it.
 func (in *Inbound) Open(data []byte) (Frame, error) {
+	if name, ok := in.unknownName(data); ok {
+		return Frame{Value: name, data: data}, &UnknownMessageError{Value: name}
+	}
 	env, err := Open(data, in.field)
-	f := Frame{Value: env.Name, Fields: env.Fields, doc: env.Doc, data: data}
+	f := Frame{Value: env.Name, doc: env.Doc, data: data}
 	if err != nil {
 		return f, err
 	}
@@ -73,6 +92,41 @@ func (in *Inbound) Open(data []byte) (Frame, error) {
 	}
 	f.Name, f.info = info.Name, info
 	return f, nil
+}
+
+// unknownName reads the discriminator of a frame that names no message of
+// the channel by scanning the frame instead of decoding it, so that such
+// frames (a client's mistakes, or a flood of junk) are refused at the cost
+// of a scan. A frame naming a message costs one search for the field,
+// which stops at it. It answers only where the scan is sure to agree with
+// Open's decoding (FuzzUnknownNameAgreesWithOpen): a valid JSON object
+// naming the field once (the decoder keeps the last of duplicates), with no
+// escape (a key may be spelled with escapes), no byte below 0x20 (sonic's
+// scan passes raw control characters in strings, the decoder refuses them),
+// in UTF-8 (the decoder replaces invalid bytes, the scan keeps them) and
+// nested less deep than the decoder's limit (4,096).
+func (in *Inbound) unknownName(data []byte) (string, bool) {
+	node, err := sonic.GetFromString(view(data), in.field)
+	if err != nil || node.TypeSafe() != ast.V_STRING {
+		return "", false
+	}
+	name, err := node.String()
+	if _, known := in.messages[name]; known || err != nil {
+		return "", false
+	}
+	openers := 0
+	for _, b := range data {
+		switch {
+		case b < 0x20, b == '\\':
+			return "", false
+		case b == '[', b == '{':
+			openers++
+		}
+	}
+	if openers >= 4000 || bytes.Count(data, in.quoted) != 1 || !utf8.Valid(data) || !frameJSON.Valid(data) {
+		return "", false
+	}
+	return name, true
 }
 
 // Decode validates an opened frame against its message's schema and decodes

@@ -2,6 +2,7 @@ package wsschema
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/sessionhub/server/gen/wsclient"
@@ -137,4 +138,52 @@ func TestEchoingRepliesWordEachRefusal(t *testing.T) {
 			t.Errorf("Answer(%s) = %+v, want %+v", tc.frame, got, tc.want)
 		}
 	}
+}
+
+// TestInboundUnknownFramesKeepTheirFields: a frame refused by its name
+// alone still shows its fields to the refusal (which may echo one), and a
+// frame whose discriminator is given twice is read by the last, as the
+// decoder reads it.
+func TestInboundUnknownFramesKeepTheirFields(t *testing.T) {
+	in := testInbound(t)
+	frame, err := in.Open([]byte(`{"action": "Nope", "request_id": "r-1"}`))
+	if !isUnknown(err) || frame.Value != "Nope" || frame.Fields()["request_id"] != "r-1" {
+		t.Errorf("Open(unknown) = %+v (fields %v), %v; want Nope refused as unknown with its request_id", frame, frame.Fields(), err)
+	}
+	frame, err = in.Open([]byte(`{"action": "Nope", "action": "Register", "count": 2}`))
+	if err != nil || frame.Name != "register" {
+		t.Errorf("Open(duplicate action) = %+v, %v; want the last action, Register", frame, err)
+	}
+	if frame, err := in.Open([]byte(`[`)); !errors.Is(err, ErrInvalidJSON) || frame.Fields() != nil {
+		t.Errorf("Open(invalid JSON) = %+v, %v; want ErrInvalidJSON and no fields", frame, err)
+	}
+}
+
+// FuzzUnknownNameAgreesWithOpen holds the scan that refuses unknown
+// frames without decoding them to the decoding: whenever it answers, the
+// decoded frame is an object whose discriminator is that unknown name.
+func FuzzUnknownNameAgreesWithOpen(f *testing.F) {
+	for _, seed := range []string{
+		`{"action":"Nope"}`, `{"action":"Register","count":2}`, `{"action":"Nope","action":"Register"}`,
+		`{"act\u0069on":"Nope"}`, `{"action":"N\u006fpe"}`, "{\"action\":\"Nope\",\"x\":\"a\x01b\"}",
+		"{\"action\":\"Nope\",\"x\":\"a\tb\"}", `{"action":"Nope"}x`, `{"action":"Nope",}`, `["action","Nope"]`,
+		`{"x":{"action":"Nope"}}`, `{"action":"Nope","n":01}`, `{"action":"Nope","n":1e999}`, `{"action":"x","v":"action"}`,
+		`{"action":"Nope","deep":` + strings.Repeat("[", 4095) + strings.Repeat("]", 4095) + `}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	in := &Inbound{field: "action", quoted: []byte(`"action"`), messages: map[string]wsclient.MessageInfo{"Register": {Name: "register"}}}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		name, ok := in.unknownName(frame)
+		if !ok {
+			return
+		}
+		env, err := Open(frame, in.field)
+		if err != nil || env.Name != name {
+			t.Fatalf("unknownName(%q) = %q, but Open gives %+v, %v", frame, name, env, err)
+		}
+		if _, known := in.messages[name]; known {
+			t.Fatalf("unknownName(%q) refused the known %q", frame, name)
+		}
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/bytedance/sonic"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -75,10 +76,11 @@ func Compile(source SchemaSource, names ...string) (*Validator, error) {
 var frameJSON = sonic.Config{UseNumber: true, ValidateString: true, CopyString: true}.Froze()
 
 // Decode parses a frame into the generic form Validate takes (numbers are
-// kept exact as json.Number).
+// kept exact as json.Number, which point into the frame: it must not change
+// while the result is in use).
 func Decode(frame []byte) (any, error) {
 	var doc any
-	if err := frameJSON.Unmarshal(frame, &doc); err != nil {
+	if err := frameJSON.UnmarshalFromString(view(frame), &doc); err != nil {
 		return nil, ErrInvalidJSON
 	}
 	return doc, nil
@@ -219,7 +221,7 @@ func ratString(r *big.Rat) string {
 // errors name the field. Audio frames spend most of their decoding in
 // encoding/json's scan of the base64 string otherwise.
 func Unmarshal(frame []byte, v any) error {
-	if sonic.ConfigStd.Unmarshal(frame, v) == nil {
+	if sonic.ConfigStd.UnmarshalFromString(view(frame), v) == nil {
 		return nil
 	}
 	err := json.Unmarshal(frame, v)
@@ -239,12 +241,18 @@ func Unmarshal(frame []byte, v any) error {
 	return &Problem{Field: field, Message: fielderr.Message(field, want)}
 }
 
+// view is frame as a string, without the copy sonic's []byte entry points
+// make of every inbound frame (an audio frame is up to the read limit).
+// Nothing modifies a frame once read: wsconn hands each message to its
+// handler in a buffer of its own, and the decoders copy every string out
+// (CopyString), so only Decode's json.Number values share its bytes.
+func view(frame []byte) string { return unsafe.String(unsafe.SliceData(frame), len(frame)) }
+
 // Envelope is a decoded frame and the value of its discriminator field
 // (`command`, `event`, ...), which names the message it claims to be.
 type Envelope struct {
-	Doc    any            // the decoded frame, for Validate
-	Fields map[string]any // its top-level fields (nil when not an object)
-	Name   string         // the discriminator's value
+	Doc  any    // the decoded frame, for Validate
+	Name string // the discriminator's value
 }
 
 // Open decodes a frame and reads its discriminator field. It fails with
@@ -261,7 +269,6 @@ func Open(frame []byte, field string) (Envelope, error) {
 	if !ok {
 		return env, &Problem{Message: "Invalid message (must be a JSON object)"}
 	}
-	env.Fields = obj
 	raw, present := obj[field]
 	name, isString := raw.(string)
 	switch {
