@@ -144,17 +144,26 @@ func (s *serverProcess) stop() {
 	})
 }
 
-// logTail is the end of the server's log, for error messages.
+// logTail is what of the server's log explains a failure: its last
+// warnings and errors (the end of a log after a failed scenario is mostly
+// the load clients' connections closing), then its end.
 func (s *serverProcess) logTail() string {
 	b, err := os.ReadFile(s.logPath)
 	if err != nil {
 		return ""
 	}
-	const keep = 2000
-	if len(b) > keep {
-		b = b[len(b)-keep:]
+	var problems []string
+	for line := range strings.Lines(string(b)) {
+		if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+			problems = append(problems, line)
+		}
 	}
-	return "server log (end):\n" + string(b)
+	const keepLines, keepBytes = 10, 2000
+	problems = problems[max(0, len(problems)-keepLines):]
+	if len(b) > keepBytes {
+		b = b[len(b)-keepBytes:]
+	}
+	return "server log, its last warnings and errors:\n" + strings.Join(problems, "") + "server log (end):\n" + string(b)
 }
 
 // mintToken asks the server binary for a bearer token of user sub, as the
