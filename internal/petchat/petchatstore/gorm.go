@@ -174,12 +174,18 @@ func (s *Conversations) providers(ctx context.Context, ids []string) (map[string
 	return out, nil
 }
 
-// AddMessages is one transaction of two statements whose text does not
-// depend on the batch (so each is prepared once): one INSERT of every
-// message and one UPDATE that moves each conversation's last message to
-// its newest in the batch, unless a newer one is stored. The rows travel
-// as one JSON parameter, which PostgreSQL and SQLite both expand into a
-// table.
+// AddMessages is one transaction of statements whose text does not depend
+// on the batch (so each is prepared once): one INSERT of every message and
+// one UPDATE that moves each conversation's last message to its newest in
+// the batch, unless a newer one is stored. The rows travel as one JSON
+// parameter, which PostgreSQL and SQLite both expand into a table.
+//
+// On PostgreSQL, where batches are stored concurrently, the batch first
+// locks its conversations' rows in id order. The UPDATE alone locks them in
+// the order its join produces them (the batch's own order, or where the
+// rows lie, which updates move), so two batches sharing conversations could
+// lock them in opposite orders and deadlock: PostgreSQL then fails one,
+// and its senders were answered INTERNAL_ERROR. SQLite has one writer.
 func (s *Conversations) AddMessages(ctx context.Context, msgs []petchat.Message) error {
 	if len(msgs) == 0 {
 		return nil
@@ -204,11 +210,16 @@ func (s *Conversations) AddMessages(ctx context.Context, msgs []petchat.Message)
 	if err != nil {
 		return fmt.Errorf("encode messages: %w", err)
 	}
-	insert, update := sqliteInsertMessages, sqliteUpdateLast
+	insert, update, lock := sqliteInsertMessages, sqliteUpdateLast, ""
 	if s.db.Dialect == database.Postgres {
-		insert, update = postgresInsertMessages, postgresUpdateLast
+		insert, update, lock = postgresInsertMessages, postgresUpdateLast, postgresLockConversations
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if lock != "" {
+			if err := tx.Exec(lock, string(lastJSON)).Error; err != nil {
+				return fmt.Errorf("lock conversations: %w", err)
+			}
+		}
 		if err := tx.Exec(insert, string(insertJSON)).Error; err != nil {
 			return fmt.Errorf("insert messages: %w", err)
 		}
@@ -236,6 +247,9 @@ const (
 	postgresInsertMessages = `INSERT INTO petchat_messages (id, conversation_id, sent_us, sender_id, content)
 SELECT id, conversation_id, sent_us, sender_id, content
 FROM json_to_recordset(?::json) AS m(id text, conversation_id text, sent_us bigint, sender_id text, content text)`
+	postgresLockConversations = `SELECT id FROM petchat_conversations
+WHERE id IN (SELECT conversation_id FROM json_to_recordset(?::json) AS v(conversation_id text))
+ORDER BY id FOR UPDATE`
 	postgresUpdateLast = `UPDATE petchat_conversations AS c SET last_message_id = v.id, last_activity_us = v.sent_us
 FROM json_to_recordset(?::json) AS v(id text, conversation_id text, sent_us bigint)
 WHERE c.id = v.conversation_id AND c.last_activity_us <= v.sent_us`
