@@ -2,6 +2,7 @@ package petchat
 
 import (
 	"context"
+	"hash/fnv"
 	"sync"
 	"time"
 
@@ -12,7 +13,9 @@ import (
 const maxBatch = 1024
 
 // concurrentBatches is how many batches are stored at once, unless the
-// database has fewer writers (Limits.Writers).
+// database has fewer writers (Limits.Writers). Each is a lane of its own
+// conversations (by a hash of the id), so two batches stored at once never
+// share a conversation and never wait for each other's row locks.
 const concurrentBatches = 2
 
 // Sent is a stored message with who to tell: its conversation's
@@ -42,7 +45,7 @@ type Notifier interface {
 type messageWriter struct {
 	store    Store
 	notifier Notifier
-	batches  *groupcommit.Writer[Sent]
+	lanes    []*groupcommit.Writer[Sent] // by conversation (lane)
 	notify   chan []Sent
 	told     chan struct{} // closed when the notifier has been handed the last batch
 	once     sync.Once
@@ -54,14 +57,24 @@ func newMessageWriter(store Store, notifier Notifier, writers int) *messageWrite
 		concurrent = min(concurrent, writers)
 	}
 	w := &messageWriter{store: store, notifier: notifier, notify: make(chan []Sent, 64), told: make(chan struct{})}
-	w.batches = groupcommit.New(concurrent, maxBatch, w.commit)
+	w.lanes = make([]*groupcommit.Writer[Sent], concurrent)
+	for i := range w.lanes {
+		w.lanes[i] = groupcommit.New(1, maxBatch, w.commit)
+	}
 	go w.tell()
 	return w
 }
 
-// submit queues s and waits until it is stored.
+// submit queues s in its conversation's lane and waits until it is stored.
 func (w *messageWriter) submit(ctx context.Context, s Sent) error {
-	return w.batches.Submit(ctx, s)
+	return w.lanes[lane(s.Message.ConversationID, len(w.lanes))].Submit(ctx, s)
+}
+
+// lane is the lane of conversation id among n.
+func lane(id string, n int) int {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return int(h.Sum32() % uint32(n))
 }
 
 func (w *messageWriter) commit(sent []Sent) error {
@@ -91,7 +104,9 @@ func (w *messageWriter) tell() {
 // close stores what is queued, tells it, and stops.
 func (w *messageWriter) close() {
 	w.once.Do(func() {
-		w.batches.Close()
+		for _, l := range w.lanes {
+			l.Close()
+		}
 		close(w.notify)
 	})
 	<-w.told

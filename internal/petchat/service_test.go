@@ -386,3 +386,76 @@ func TestNewConversationsPerUserAreBounded(t *testing.T) {
 	clock.Advance(57 * time.Second)
 	create(t, svc, uuid.NewString(), victim)
 }
+
+// overlapWatch is a store that sees which conversations the batches being
+// stored at the moment hold.
+type overlapWatch struct {
+	petchat.Store
+	mu          sync.Mutex
+	storing     map[string]int // conversation → batches storing it now
+	atOnce, max int            // batches being stored now, and the most at once
+	shared      []string       // conversations two batches stored at once
+}
+
+func (w *overlapWatch) AddMessages(ctx context.Context, msgs []petchat.Message) error {
+	convs := map[string]bool{}
+	for _, m := range msgs {
+		convs[m.ConversationID] = true
+	}
+	w.mu.Lock()
+	for c := range convs {
+		if w.storing[c] > 0 {
+			w.shared = append(w.shared, c)
+		}
+		w.storing[c]++
+	}
+	w.atOnce++
+	w.max = max(w.max, w.atOnce)
+	w.mu.Unlock()
+	time.Sleep(time.Millisecond) // a commit's wait, for the other batch to start meanwhile
+	err := w.Store.AddMessages(ctx, msgs)
+	w.mu.Lock()
+	for c := range convs {
+		w.storing[c]--
+	}
+	w.atOnce--
+	w.mu.Unlock()
+	return err
+}
+
+// TestBatchesStoredAtOnceShareNoConversation: the two batches stored at
+// once hold different conversations, so on PostgreSQL neither waits for
+// the other's row locks.
+func TestBatchesStoredAtOnceShareNoConversation(t *testing.T) {
+	watch := &overlapWatch{Store: petchatstore.New(dbtest.SQLite(t, petchatstore.Migrate)), storing: map[string]int{}}
+	svc := petchat.NewService(watch, &notifications{changed: make(chan struct{}, 4096)}, petchat.Limits{})
+	t.Cleanup(svc.Close)
+	const conversations, senders, each = 32, 64, 20
+	convs := make([]petchat.Conversation, conversations)
+	clients := make([]string, conversations)
+	for i := range convs {
+		clients[i] = uuid.NewString()
+		convs[i] = create(t, svc, clients[i], uuid.NewString())
+	}
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			c := i % conversations
+			for range each {
+				if _, err := svc.Send(ctx, clients[c], "conn", convs[c].ID, "hello"); err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	watch.mu.Lock()
+	defer watch.mu.Unlock()
+	if len(watch.shared) > 0 {
+		t.Errorf("batches stored at once shared conversations %d times (first %s)", len(watch.shared), watch.shared[0])
+	}
+	if watch.max < 2 {
+		t.Errorf("at most %d batch was stored at once: the test did not store two at once", watch.max)
+	}
+}
