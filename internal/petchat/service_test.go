@@ -84,6 +84,18 @@ func create(t *testing.T, svc *petchat.Service, client string, providers ...stri
 	return c
 }
 
+// createMany creates n conversations, each of a client of its own with one
+// provider, and returns them with their clients.
+func createMany(t *testing.T, svc *petchat.Service, n int) ([]petchat.Conversation, []string) {
+	t.Helper()
+	convs, clients := make([]petchat.Conversation, n), make([]string, n)
+	for i := range convs {
+		clients[i] = uuid.NewString()
+		convs[i] = create(t, svc, clients[i], uuid.NewString())
+	}
+	return convs, clients
+}
+
 func send(t *testing.T, svc *petchat.Service, sender, conv, content string) petchat.Message {
 	t.Helper()
 	m, err := svc.Send(ctx, sender, "conn-1", conv, content)
@@ -202,12 +214,7 @@ func TestSendRules(t *testing.T) {
 func TestConcurrentSendsAreBatchedAndToldOnceInOrder(t *testing.T) {
 	svc, told := newServiceWithNotifier(t)
 	const senders, each = 40, 25
-	convs := make([]petchat.Conversation, senders)
-	users := make([]string, senders)
-	for i := range convs {
-		users[i] = uuid.NewString()
-		convs[i] = create(t, svc, users[i], uuid.NewString())
-	}
+	convs, users := createMany(t, svc, senders)
 	var wg sync.WaitGroup
 	for i := 0; i < senders; i++ {
 		wg.Add(1)
@@ -431,12 +438,7 @@ func TestBatchesStoredAtOnceShareNoConversation(t *testing.T) {
 	svc := petchat.NewService(watch, &notifications{changed: make(chan struct{}, 4096)}, petchat.Limits{})
 	t.Cleanup(svc.Close)
 	const conversations, senders, each = 32, 64, 20
-	convs := make([]petchat.Conversation, conversations)
-	clients := make([]string, conversations)
-	for i := range convs {
-		clients[i] = uuid.NewString()
-		convs[i] = create(t, svc, clients[i], uuid.NewString())
-	}
+	convs, clients := createMany(t, svc, conversations)
 	var wg sync.WaitGroup
 	for i := range senders {
 		wg.Go(func() {
