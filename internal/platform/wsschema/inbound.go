@@ -72,8 +72,9 @@ func (f Frame) Fields() map[string]any {
 	return fields
 }
 
-// Open decodes a frame and finds the message its discriminator names. It
-// fails with ErrInvalidJSON; with a *Problem when the frame is not an object
+// Open decodes a frame (unless a scan shows it names no message, see
+// unknownName) and finds the message its discriminator names. It fails
+// with ErrInvalidJSON; with a *Problem when the frame is not an object
 // or the discriminator is missing or not a string; or with an
 // *UnknownMessageError. The Frame carries what could be read (Fields, and
 // Value once the discriminator is a string) so refusals can echo it.
