@@ -2,7 +2,7 @@ package petchat
 
 import (
 	"context"
-	"hash/fnv"
+	"hash/maphash"
 	"sync"
 	"time"
 
@@ -46,6 +46,7 @@ type messageWriter struct {
 	store    Store
 	notifier Notifier
 	lanes    []*groupcommit.Writer[Sent] // by conversation (lane)
+	seed     maphash.Seed
 	notify   chan []Sent
 	told     chan struct{} // closed when the notifier has been handed the last batch
 	once     sync.Once
@@ -56,7 +57,7 @@ func newMessageWriter(store Store, notifier Notifier, writers int) *messageWrite
 	if writers > 0 {
 		concurrent = min(concurrent, writers)
 	}
-	w := &messageWriter{store: store, notifier: notifier, notify: make(chan []Sent, 64), told: make(chan struct{})}
+	w := &messageWriter{store: store, notifier: notifier, seed: maphash.MakeSeed(), notify: make(chan []Sent, 64), told: make(chan struct{})}
 	w.lanes = make([]*groupcommit.Writer[Sent], concurrent)
 	for i := range w.lanes {
 		w.lanes[i] = groupcommit.New(1, maxBatch, w.commit)
@@ -67,14 +68,8 @@ func newMessageWriter(store Store, notifier Notifier, writers int) *messageWrite
 
 // submit queues s in its conversation's lane and waits until it is stored.
 func (w *messageWriter) submit(ctx context.Context, s Sent) error {
-	return w.lanes[lane(s.Message.ConversationID, len(w.lanes))].Submit(ctx, s)
-}
-
-// lane is the lane of conversation id among n.
-func lane(id string, n int) int {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(id))
-	return int(h.Sum32() % uint32(n))
+	lane := maphash.String(w.seed, s.Message.ConversationID) % uint64(len(w.lanes))
+	return w.lanes[lane].Submit(ctx, s)
 }
 
 func (w *messageWriter) commit(sent []Sent) error {

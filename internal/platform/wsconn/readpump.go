@@ -56,9 +56,7 @@ func (c *Conn) startReading() {
 //go:noinline
 func (c *Conn) handle(messageType int, r io.Reader) bool {
 	c.extendReadDeadline()
-	c.limited = io.LimitedReader{R: r, N: c.opts.ReadLimit + 1}
-	data, err := readMessage(&c.limited, c.opts.ReadLimit)
-	c.limited.R = nil
+	data, err := c.readMessage(r)
 	switch {
 	case errors.Is(err, errTooBig):
 		c.log().Info("websocket message over the read limit", "read_limit", c.opts.ReadLimit)
@@ -93,21 +91,23 @@ func (c *Conn) handle(messageType int, r io.Reader) bool {
 // garbage for every inbound message.
 var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readMessage reads one whole message from r, which stops one byte past
-// limit (the connection keeps it, so reading allocates no reader), and
-// fails with errTooBig when the message is longer than limit.
-func readMessage(r *io.LimitedReader, limit int64) ([]byte, error) {
+// readMessage reads one whole message from r, at most Options.ReadLimit
+// bytes (errTooBig past it). The reader that stops one byte past the limit
+// is the connection's, so reading allocates none.
+func (c *Conn) readMessage(r io.Reader) ([]byte, error) {
+	c.limited = io.LimitedReader{R: r, N: c.opts.ReadLimit + 1}
 	buf := readBuffers.Get().(*bytes.Buffer)
 	defer func() {
+		c.limited.R = nil
 		if buf.Cap() <= maxPooledReadBuffer {
 			buf.Reset()
 			readBuffers.Put(buf)
 		}
 	}()
-	if _, err := buf.ReadFrom(r); err != nil {
+	if _, err := buf.ReadFrom(&c.limited); err != nil {
 		return nil, err
 	}
-	if int64(buf.Len()) > limit {
+	if int64(buf.Len()) > c.opts.ReadLimit {
 		return nil, errTooBig
 	}
 	return bytes.Clone(buf.Bytes()), nil
