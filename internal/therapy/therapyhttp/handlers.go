@@ -186,36 +186,32 @@ func (h *Handlers) GetAnalysisStatus(ctx context.Context, req gen.GetAnalysisSta
 }
 
 func (h *Handlers) GetEmotions(ctx context.Context, req gen.GetEmotionsRequestObject) (gen.GetEmotionsResponseObject, error) {
-	ctx = ginstrict.RequestContext(ctx)
-	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
-	list, err := h.svc.Emotions(ctx, owner(ctx), req.SessionId.String(), f)
-	if err != nil {
-		return nil, err
-	}
-	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: convert.Each(list, toEmotion)}}, nil
+	list, err := results(ctx, req.SessionId, filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category), h.svc.Emotions, toEmotion)
+	return gen.GetEmotions200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.EmotionsData{Emotions: list}}, err
 }
 
 func (h *Handlers) GetTopics(ctx context.Context, req gen.GetTopicsRequestObject) (gen.GetTopicsResponseObject, error) {
-	ctx = ginstrict.RequestContext(ctx)
-	f := filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category)
-	list, err := h.svc.Topics(ctx, owner(ctx), req.SessionId.String(), f)
-	if err != nil {
-		return nil, err
-	}
-	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: convert.Each(list, toTopic)}}, nil
+	list, err := results(ctx, req.SessionId, filterOf(req.Params.StartTime, req.Params.EndTime, req.Params.Category), h.svc.Topics, toTopic)
+	return gen.GetTopics200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.TopicsData{Topics: list}}, err
 }
 
 func (h *Handlers) GetInsights(ctx context.Context, req gen.GetInsightsRequestObject) (gen.GetInsightsResponseObject, error) {
-	ctx = ginstrict.RequestContext(ctx)
 	f := filterOf(req.Params.StartTime, req.Params.EndTime, nil)
 	if req.Params.Type != nil {
 		f.Type = string(*req.Params.Type)
 	}
-	list, err := h.svc.Insights(ctx, owner(ctx), req.SessionId.String(), f)
-	if err != nil {
-		return nil, err
-	}
-	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: convert.Each(list, toInsight)}}, nil
+	list, err := results(ctx, req.SessionId, f, h.svc.Insights, toInsight)
+	return gen.GetInsights200JSONResponse{Status: gen.SuccessStatusSuccess, Data: gen.InsightsData{Insights: list}}, err
+}
+
+// results reads one kind of a session's analysis results for the request's
+// owner, in their wire form. With an error the list means nothing: the
+// strict server answers the error and never the response beside it.
+func results[T, W any](ctx context.Context, id gen.SessionId, f therapy.Filter,
+	read func(ctx context.Context, owner, id string, f therapy.Filter) ([]T, error), wire func(T) W) ([]W, error) {
+	ctx = ginstrict.RequestContext(ctx)
+	list, err := read(ctx, owner(ctx), id.String(), f)
+	return convert.Each(list, wire), err
 }
 
 // filterOf is a results query's time window and category (nil: any).
