@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/platform/fielderr"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Limits the spec documents.
@@ -20,10 +21,10 @@ const (
 	// MaxLiveTokens is how many unrevoked tokens one user may hold; issuing
 	// another revokes that user's oldest.
 	MaxLiveTokens = 100
-	// DefaultPageSize and MaxPageSize bound GetDecisions pages.
-	DefaultPageSize = 50
-	MaxPageSize     = 100
 )
+
+// Pages bound GetDecisions pages.
+var Pages = paging.Sizes{Default: 50, Max: 100}
 
 var (
 	// ErrInvalidAPIKey: Register without an accepted API key.
@@ -104,7 +105,7 @@ type Page struct {
 	NextCursor string
 }
 
-// PageQuery selects a page: Limit 0 means DefaultPageSize, Before a cursor
+// PageQuery selects a page: Limit 0 means Pages.Default, Before a cursor
 // from an earlier page ("" for the newest decisions).
 type PageQuery struct {
 	Limit  int

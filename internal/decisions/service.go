@@ -11,7 +11,6 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/idcursor"
-	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Service holds the rules of registration, tokens and the decision log.
@@ -124,7 +123,7 @@ func (s *Service) TakeDecision(ctx context.Context, p Principal, message string)
 
 // Decisions reads back one page of the principal's decisions, newest first.
 func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page, error) {
-	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	limit, err := Pages.Of(ErrInvalid, q.Limit)
 	if err != nil {
 		return Page{}, err
 	}

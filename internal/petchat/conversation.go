@@ -14,6 +14,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/fielderr"
+	"github.com/sessionhub/server/internal/platform/paging"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
@@ -21,9 +22,10 @@ import (
 const (
 	MaxProviders     = 20
 	MaxContentLength = 4000 // characters (Unicode code points)
-	DefaultPageSize  = 50
-	MaxPageSize      = 100
 )
+
+// Pages bound the pages of get_conversations and get_history.
+var Pages = paging.Sizes{Default: 50, Max: 100}
 
 var (
 	// ErrConversationNotFound: no conversation has that id.

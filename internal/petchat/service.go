@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/sessionhub/server/internal/platform/paging"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
@@ -98,7 +97,7 @@ func (s *Service) Create(ctx context.Context, creator, origin string, n NewConve
 
 // ListQuery selects one page of a user's conversations.
 type ListQuery struct {
-	Limit  int    // 0: DefaultPageSize
+	Limit  int    // 0: Pages.Default
 	Before string // a ConversationPage's NextCursor; "" for the newest
 }
 
@@ -110,7 +109,7 @@ type ConversationPage struct {
 
 // List returns one page of the user's conversations, newest activity first.
 func (s *Service) List(ctx context.Context, user string, q ListQuery) (ConversationPage, error) {
-	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	limit, err := Pages.Of(ErrInvalid, q.Limit)
 	if err != nil {
 		return ConversationPage{}, err
 	}
@@ -165,10 +164,10 @@ type Page struct {
 	NextCursor     *string   // the cursor of the next older page; nil when none
 }
 
-// History returns up to limit (0: DefaultPageSize) messages older than the
+// History returns up to limit (0: Pages.Default) messages older than the
 // cursor before ("" for the newest ones), for a participant.
 func (s *Service) History(ctx context.Context, user, conversationID, before string, limit int) (Page, error) {
-	limit, err := paging.Size(ErrInvalid, limit, DefaultPageSize, MaxPageSize)
+	limit, err := Pages.Of(ErrInvalid, limit)
 	if err != nil {
 		return Page{}, err
 	}

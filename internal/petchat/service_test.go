@@ -310,7 +310,7 @@ func TestHistoryPages(t *testing.T) {
 		"unknown conversation":   {vet, uuid.NewString(), "", 0, petchat.ErrConversationNotFound},
 		"cursor of another":      {vet, other.ID, *page.NextCursor, 0, petchat.ErrInvalid},
 		"garbage cursor":         {vet, c.ID, "not-a-cursor", 0, petchat.ErrInvalid},
-		"limit over the maximum": {vet, c.ID, "", petchat.MaxPageSize + 1, petchat.ErrInvalid},
+		"limit over the maximum": {vet, c.ID, "", petchat.Pages.Max + 1, petchat.ErrInvalid},
 	} {
 		if _, err := svc.History(ctx, tt.user, tt.conv, tt.before, tt.limit); !errors.Is(err, tt.want) {
 			t.Errorf("%s: %v, want %v", name, err, tt.want)
@@ -319,25 +319,25 @@ func TestHistoryPages(t *testing.T) {
 }
 
 // TestConversationsArePaged: the seed's request gets the newest
-// DefaultPageSize conversations and a cursor; following the cursor shows
+// Pages.Default conversations and a cursor; following the cursor shows
 // every conversation once, newest activity first.
 func TestConversationsArePaged(t *testing.T) {
 	svc := newService(t)
 	vet := uuid.NewString()
-	const total = petchat.DefaultPageSize + 12
+	total := petchat.Pages.Default + 12
 	for i := 0; i < total; i++ {
 		c := create(t, svc, uuid.NewString(), vet)
 		if i%5 == 0 {
 			send(t, svc, vet, c.ID, "reorders the list")
 		}
 	}
-	whole, err := svc.List(ctx, vet, petchat.ListQuery{Limit: petchat.MaxPageSize})
+	whole, err := svc.List(ctx, vet, petchat.ListQuery{Limit: petchat.Pages.Max})
 	if err != nil || len(whole.Conversations) != total || whole.NextCursor != nil {
-		t.Fatalf("one page of %d: %d conversations, next %v, %v", petchat.MaxPageSize, len(whole.Conversations), whole.NextCursor, err)
+		t.Fatalf("one page of %d: %d conversations, next %v, %v", petchat.Pages.Max, len(whole.Conversations), whole.NextCursor, err)
 	}
 	first, err := svc.List(ctx, vet, petchat.ListQuery{})
-	if err != nil || len(first.Conversations) != petchat.DefaultPageSize || first.NextCursor == nil {
-		t.Fatalf("default page: %d conversations, next %v, %v; want %d and a cursor", len(first.Conversations), first.NextCursor, err, petchat.DefaultPageSize)
+	if err != nil || len(first.Conversations) != petchat.Pages.Default || first.NextCursor == nil {
+		t.Fatalf("default page: %d conversations, next %v, %v; want %d and a cursor", len(first.Conversations), first.NextCursor, err, petchat.Pages.Default)
 	}
 	var got []string
 	q := petchat.ListQuery{Limit: 9}

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/idcursor"
-	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Store keeps sessions. Update runs fn inside one transaction on the locked
@@ -99,7 +98,7 @@ func (s *Service) Get(ctx context.Context, id string) (Session, error) {
 // PageQuery selects one page of a session list.
 type PageQuery struct {
 	ActiveOnly bool   // only running and paused sessions
-	Limit      int    // 0: DefaultPageSize
+	Limit      int    // 0: Pages.Default
 	After      string // a Page's NextCursor; "" for the first page
 }
 
@@ -111,7 +110,7 @@ type Page struct {
 
 // List returns one page of all sessions, or of the active ones.
 func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
-	limit, err := paging.Size(ErrInvalid, q.Limit, DefaultPageSize, MaxPageSize)
+	limit, err := Pages.Of(ErrInvalid, q.Limit)
 	if err != nil {
 		return Page{}, err
 	}

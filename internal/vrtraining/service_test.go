@@ -223,13 +223,13 @@ func ids(ss []vrtraining.Session) []string {
 	return out
 }
 
-// TestListsArePaged: without a limit a page holds DefaultPageSize sessions
+// TestListsArePaged: without a limit a page holds Pages.Default sessions
 // (the seed's request gets the oldest ones, never an unbounded list); the
 // cursor walks every session exactly once, also in the active list.
 func TestListsArePaged(t *testing.T) {
 	svc := newService(t)
 	ctx := context.Background()
-	const total = vrtraining.DefaultPageSize + 30
+	total := vrtraining.Pages.Default + 30
 	var want []string
 	for i := 0; i < total; i++ {
 		s := create(t, svc)
@@ -244,15 +244,15 @@ func TestListsArePaged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first.Sessions) != vrtraining.DefaultPageSize || first.NextCursor == "" {
-		t.Fatalf("first page: %d sessions, cursor %q; want %d and a cursor", len(first.Sessions), first.NextCursor, vrtraining.DefaultPageSize)
+	if len(first.Sessions) != vrtraining.Pages.Default || first.NextCursor == "" {
+		t.Fatalf("first page: %d sessions, cursor %q; want %d and a cursor", len(first.Sessions), first.NextCursor, vrtraining.Pages.Default)
 	}
 	for _, active := range []bool{false, true} {
 		// The reference order is one page holding every session: ties of
 		// createdAt are broken by id, which need not be creation order.
-		whole, err := svc.List(ctx, vrtraining.PageQuery{ActiveOnly: active, Limit: vrtraining.MaxPageSize})
+		whole, err := svc.List(ctx, vrtraining.PageQuery{ActiveOnly: active, Limit: vrtraining.Pages.Max})
 		if err != nil || whole.NextCursor != "" {
-			t.Fatalf("one page of %d: %v, next %q", vrtraining.MaxPageSize, err, whole.NextCursor)
+			t.Fatalf("one page of %d: %v, next %q", vrtraining.Pages.Max, err, whole.NextCursor)
 		}
 		var got []string
 		q := vrtraining.PageQuery{ActiveOnly: active, Limit: 7}
@@ -279,7 +279,7 @@ func TestListsArePaged(t *testing.T) {
 		}
 	}
 	for name, q := range map[string]vrtraining.PageQuery{
-		"a limit over the maximum":   {Limit: vrtraining.MaxPageSize + 1},
+		"a limit over the maximum":   {Limit: vrtraining.Pages.Max + 1},
 		"not base64":                 {After: "%%%"},
 		"a cursor naming no session": {After: "MmYxYzhjMWUtNGMzOC00ZjdiLTlkNTUtMGQ3YzBjM2M2YTEx"},
 	} {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sessionhub/server/internal/platform/fielderr"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Status is where a training session is in its life.
@@ -37,11 +38,12 @@ func (s Status) Final() bool { return s == StatusCompleted || s == StatusFailed 
 
 // Limits the spec documents.
 const (
-	MaxIDLength     = 200
-	MaxNotesLength  = 10000
-	DefaultPageSize = 100
-	MaxPageSize     = 500
+	MaxIDLength    = 200
+	MaxNotesLength = 10000
 )
+
+// Pages bound the pages of get_session_json and get_active_sessions.
+var Pages = paging.Sizes{Default: 100, Max: 500}
 
 var (
 	// ErrNotFound: no session has that id.

@@ -7,15 +7,19 @@ import (
 	"github.com/sessionhub/server/internal/platform/fielderr"
 )
 
-// Size is the page size for a requested one: def when the client asked for
-// none (0); a size outside 1..max is refused on the field "limit" as the
+// Sizes bound the pages of one list: Default when the client asks for no
+// size, at most Max.
+type Sizes struct{ Default, Max int }
+
+// Of is the page size for a requested one: Default when the client asked
+// for none (0); a size outside 1..Max is refused on the field "limit" as the
 // domain's invalid-request error kind.
-func Size(kind error, requested, def, max int) (int, error) {
+func (s Sizes) Of(kind error, requested int) (int, error) {
 	switch {
 	case requested == 0:
-		return def, nil
-	case requested < 1 || requested > max:
-		return 0, fielderr.New(kind, "limit", fmt.Sprintf("must be 1 to %d", max))
+		return s.Default, nil
+	case requested < 1 || requested > s.Max:
+		return 0, fielderr.New(kind, "limit", fmt.Sprintf("must be 1 to %d", s.Max))
 	}
 	return requested, nil
 }

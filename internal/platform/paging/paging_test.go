@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestSize(t *testing.T) {
+func TestSizesOf(t *testing.T) {
 	errInvalid := errors.New("invalid")
 	for _, tc := range []struct {
 		requested, want int
@@ -13,9 +13,9 @@ func TestSize(t *testing.T) {
 	}{
 		{0, 50, false}, {1, 1, false}, {100, 100, false}, {101, 0, true}, {-1, 0, true},
 	} {
-		got, err := Size(errInvalid, tc.requested, 50, 100)
+		got, err := Sizes{Default: 50, Max: 100}.Of(errInvalid, tc.requested)
 		if got != tc.want || errors.Is(err, errInvalid) != tc.refused {
-			t.Errorf("Size(%d) = %d, %v; want %d, refused %v", tc.requested, got, err, tc.want, tc.refused)
+			t.Errorf("Of(%d) = %d, %v; want %d, refused %v", tc.requested, got, err, tc.want, tc.refused)
 		}
 	}
 }
