@@ -66,18 +66,6 @@ func (l *coverageLedger) hit(file, item string) bool {
 	return true
 }
 
-// documents reports whether file lists item.
-func (l *coverageLedger) documents(file, item string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.byKey[file]
-	if s == nil {
-		return false
-	}
-	i := sort.SearchStrings(s.expected, item)
-	return i < len(s.expected) && s.expected[i] == item
-}
-
 // report prints coverage per spec and whether every required spec is at
 // 100%. Items verified elsewhere (or, against a remote server, items that
 // need a server of the suite's own) are listed but left out of the

@@ -82,10 +82,6 @@ type FailureLimiter struct {
 	own     *ratelimit.Window
 }
 
-// NewFailureLimiter is a limiter for a connection on its own (its address
-// and process counted for it alone).
-func NewFailureLimiter(l Limits) *FailureLimiter { return NewGuard(l).ForConnection("") }
-
 // Check refuses the next action with a *RateLimitedError while a limit is
 // reached; guessable says the action checks an API key or a checksum
 // (Register, Connection), which the server-wide ceiling holds back. When

@@ -21,7 +21,7 @@ func limitedFor(t *testing.T, err error, scope decisions.Scope, wait time.Durati
 
 func TestFailureLimiterFixedWindow(t *testing.T) {
 	clock := clocktest.New()
-	l := decisions.NewFailureLimiter(decisions.Limits{MaxFailures: 3, Window: time.Minute, Now: clock.Now})
+	l := decisions.NewGuard(decisions.Limits{MaxFailures: 3, Window: time.Minute, Now: clock.Now}).ForConnection("")
 
 	// Errors that are not credential failures never count.
 	for i := 0; i < 10; i++ {

@@ -101,9 +101,6 @@ func New(ctx context.Context, cfg config.Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler is the server's whole HTTP surface.
-func (s *Server) Handler() http.Handler { return s.engine }
-
 // DB exposes the database (tests inspect what was stored).
 func (s *Server) DB() *database.DB { return s.db }
 

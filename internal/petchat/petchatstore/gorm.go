@@ -285,10 +285,6 @@ func toConversation(r conversationRow, providers []string, last *petchat.Message
 	}
 }
 
-func toMessageRow(m petchat.Message) messageRow {
-	return messageRow{ID: m.ID, ConversationID: m.ConversationID, SentUS: m.Timestamp.UnixMicro(), SenderID: m.SenderID, Content: m.Content}
-}
-
 func toMessage(r messageRow) petchat.Message {
 	return petchat.Message{ID: r.ID, ConversationID: r.ConversationID, SenderID: r.SenderID, Content: r.Content, Timestamp: time.UnixMicro(r.SentUS).UTC()}
 }

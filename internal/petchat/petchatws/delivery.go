@@ -162,17 +162,6 @@ func (r *Router) recipients(d delivery) []*wsconn.Conn {
 	return out
 }
 
-// connections is the number of this process's connections in delivery.
-func (r *Router) connections() int {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	n := 0
-	for _, conns := range r.byUser {
-		n += len(conns)
-	}
-	return n
-}
-
 // Close stops receiving deliveries.
 func (r *Router) Close() error {
 	r.unsubscribe()

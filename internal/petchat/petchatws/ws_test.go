@@ -219,3 +219,14 @@ func TestUnreadableCredentialsAreNeverAnonymous(t *testing.T) {
 	}
 	connect(t, url+"?unrelated=1") // no credentials at all: anonymous
 }
+
+// connections is the number of this process's connections in delivery.
+func (r *Router) connections() int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	n := 0
+	for _, conns := range r.byUser {
+		n += len(conns)
+	}
+	return n
+}

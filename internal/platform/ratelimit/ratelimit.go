@@ -194,13 +194,6 @@ func (c *Counter) window(key string, now time.Time) *Window {
 	return w
 }
 
-// keys is how many keys are tracked (for tests).
-func (c *Counter) keys() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.windows)
-}
-
 // RetryAfterSeconds is wait as the retry_after the APIs document: whole
 // seconds, rounded up, at least 1 (a client told 0 would retry at once).
 func RetryAfterSeconds(wait time.Duration) int64 {

@@ -112,3 +112,10 @@ func TestLimitedErrorIsErrLimitedWithItsRetryAfter(t *testing.T) {
 		t.Fatalf("%v: want a LimitedError of scope 2 that is ErrLimited, retry_after 2", err)
 	}
 }
+
+// keys is how many keys are tracked.
+func (c *Counter) keys() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.windows)
+}
