@@ -11,6 +11,7 @@ import (
 
 	"github.com/sessionhub/server/internal/platform/auth"
 	"github.com/sessionhub/server/internal/platform/idcursor"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Service holds the rules of registration, tokens and the decision log.
@@ -134,17 +135,13 @@ func (s *Service) Decisions(ctx context.Context, p Principal, q PageQuery) (Page
 			return Page{}, ErrInvalidCursor
 		}
 	}
-	// One more than asked tells whether an older page exists.
-	list, err := s.store.ListDecisions(ctx, p.userID, before, limit+1)
+	list, next, err := paging.Read(limit, func(n int) ([]Decision, error) {
+		return s.store.ListDecisions(ctx, p.userID, before, n)
+	}, func(last Decision) string { return idcursor.Encode(last.ID) })
 	if err != nil {
 		return Page{}, fmt.Errorf("list decisions: %w", err)
 	}
-	page := Page{Decisions: list}
-	if len(list) > limit {
-		page.Decisions = list[:limit]
-		page.NextCursor = idcursor.Encode(page.Decisions[limit-1].ID)
-	}
-	return page, nil
+	return Page{Decisions: list, NextCursor: next}, nil
 }
 
 func (n NewUser) validate() error {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/sessionhub/server/internal/platform/paging"
 	"github.com/sessionhub/server/internal/platform/ratelimit"
 )
 
@@ -104,7 +105,7 @@ type ListQuery struct {
 // ConversationPage is one page of a user's conversations.
 type ConversationPage struct {
 	Conversations []Conversation // newest activity first
-	NextCursor    *string        // nil on the last page
+	NextCursor    string         // "" on the last page
 }
 
 // List returns one page of the user's conversations, newest activity first.
@@ -121,18 +122,13 @@ func (s *Service) List(ctx context.Context, user string, q ListQuery) (Conversat
 		}
 		after = &pos
 	}
-	// One more than asked tells whether another page follows.
-	list, err := s.store.ConversationsOf(ctx, user, after, limit+1)
+	list, next, err := paging.Read(limit, func(n int) ([]Conversation, error) {
+		return s.store.ConversationsOf(ctx, user, after, n)
+	}, func(last Conversation) string { return PositionOf(last).String() })
 	if err != nil {
 		return ConversationPage{}, err
 	}
-	page := ConversationPage{Conversations: list}
-	if len(list) > limit {
-		page.Conversations = list[:limit]
-		next := PositionOf(page.Conversations[limit-1]).String()
-		page.NextCursor = &next
-	}
-	return page, nil
+	return ConversationPage{Conversations: list, NextCursor: next}, nil
 }
 
 // Send stores a message from sender, sent on the connection origin, and
@@ -161,7 +157,7 @@ func (s *Service) Send(ctx context.Context, sender, origin, conversationID, cont
 type Page struct {
 	ConversationID string
 	Messages       []Message // oldest first
-	NextCursor     *string   // the cursor of the next older page; nil when none
+	NextCursor     string    // the cursor of the next older page; "" when none
 }
 
 // History returns up to limit (0: Pages.Default) messages older than the
@@ -192,8 +188,7 @@ func (s *Service) History(ctx context.Context, user, conversationID, before stri
 		page.Messages[len(newestFirst)-1-i] = m
 	}
 	if more && len(page.Messages) > 0 {
-		next := CursorOf(page.Messages[0]).String()
-		page.NextCursor = &next
+		page.NextCursor = CursorOf(page.Messages[0]).String()
 	}
 	return page, nil
 }

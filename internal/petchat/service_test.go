@@ -285,19 +285,19 @@ func TestHistoryPages(t *testing.T) {
 			ids = append(ids, m.ID)
 		}
 		got = append(ids, got...)
-		if page.NextCursor == nil {
+		if page.NextCursor == "" {
 			if pages != 2 {
 				t.Fatalf("pages = %d, want 3", pages+1)
 			}
 			break
 		}
-		before = *page.NextCursor
+		before = page.NextCursor
 	}
 	if strings.Join(got, ",") != strings.Join(sent, ",") {
 		t.Fatalf("history = %v, want %v (oldest first)", got, sent)
 	}
-	if page, _ := svc.History(ctx, vet, c.ID, "", 0); len(page.Messages) != 7 || page.NextCursor != nil {
-		t.Errorf("default page = %d messages, cursor %v; want all 7 and no cursor", len(page.Messages), page.NextCursor)
+	if page, _ := svc.History(ctx, vet, c.ID, "", 0); len(page.Messages) != 7 || page.NextCursor != "" {
+		t.Errorf("default page = %d messages, cursor %q; want all 7 and no cursor", len(page.Messages), page.NextCursor)
 	}
 
 	page, _ := svc.History(ctx, vet, c.ID, "", 1)
@@ -308,7 +308,7 @@ func TestHistoryPages(t *testing.T) {
 	}{
 		"stranger":               {uuid.NewString(), c.ID, "", 0, petchat.ErrNotParticipant},
 		"unknown conversation":   {vet, uuid.NewString(), "", 0, petchat.ErrConversationNotFound},
-		"cursor of another":      {vet, other.ID, *page.NextCursor, 0, petchat.ErrInvalid},
+		"cursor of another":      {vet, other.ID, page.NextCursor, 0, petchat.ErrInvalid},
 		"garbage cursor":         {vet, c.ID, "not-a-cursor", 0, petchat.ErrInvalid},
 		"limit over the maximum": {vet, c.ID, "", petchat.Pages.Max + 1, petchat.ErrInvalid},
 	} {
@@ -332,12 +332,12 @@ func TestConversationsArePaged(t *testing.T) {
 		}
 	}
 	whole, err := svc.List(ctx, vet, petchat.ListQuery{Limit: petchat.Pages.Max})
-	if err != nil || len(whole.Conversations) != total || whole.NextCursor != nil {
-		t.Fatalf("one page of %d: %d conversations, next %v, %v", petchat.Pages.Max, len(whole.Conversations), whole.NextCursor, err)
+	if err != nil || len(whole.Conversations) != total || whole.NextCursor != "" {
+		t.Fatalf("one page of %d: %d conversations, next %q, %v", petchat.Pages.Max, len(whole.Conversations), whole.NextCursor, err)
 	}
 	first, err := svc.List(ctx, vet, petchat.ListQuery{})
-	if err != nil || len(first.Conversations) != petchat.Pages.Default || first.NextCursor == nil {
-		t.Fatalf("default page: %d conversations, next %v, %v; want %d and a cursor", len(first.Conversations), first.NextCursor, err, petchat.Pages.Default)
+	if err != nil || len(first.Conversations) != petchat.Pages.Default || first.NextCursor == "" {
+		t.Fatalf("default page: %d conversations, next %q, %v; want %d and a cursor", len(first.Conversations), first.NextCursor, err, petchat.Pages.Default)
 	}
 	var got []string
 	q := petchat.ListQuery{Limit: 9}
@@ -349,10 +349,10 @@ func TestConversationsArePaged(t *testing.T) {
 		for _, c := range page.Conversations {
 			got = append(got, c.ID)
 		}
-		if page.NextCursor == nil {
+		if page.NextCursor == "" {
 			break
 		}
-		q.Before = *page.NextCursor
+		q.Before = page.NextCursor
 	}
 	var want []string
 	for _, c := range whole.Conversations {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sessionhub/server/internal/platform/idcursor"
+	"github.com/sessionhub/server/internal/platform/paging"
 )
 
 // Store keeps sessions. Update runs fn inside one transaction on the locked
@@ -129,17 +130,13 @@ func (s *Service) List(ctx context.Context, q PageQuery) (Page, error) {
 		}
 		after = &last
 	}
-	// One more than asked tells whether another page follows.
-	list, err := s.store.List(ctx, q.ActiveOnly, after, limit+1)
+	list, next, err := paging.Read(limit, func(n int) ([]Session, error) {
+		return s.store.List(ctx, q.ActiveOnly, after, n)
+	}, func(last Session) string { return idcursor.Encode(last.ID) })
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{Sessions: list}
-	if len(list) > limit {
-		page.Sessions = list[:limit]
-		page.NextCursor = idcursor.Encode(page.Sessions[limit-1].ID)
-	}
-	return page, nil
+	return Page{Sessions: list, NextCursor: next}, nil
 }
 
 // publish tells the watchers of every process about a stored change; the

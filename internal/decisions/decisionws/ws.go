@@ -11,6 +11,7 @@ import (
 	gen "github.com/sessionhub/server/gen/decisions"
 	"github.com/sessionhub/server/internal/decisions"
 	"github.com/sessionhub/server/internal/platform/clientaddr"
+	"github.com/sessionhub/server/internal/platform/convert"
 	"github.com/sessionhub/server/internal/platform/wsconn"
 	"github.com/sessionhub/server/internal/platform/wsschema"
 )
@@ -158,12 +159,5 @@ func toWire(d decisions.Decision) gen.Decision {
 }
 
 func toWirePage(p decisions.Page) gen.GetDecisionsSuccessData {
-	out := gen.GetDecisionsSuccessData{Decisions: make([]gen.Decision, len(p.Decisions))}
-	for i, d := range p.Decisions {
-		out.Decisions[i] = toWire(d)
-	}
-	if p.NextCursor != "" {
-		out.NextCursor = &p.NextCursor
-	}
-	return out
+	return gen.GetDecisionsSuccessData{Decisions: convert.Each(p.Decisions, toWire), NextCursor: convert.Cursor(p.NextCursor)}
 }

@@ -70,5 +70,5 @@ func toWireConversation(c petchat.Conversation) gen.Conversation {
 }
 
 func toWirePage(p petchat.Page) gen.HistoryReplyData {
-	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: convert.Each(p.Messages, toWireMessage), NextCursor: p.NextCursor}
+	return gen.HistoryReplyData{ConversationID: p.ConversationID, Messages: convert.Each(p.Messages, toWireMessage), NextCursor: convert.Cursor(p.NextCursor)}
 }

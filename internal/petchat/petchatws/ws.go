@@ -149,7 +149,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, event stri
 			return nil, err
 		}
 		return gen.ConversationsReply{Event: gen.ConversationsReplyEventValue, Data: gen.ConversationsReplyData{
-			Conversations: convert.Each(page.Conversations, toWireConversation), NextCursor: page.NextCursor,
+			Conversations: convert.Each(page.Conversations, toWireConversation), NextCursor: convert.Cursor(page.NextCursor),
 		}}, nil
 	case *gen.NewConversationRequest:
 		if wait, limited := c.newConversations.Blocked(time.Now()); limited {

@@ -14,3 +14,12 @@ func TestEachConvertsInOrderAndNeverReturnsNil(t *testing.T) {
 		t.Errorf("Each(nil) = %#v, want an empty, non-nil list", got)
 	}
 }
+
+func TestCursorIsNullOnTheLastPage(t *testing.T) {
+	if got := Cursor(""); got != nil {
+		t.Errorf("Cursor(\"\") = %q, want nil", *got)
+	}
+	if got := Cursor("abc"); got == nil || *got != "abc" {
+		t.Errorf("Cursor(\"abc\") = %v, want a pointer to abc", got)
+	}
+}

@@ -23,3 +23,15 @@ func (s Sizes) Of(kind error, requested int) (int, error) {
 	}
 	return requested, nil
 }
+
+// Read reads one page of at most limit records through read, asking it for
+// one record more so that it knows whether another page follows; next is
+// cursor(the page's last record) when one does, else "".
+func Read[T any](limit int, read func(n int) ([]T, error), cursor func(last T) string) (page []T, next string, err error) {
+	list, err := read(limit + 1)
+	if err != nil || len(list) <= limit {
+		return list, "", err
+	}
+	page = list[:limit]
+	return page, cursor(page[limit-1]), nil
+}

@@ -126,7 +126,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
+		return gen.GetActiveSessionsSuccess{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: convert.Cursor(page.NextCursor)}, err
 	case *gen.GetSessionJSONRequest:
 		if req.Data != nil && req.Data.SessionID != nil {
 			s, err := svc.Get(ctx, *req.Data.SessionID)
@@ -137,7 +137,7 @@ func (c *connection) dispatch(ctx context.Context, conn *wsconn.Conn, command st
 			q.Limit, q.After = pageOf(req.Data.Limit, req.Data.After)
 		}
 		page, err := svc.List(ctx, q)
-		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: cursorOf(page)}, err
+		return gen.GetSessionJSONSuccessAll{Command: command, ResponseType: success, Data: convert.Each(page.Sessions, toWire), NextCursor: convert.Cursor(page.NextCursor)}, err
 	case *gen.WatchSessionsRequest:
 		c.watch(conn)
 		return gen.WatchSessionsSuccess{Command: command, ResponseType: success, Data: gen.WatchState{Watching: true}}, nil
@@ -263,12 +263,4 @@ func pageOf(limit *int64, after *string) (int, string) {
 		q.After = *after
 	}
 	return q.Limit, q.After
-}
-
-// cursorOf is a page's next_cursor: null on the last page.
-func cursorOf(p vrtraining.Page) *string {
-	if p.NextCursor == "" {
-		return nil
-	}
-	return &p.NextCursor
 }
