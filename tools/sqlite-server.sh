@@ -32,6 +32,9 @@ decision_key="$(random_hex)"
 
 server="$root/bin/test/$name/server"
 (cd "$root" && go build -o "$server" ./cmd/server)
+# The log exists before the server starts: the redirections below happen in the background child,
+# which a loaded machine may not have run yet when the loop first reads the log.
+: >"$work/server.log"
 HTTP_ADDR=127.0.0.1:0 PUBLIC_BASE_URL= DATABASE_URL= DATA_DIR="$work/data" \
 	AUTH_JWT_SECRET="$secret" AVATAR_API_KEYS="$avatar_keys" DECISION_API_KEYS="$decision_key" \
 	"$server" >"$work/server.out" 2>"$work/server.log" &
