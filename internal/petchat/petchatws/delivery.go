@@ -64,14 +64,21 @@ func NewRouter(bus pubsub.Bus) *Router {
 	return r
 }
 
-// join makes conn receive the deliveries for user.
-func (r *Router) join(user string, conn *wsconn.Conn) {
+// join queues hello on conn and makes conn receive the deliveries for user,
+// both under the router's lock: a delivery either finds conn and so comes
+// after hello, or took its recipients before conn joined. A client that has
+// read hello misses nothing sent to it after that.
+func (r *Router) join(user string, conn *wsconn.Conn, hello []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := conn.SendText(hello); err != nil {
+		return err
+	}
 	if r.byUser[user] == nil {
 		r.byUser[user] = map[*wsconn.Conn]struct{}{}
 	}
 	r.byUser[user][conn] = struct{}{}
+	return nil
 }
 
 // leave stops deliveries to conn at once.

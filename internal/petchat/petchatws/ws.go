@@ -105,14 +105,15 @@ type connection struct {
 	newConversations *ratelimit.Window
 }
 
-// OnOpen announces the user id first, then joins delivery, so `connected`
-// is always the first frame.
+// OnOpen announces the user id and joins delivery in one step, so
+// `connected` is always the first frame and every delivery to the user
+// after it reaches this connection.
 func (c *connection) OnOpen(conn *wsconn.Conn) error {
-	if err := conn.SendJSON(gen.Connected{Event: gen.ConnectedEventValue, Data: gen.ConnectedData{UserID: c.user}}); err != nil {
+	hello, err := wsconn.MarshalFrame(gen.Connected{Event: gen.ConnectedEventValue, Data: gen.ConnectedData{UserID: c.user}})
+	if err != nil {
 		return err
 	}
-	c.api.router.join(c.user, conn)
-	return nil
+	return c.api.router.join(c.user, conn, hello)
 }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {
