@@ -93,9 +93,9 @@ func (c *Counts) add(d Counts) {
 	c.Frames += d.Frames
 }
 
-// idleDeadline is when a session whose last activity (or start) was at
+// IdleDeadline is when a session whose last activity (or start) was at
 // base ends by itself; nil when the timeout is disabled.
-func idleDeadline(base time.Time, timeout time.Duration) *time.Time {
+func IdleDeadline(base time.Time, timeout time.Duration) *time.Time {
 	if timeout <= 0 {
 		return nil
 	}

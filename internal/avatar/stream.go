@@ -47,7 +47,7 @@ func (c *Connection) Init(ctx context.Context, req InitRequest) (InitResult, err
 	if ls.activity != nil && ls.activity.After(base) {
 		base = *ls.activity
 	}
-	resumed, err := s.store.Configure(ctx, ls.id, cfg, idleDeadline(base, cfg.ActivityIdleTimeout))
+	resumed, err := s.store.Configure(ctx, ls.id, cfg, IdleDeadline(base, cfg.ActivityIdleTimeout))
 	if err != nil {
 		return InitResult{}, fmt.Errorf("store init: %w", err)
 	}
@@ -248,7 +248,7 @@ func (s *Service) flush(ctx context.Context, ls *liveSession) {
 func (s *Service) takePendingLocked(ls *liveSession) Delta {
 	d := Delta{Counts: ls.pending, Activity: ls.activity}
 	if ls.activity != nil {
-		d.Deadline = idleDeadline(*ls.activity, ls.timeout)
+		d.Deadline = IdleDeadline(*ls.activity, ls.timeout)
 	}
 	ls.pending, ls.activity = Counts{}, nil
 	if ls.flushLater != nil {

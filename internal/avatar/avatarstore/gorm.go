@@ -134,16 +134,8 @@ func toRow(s avatar.Session) sessionRow {
 		AgoraAppID: c.Agora.AppID, AgoraToken: c.Agora.Token, AgoraChannel: c.Agora.Channel, AgoraUID: c.Agora.UID,
 		AgoraStringUID: c.Agora.EnableStringUID, Vendor: vendorOrNil(c.Vendor),
 		State: string(s.State), EndedReason: string(s.EndedReason), CreatedAt: s.CreatedAt, EndedAt: s.EndedAt,
-		IdleDeadline: idleDeadline(s.CreatedAt, c.ActivityIdleTimeout),
+		IdleDeadline: avatar.IdleDeadline(s.CreatedAt, c.ActivityIdleTimeout),
 	}
-}
-
-func idleDeadline(from time.Time, timeout time.Duration) *time.Time {
-	if timeout <= 0 {
-		return nil
-	}
-	d := from.Add(timeout)
-	return &d
 }
 
 func toSession(r sessionRow) avatar.Session {
