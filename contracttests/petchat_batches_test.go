@@ -74,7 +74,7 @@ func TestPetChatBatchesLockConversationsInIDOrder(t *testing.T) {
 		t.Fatalf("the batch once a was free: %v", err)
 	}
 	for _, id := range []string{a, z} {
-		msgs, _, err := store.Messages(ctx, id, nil, 10)
+		msgs, err := store.Messages(ctx, id, nil, 10)
 		if err != nil || len(msgs) != 1 {
 			t.Errorf("conversation %s holds %d messages (%v), want 1", id, len(msgs), err)
 		}

@@ -3,6 +3,7 @@ package petchat
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,8 +28,8 @@ type Store interface {
 	// each conversation its last message (unless a newer one is stored).
 	AddMessages(ctx context.Context, msgs []Message) error
 	// Messages returns up to limit messages of a conversation older than
-	// before (all when nil), newest first, and whether older ones remain.
-	Messages(ctx context.Context, conversationID string, before *Cursor, limit int) ([]Message, bool, error)
+	// before (all when nil), newest first.
+	Messages(ctx context.Context, conversationID string, before *Cursor, limit int) ([]Message, error)
 }
 
 // Limits bound what clients can make the service store.
@@ -179,18 +180,14 @@ func (s *Service) History(ctx context.Context, user, conversationID, before stri
 		}
 		cursor = &cur
 	}
-	newestFirst, more, err := s.store.Messages(ctx, c.ID, cursor, limit)
+	newestFirst, next, err := paging.Read(limit, func(n int) ([]Message, error) {
+		return s.store.Messages(ctx, c.ID, cursor, n)
+	}, func(oldest Message) string { return CursorOf(oldest).String() })
 	if err != nil {
 		return Page{}, fmt.Errorf("load history: %w", err)
 	}
-	page := Page{ConversationID: c.ID, Messages: make([]Message, len(newestFirst))}
-	for i, m := range newestFirst {
-		page.Messages[len(newestFirst)-1-i] = m
-	}
-	if more && len(page.Messages) > 0 {
-		page.NextCursor = CursorOf(page.Messages[0]).String()
-	}
-	return page, nil
+	slices.Reverse(newestFirst)
+	return Page{ConversationID: c.ID, Messages: newestFirst, NextCursor: next}, nil
 }
 
 func (s *Service) participantOf(ctx context.Context, user, conversationID string) (Conversation, error) {

@@ -261,21 +261,17 @@ FROM (SELECT value->>'id' AS id, value->>'conversation_id' AS conversation_id, v
 WHERE petchat_conversations.id = v.conversation_id AND petchat_conversations.last_activity_us <= v.sent_us`
 )
 
-func (s *Conversations) Messages(ctx context.Context, conversationID string, before *petchat.Cursor, limit int) ([]petchat.Message, bool, error) {
+func (s *Conversations) Messages(ctx context.Context, conversationID string, before *petchat.Cursor, limit int) ([]petchat.Message, error) {
 	q := s.db.WithContext(ctx).Where("conversation_id = ?", conversationID)
 	if before != nil {
 		us := before.Timestamp.UnixMicro()
 		q = q.Where("sent_us < ? OR (sent_us = ? AND id < ?)", us, us, before.MessageID)
 	}
 	var rows []messageRow
-	if err := q.Order("sent_us DESC").Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, false, fmt.Errorf("load messages: %w", err)
+	if err := q.Order("sent_us DESC").Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
 	}
-	more := len(rows) > limit
-	if more {
-		rows = rows[:limit]
-	}
-	return convert.Each(rows, toMessage), more, nil
+	return convert.Each(rows, toMessage), nil
 }
 
 func toConversation(r conversationRow, providers []string, last *petchat.Message) petchat.Conversation {
