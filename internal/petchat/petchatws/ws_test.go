@@ -122,6 +122,19 @@ func TestDeliveryReachesParticipantsOnly(t *testing.T) {
 	}
 }
 
+// TestNothingSentAfterConnectedIsMissed: a provider named in a conversation
+// the moment its client has read `connected` is told of the conversation.
+func TestNothingSentAfterConnectedIsMissed(t *testing.T) {
+	_, url := newTestAPI(t)
+	owner := connect(t, url)
+	for range 20 {
+		vet := connect(t, url)
+		owner.send("new_conversation", map[string]any{"pet_id": uuid.NewString(), "providers": []string{vet.user}})
+		owner.read("conversation_created")
+		vet.read("conversation_created")
+	}
+}
+
 // TestEachConnectionGetsADeliveryOnce: the process that stores a message
 // hands it to its own connections at once and the bus carries it to the
 // others; neither path may deliver it twice or skip a connection.
