@@ -58,8 +58,9 @@ func NewHub(reg prometheus.Registerer, limits Limits) *Hub {
 // Serve upgrades the request and runs the connection's pumps in their own
 // goroutines; it returns once the upgrade is done. Before the upgrade it
 // refuses, through Options.Refuse, with 503 after Shutdown or at
-// Limits.MaxConnections and with 429 at Limits.MaxConnectionsPerAddress;
-// when the upgrade fails, the client got gorilla's 4xx answer.
+// Limits.MaxConnections and with 429 at Limits.MaxConnectionsPerAddress,
+// and returns that *Refusal as the error; when the upgrade fails, the
+// client got gorilla's 4xx answer.
 // responseHeader is added to the 101 response (cookies, subprotocol).
 func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handler Handler, responseHeader http.Header) (*Conn, error) {
 	if handler == nil || opts.API == "" {
@@ -72,13 +73,13 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 	opts = opts.withDefaults()
 
 	addr := clientAddressOf(r)
-	if refusal, err := h.admit(addr); err != nil {
+	if refusal := h.admit(addr); refusal != nil {
 		h.metrics.refused.WithLabelValues(opts.API, strconv.Itoa(refusal.Status)).Inc()
 		// Debug: a client hammering a ceiling would flood the log; the
 		// websocket_upgrades_refused_total counter shows it.
 		opts.Logger.Debug("websocket upgrade refused", "api", opts.API, "status", refusal.Status, "reason", refusal.Message)
-		writeRefusal(w, opts, refusal)
-		return nil, err
+		writeRefusal(w, opts, *refusal)
+		return nil, refusal
 	}
 	// The read buffer is the connection's own for its whole life; the write
 	// buffer is borrowed from the pool per message.
@@ -110,29 +111,29 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, opts Options, handle
 
 // admit counts a connection about to be upgraded from addr, or says why it
 // is refused.
-func (h *Hub) admit(addr clientAddress) (Refusal, error) {
+func (h *Hub) admit(addr clientAddress) *Refusal {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch {
 	case h.shuttingDown:
-		return Refusal{Status: http.StatusServiceUnavailable, Message: "Server shutting down"}, ErrShuttingDown
+		return &Refusal{Status: http.StatusServiceUnavailable, Message: "Server shutting down"}
 	case h.limits.MaxConnections > 0 && h.admitted >= h.limits.MaxConnections:
-		return Refusal{
+		return &Refusal{
 			Status:     http.StatusServiceUnavailable,
 			Message:    fmt.Sprintf("Too many open WebSocket connections on this server (limit %d); retry later", h.limits.MaxConnections),
 			RetryAfter: RefusalRetryAfter,
-		}, ErrServerFull
+		}
 	case h.limits.MaxConnectionsPerAddress > 0 && h.admittedByAddress[addr] >= h.limits.MaxConnectionsPerAddress:
-		return Refusal{
+		return &Refusal{
 			Status:     http.StatusTooManyRequests,
 			Message:    fmt.Sprintf("Too many open WebSocket connections from your address (limit %d); close one or retry later", h.limits.MaxConnectionsPerAddress),
 			RetryAfter: RefusalRetryAfter,
-		}, ErrAddressFull
+		}
 	}
 	h.admitted++
 	h.admittedByAddress[addr]++
 	h.live.Add(1)
-	return Refusal{}, nil
+	return nil
 }
 
 // release gives back what admit counted.

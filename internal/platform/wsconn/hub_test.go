@@ -102,6 +102,14 @@ func TestShutdownClosesEveryConnectionWith1001AndRefusesNewOnes(t *testing.T) {
 		t.Fatalf("dial after Shutdown: want 503 before the upgrade, got %v", err)
 	}
 	_ = resp.Body.Close()
+
+	// Serve's error is the refusal the client got.
+	w := httptest.NewRecorder()
+	_, err = env.hub.Serve(w, httptest.NewRequest(http.MethodGet, "/ws", nil), Options{API: testAPI}, rec, nil)
+	var refusal *Refusal
+	if !errors.As(err, &refusal) || refusal.Status != http.StatusServiceUnavailable || w.Code != refusal.Status {
+		t.Fatalf("Serve after Shutdown: want a 503 *Refusal answered with 503, got %v and %d", err, w.Code)
+	}
 }
 
 func TestShutdownFlushesFramesStuckInTheQueue(t *testing.T) {

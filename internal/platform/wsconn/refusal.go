@@ -50,6 +50,12 @@ type Refusal struct {
 	RetryAfter time.Duration
 }
 
+// Error makes a refusal of Hub.Serve its error: the client got Status and
+// Message.
+func (r *Refusal) Error() string {
+	return "wsconn: upgrade refused with " + strconv.Itoa(r.Status) + ": " + r.Message
+}
+
 // writeRefusal answers r with the API's documented body (Options.Refuse)
 // after the headers every refusal carries.
 func writeRefusal(w http.ResponseWriter, opts Options, r Refusal) {
