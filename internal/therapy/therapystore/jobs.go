@@ -2,7 +2,6 @@ package therapystore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -182,7 +181,7 @@ func setSessionAnalysis(tx *gorm.DB, job jobRow, status string, progress float64
 WHERE id = ? AND NOT EXISTS (SELECT 1 FROM therapy_jobs n WHERE n.session_id = ?
   AND (n.created_at > ? OR (n.created_at = ? AND n.id > ?)))`,
 		status, progress, errMsg, at, status, at, job.SessionID, job.SessionID, job.CreatedAt, job.CreatedAt, job.ID).Error
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	if err != nil {
 		return fmt.Errorf("update session analysis: %w", err)
 	}
 	return nil
