@@ -11,21 +11,36 @@ import (
 	"github.com/sessionhub/server/internal/therapy"
 )
 
-// recordEvents collects what the bus carries for one session.
+// recordEvents collects what the bus carries for one session. The returned
+// func waits for the analysis' final progress event first: the worker
+// publishes it after storing the final state that waitAnalysis sees.
 func (f *fixture) recordEvents(t *testing.T, sessionID string) func() []therapy.Event {
 	var mu sync.Mutex
 	var got []therapy.Event
+	final := make(chan struct{})
 	unsubscribe := f.bus.Subscribe(therapy.BusTopic(sessionID), func(p []byte) {
 		var ev therapy.Event
 		if err := json.Unmarshal(p, &ev); err != nil {
 			t.Errorf("bus payload: %v", err)
 		}
 		mu.Lock()
+		defer mu.Unlock()
 		got = append(got, ev)
-		mu.Unlock()
+		if ev.Type == therapy.EventProgress && (ev.Progress.Status == therapy.AnalysisCompleted || ev.Progress.Status == therapy.AnalysisFailed) {
+			select {
+			case <-final: // a later final event: the first one opened the wait already
+			default:
+				close(final)
+			}
+		}
 	})
 	t.Cleanup(unsubscribe)
 	return func() []therapy.Event {
+		select {
+		case <-final:
+		case <-time.After(10 * time.Second):
+			t.Error("the final progress event never came")
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		return append([]therapy.Event(nil), got...)
