@@ -56,29 +56,38 @@ func (a *API) Handle(c *gin.Context) {
 		return
 	}
 	sessionID := id.String()
-	if err := a.svc.Authorize(c.Request.Context(), claims.Subject, sessionID); err != nil {
-		if errors.Is(err, therapy.ErrNotFound) {
-			refuse(c, http.StatusNotFound, gen.ErrorBodyCodeSessionNotFound, therapyhttp.NotFoundMessage, "session_id")
-			return
-		}
-		slog.Error("therapy events: checking the session failed", "err", err)
-		refuse(c, http.StatusInternalServerError, gen.ErrorBodyCodeInternalError, "Internal error", "")
-		return
-	}
-	if !websocket.IsWebSocketUpgrade(c.Request) {
-		refuse(c, http.StatusBadRequest, gen.ErrorBodyCodeValidationError, "The request is not a WebSocket upgrade", "")
-		return
-	}
 	s := &socket{}
 	if claims.ExpiresAt != nil {
 		s.expires = claims.ExpiresAt.Time
 	}
-	// Subscribe before the upgrade so no event between the 101 and OnOpen
-	// is lost; they wait in pending until the connection exists.
+	// Subscribe before the session is checked, so that a delete after the
+	// check reaches this socket (it closes once open), and before the
+	// upgrade, so no event between the 101 and OnOpen is lost: they wait in
+	// pending until the connection exists.
 	s.unsubscribe = a.bus.Subscribe(therapy.BusTopic(sessionID), s.deliver)
-	if _, err := a.hub.Serve(c.Writer, c.Request, a.opts, s, nil); err != nil {
+	if !a.open(c, claims.Subject, sessionID, s) {
 		s.stop()
 	}
+}
+
+// open checks the session and upgrades; false when the request was refused
+// or the upgrade failed.
+func (a *API) open(c *gin.Context, owner, sessionID string, s *socket) bool {
+	if err := a.svc.Authorize(c.Request.Context(), owner, sessionID); err != nil {
+		if errors.Is(err, therapy.ErrNotFound) {
+			refuse(c, http.StatusNotFound, gen.ErrorBodyCodeSessionNotFound, therapyhttp.NotFoundMessage, "session_id")
+			return false
+		}
+		slog.Error("therapy events: checking the session failed", "err", err)
+		refuse(c, http.StatusInternalServerError, gen.ErrorBodyCodeInternalError, "Internal error", "")
+		return false
+	}
+	if !websocket.IsWebSocketUpgrade(c.Request) {
+		refuse(c, http.StatusBadRequest, gen.ErrorBodyCodeValidationError, "The request is not a WebSocket upgrade", "")
+		return false
+	}
+	_, err := a.hub.Serve(c.Writer, c.Request, a.opts, s, nil)
+	return err == nil
 }
 
 func refuse(c *gin.Context, status int, code gen.ErrorBodyCode, message, field string) {
