@@ -82,9 +82,8 @@ var refuseUpgrade = wsconn.JSONRefusal(func(r wsconn.Refusal) any {
 
 // Close codes and reasons of this channel beyond the shared layer's.
 const (
-	closeReplaced      = 4009 // 4000 + 409 Conflict, the servers' shared convention
-	reasonReplaced     = "replaced by a newer connection"
-	reasonShuttingDown = "server shutting down" // the shared layer's documented 1001 reason
+	closeReplaced  = 4009 // 4000 + 409 Conflict, the servers' shared convention
+	reasonReplaced = "replaced by a newer connection"
 )
 
 // endReasons are the documented 1000 close reasons.
@@ -123,13 +122,16 @@ func (c *connection) OnOpen(conn *wsconn.Conn) error {
 	return err
 }
 
-func (c *connection) OnClose(conn *wsconn.Conn, code int, reason string) {
+// OnClose detaches the stream. Only this server's own shutdown finishes the
+// open utterance; a client's close, whatever its code and reason, leaves it
+// open for a reconnect.
+func (c *connection) OnClose(conn *wsconn.Conn, _ int, _ string) {
 	if c.stream == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(conn.Context()), detachTimeout)
 	defer cancel()
-	c.stream.Detach(ctx, code == wsconn.CloseGoingAway && reason == reasonShuttingDown)
+	c.stream.Detach(ctx, c.api.hub.ShuttingDown())
 }
 
 func (c *connection) OnMessage(conn *wsconn.Conn, data []byte) {

@@ -192,6 +192,15 @@ func (h *Hub) remove(c *Conn) {
 	h.metrics.open.WithLabelValues(c.api).Dec()
 }
 
+// ShuttingDown reports whether Shutdown has begun: what a handler's OnClose
+// asks to tell the server going away from a peer that closed with 1001 (a
+// peer can send any code and reason).
+func (h *Hub) ShuttingDown() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.shuttingDown
+}
+
 func (h *Hub) beginShutdown() []*Conn {
 	h.mu.Lock()
 	h.shuttingDown = true
