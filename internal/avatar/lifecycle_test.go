@@ -33,6 +33,41 @@ func TestStopClosesTheConnectionAndRecordsTheOpenUtterance(t *testing.T) {
 	}
 }
 
+// mutedBus carries no event: another process's delivery that has not
+// arrived yet.
+type mutedBus struct{ *pubsub.Local }
+
+func (mutedBus) Publish(context.Context, string, []byte) error { return nil }
+
+// TestStopEndsTheLiveSessionBeforeItReturns: once DELETE /session/stop has
+// answered, the process holding the session takes no more frames of it,
+// whenever the bus brings the event.
+func TestStopEndsTheLiveSessionBeforeItReturns(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	svc, _ := f.serviceOn("instance-m", mutedBus{pubsub.NewLocal()})
+	s, err := svc.Start(ctx, "key-1", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newLink()
+	conn, _ := f.connect(svc, s.Session.ID, l)
+	if err := svc.Stop(ctx, "key-1", s.Session.ID, s.Token); err != nil {
+		t.Fatal(err)
+	}
+	l.expect(t, "ended:stopped")
+	stopped := f.status(s.Session.ID)
+	if err := conn.Voice(ctx, voice(pcm16(2400), avatar.EncodingPCM16, 24000)); !errors.Is(err, avatar.ErrSessionEnded) {
+		t.Errorf("voice after stop: %v, want ErrSessionEnded", err)
+	}
+	if err := conn.Special(ctx, "e1", "wave"); !errors.Is(err, avatar.ErrSessionEnded) {
+		t.Errorf("special after stop: %v, want ErrSessionEnded", err)
+	}
+	if after := f.status(s.Session.ID); after.Counts != stopped.Counts {
+		t.Errorf("counts of the stopped session moved: %+v, then %+v", stopped.Counts, after.Counts)
+	}
+}
+
 func TestIdleSessionsEndByThemselves(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

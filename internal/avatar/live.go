@@ -229,7 +229,11 @@ type event struct {
 	Instance  string    `json:"instance,omitempty"`
 }
 
+// announceEnded ends the session's live state here at once, so a frame this
+// process takes after the end was stored is refused, then tells the other
+// processes (here the event then finds nothing left).
 func (s *Service) announceEnded(ctx context.Context, id string, reason EndReason) {
+	s.sessionEnded(context.WithoutCancel(ctx), id, reason)
 	s.publish(ctx, event{Kind: eventEnded, SessionID: id, Reason: reason})
 }
 
@@ -239,9 +243,6 @@ func (s *Service) publish(ctx context.Context, ev event) {
 		// The session's state is in the database either way; without the
 		// event only the socket lingers until its own process notices.
 		s.log.Error("avatar: publish session event", "kind", ev.Kind, "session", ev.SessionID, "err", err)
-		if ev.Kind == eventEnded {
-			s.sessionEnded(ctx, ev.SessionID, ev.Reason)
-		}
 	}
 }
 
