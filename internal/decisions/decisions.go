@@ -139,8 +139,9 @@ type Store interface {
 	UserIDByToken(ctx context.Context, tokenHash string) (string, error)
 	// RevokeToken revokes a live token hash, or returns ErrInvalidToken.
 	RevokeToken(ctx context.Context, tokenHash string, at time.Time) error
-	// AppendDecision adds d to its user's log.
-	AppendDecision(ctx context.Context, d Decision) error
+	// AppendDecision adds d to its user's log if the token with tokenHash is
+	// still live, else returns ErrInvalidToken and stores nothing.
+	AppendDecision(ctx context.Context, d Decision, tokenHash string) error
 	// ListDecisions returns up to limit decisions of userID, newest first,
 	// older than the user's decision beforeID ("" for the newest), or
 	// ErrInvalidCursor when beforeID is not one of the user's decisions.

@@ -116,7 +116,7 @@ func (s *Service) TakeDecision(ctx context.Context, p Principal, message string)
 		return Decision{}, err
 	}
 	d := Decision{ID: uuid.NewString(), UserID: p.userID, Message: message, RecordedAt: s.now()}
-	if err := s.store.AppendDecision(ctx, d); err != nil {
+	if err := s.store.AppendDecision(ctx, d, p.tokenHash); err != nil {
 		return Decision{}, fmt.Errorf("record decision: %w", err)
 	}
 	return d, nil

@@ -288,6 +288,38 @@ func TestTakeDecisionAppendsToTheUsersLog(t *testing.T) {
 	}
 }
 
+// TestNoDecisionAfterItsTokenIsRevoked: a TakeDecision that authenticated
+// before its token was revoked (by Disconnect, or by the cap as the oldest)
+// stores nothing once the revocation is done and answers ErrInvalidToken.
+func TestNoDecisionAfterItsTokenIsRevoked(t *testing.T) {
+	svc, db := newService(t)
+	ctx := context.Background()
+	disconnected := authenticate(t, svc, register(t, svc, "azerty"))
+	if err := svc.Disconnect(ctx, disconnected); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.TakeDecision(ctx, disconnected, "after Disconnect"); !errors.Is(err, decisions.ErrInvalidToken) {
+		t.Errorf("decision after Disconnect: %v, want ErrInvalidToken", err)
+	}
+
+	first, err := svc.Connect(ctx, "azerty")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldest := authenticate(t, svc, first)
+	for range decisions.MaxLiveTokens {
+		if _, err := svc.Connect(ctx, "azerty"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.TakeDecision(ctx, oldest, "after the cap revoked it"); !errors.Is(err, decisions.ErrInvalidToken) {
+		t.Errorf("decision after the cap revoked the token: %v, want ErrInvalidToken", err)
+	}
+	if n := countRows(t, db, "decisions"); n != 0 {
+		t.Errorf("decisions stored: %d, want 0", n)
+	}
+}
+
 func TestDecisionsPageNewestFirstWithACursor(t *testing.T) {
 	svc, _ := newService(t)
 	ctx := context.Background()

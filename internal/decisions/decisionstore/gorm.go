@@ -132,12 +132,20 @@ func (s *Store) RevokeToken(ctx context.Context, tokenHash string, at time.Time)
 	return database.ChangedError(res, decisions.ErrInvalidToken, "revoke token") // untouched: revoked meanwhile
 }
 
-func (s *Store) AppendDecision(ctx context.Context, d decisions.Decision) error {
-	row := decisionRow{ID: d.ID, UserID: d.UserID, Message: d.Message, RecordedAt: d.RecordedAt}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return fmt.Errorf("insert decision: %w", err)
+// appendDecision inserts a decision only while its token is live. On
+// PostgreSQL the token row is share-locked until the insert commits, so a
+// revocation (an UPDATE of that row) waits for it: a decision is never
+// stored after its token's revocation was answered. SQLite has one writer.
+const appendDecision = `WITH live AS (SELECT 1 FROM decision_tokens WHERE hash = ? AND revoked_at IS NULL%s)
+INSERT INTO decisions (id, user_id, message, recorded_at) SELECT ?, ?, ?, ? FROM live`
+
+func (s *Store) AppendDecision(ctx context.Context, d decisions.Decision, tokenHash string) error {
+	lock := ""
+	if s.db.Dialect == database.Postgres {
+		lock = " FOR SHARE"
 	}
-	return nil
+	res := s.db.WithContext(ctx).Exec(fmt.Sprintf(appendDecision, lock), tokenHash, d.ID, d.UserID, d.Message, d.RecordedAt)
+	return database.ChangedError(res, decisions.ErrInvalidToken, "insert decision") // nothing inserted: revoked meanwhile
 }
 
 func (s *Store) ListDecisions(ctx context.Context, userID, beforeID string, limit int) ([]decisions.Decision, error) {
