@@ -1,6 +1,7 @@
 package decisions
 
 import (
+	"sync"
 	"time"
 
 	"github.com/sessionhub/server/internal/platform/ratelimit"
@@ -53,6 +54,7 @@ type Guard struct {
 	limits    Limits
 	addresses *ratelimit.Counter
 	guesses   *ratelimit.Counter
+	guessing  addressLocks
 }
 
 // NewGuard returns a Guard with nothing counted yet.
@@ -64,6 +66,7 @@ func NewGuard(l Limits) *Guard {
 		limits:    l,
 		addresses: ratelimit.NewCounter(ratelimit.Rule{Max: l.MaxFailuresPerAddress, Window: l.Window}, l.Now),
 		guesses:   ratelimit.NewCounter(ratelimit.Rule{Max: l.MaxFailedGuesses, Window: l.Window}, l.Now),
+		guessing:  addressLocks{held: map[string]*addressLock{}},
 	}
 }
 
@@ -80,6 +83,25 @@ type FailureLimiter struct {
 	guard   *Guard
 	address string
 	own     *ratelimit.Window
+}
+
+// Run checks the limits (Check), runs attempt unless refused, and counts
+// its error (Record). A guessable attempt runs alone among the guessable
+// attempts from its address, so each sees the failures of those before it:
+// many connections at once cannot pass the address's limit with guesses
+// in flight.
+func (l *FailureLimiter) Run(guessable bool, attempt func() (any, error)) (any, error) {
+	if guessable {
+		defer l.guard.guessing.lock(l.address)()
+	}
+	if err := l.Check(guessable); err != nil {
+		return nil, err
+	}
+	reply, err := attempt()
+	if err != nil {
+		l.Record(err)
+	}
+	return reply, err
 }
 
 // Check refuses the next action with a *RateLimitedError while a limit is
@@ -117,5 +139,38 @@ func (l *FailureLimiter) Record(err error) {
 	l.guard.addresses.Add(l.address)
 	if IsFailedGuess(err) {
 		l.guard.guesses.Add("")
+	}
+}
+
+// addressLocks is a mutex per client address, kept only while held or
+// awaited.
+type addressLocks struct {
+	mu   sync.Mutex
+	held map[string]*addressLock
+}
+
+type addressLock struct {
+	sync.Mutex
+	users int // holding or waiting
+}
+
+// lock locks address's mutex and returns its unlock.
+func (a *addressLocks) lock(address string) (unlock func()) {
+	a.mu.Lock()
+	l, ok := a.held[address]
+	if !ok {
+		l = &addressLock{}
+		a.held[address] = l
+	}
+	l.users++
+	a.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		a.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(a.held, address)
+		}
+		a.mu.Unlock()
 	}
 }

@@ -3,6 +3,8 @@ package decisions_test
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,6 +79,34 @@ func TestAddressLimitSurvivesReconnecting(t *testing.T) {
 	clock.Advance(56 * time.Second)
 	if err := guard.ForConnection("203.0.113.7").Check(true); err != nil {
 		t.Fatalf("still limited after the address's window: %v", err)
+	}
+}
+
+// TestGuessesInFlightCannotPassTheAddressLimit: twenty connections from
+// one address guessing at once get the address's three failures, no more;
+// token actions are not held back by them.
+func TestGuessesInFlightCannotPassTheAddressLimit(t *testing.T) {
+	guard := decisions.NewGuard(decisions.Limits{MaxFailures: 10, MaxFailuresPerAddress: 3, Window: time.Minute})
+	var ran atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = guard.ForConnection("203.0.113.9").Run(true, func() (any, error) {
+				ran.Add(1)
+				time.Sleep(10 * time.Millisecond) // the checksum's lookup, in flight
+				return nil, decisions.ErrNotRegistered
+			})
+		}()
+	}
+	wg.Wait()
+	if n := ran.Load(); n != 3 {
+		t.Fatalf("guesses checked: %d, want the address's 3", n)
+	}
+	reply, err := guard.ForConnection("203.0.113.10").Run(false, func() (any, error) { return "done", nil })
+	if err != nil || reply != "done" {
+		t.Fatalf("a token action of another address: %v, %v", reply, err)
 	}
 }
 

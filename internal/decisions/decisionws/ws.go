@@ -79,12 +79,8 @@ func (c *connection) handle(ctx context.Context, data []byte) any {
 		return errorReply(nil, gen.ErrorCodeMissingAction, "Missing action field")
 	}
 	guessable := frame.Name == gen.MsgRegister || frame.Name == gen.MsgConnection
-	if err := c.failures.Check(guessable); err != nil {
-		return replyFor(action, err)
-	}
-	reply, err := c.dispatch(ctx, frame)
+	reply, err := c.failures.Run(guessable, func() (any, error) { return c.dispatch(ctx, frame) })
 	if err != nil {
-		c.failures.Record(err)
 		return replyFor(action, err)
 	}
 	return reply
