@@ -93,9 +93,9 @@ func (c *CachedStore) AddInsight(ctx context.Context, worker string, i Insight, 
 	return c.Store.AddInsight(ctx, worker, i, lease)
 }
 
-func (c *CachedStore) FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string) error {
+func (c *CachedStore) FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string, hold time.Duration) error {
 	defer c.jobChanged(ctx, jobID, true)
-	return c.Store.FinishJob(ctx, jobID, worker, status, progress, errMsg)
+	return c.Store.FinishJob(ctx, jobID, worker, status, progress, errMsg, hold)
 }
 
 func (c *CachedStore) ReleaseJob(ctx context.Context, jobID, worker string) error {

@@ -55,7 +55,8 @@ type Job struct {
 // write results.
 type JobStore interface {
 	// ClaimJob takes the oldest runnable job (pending, or processing with an
-	// expired lease, and no older unfinished job in its session), marks it
+	// expired lease, and no older job in its session unfinished or still
+	// held by FinishJob), marks it
 	// processing with progress 0, clears the results of earlier runs and
 	// returns it; ok is false when there is none.
 	ClaimJob(ctx context.Context, worker string, lease time.Duration) (job Job, ok bool, err error)
@@ -66,11 +67,16 @@ type JobStore interface {
 	AddEmotion(ctx context.Context, worker string, e Emotion, lease time.Duration) error
 	AddTopic(ctx context.Context, worker string, t Topic, lease time.Duration) error
 	AddInsight(ctx context.Context, worker string, i Insight, lease time.Duration) error
-	// FinishJob records the final state (completed or failed).
-	FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string) error
+	// FinishJob records the final state (completed or failed). The job
+	// keeps its session's turn for hold, or until JobAnnounced: the
+	// session's next job starts only after this one's final event is out.
+	FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string, hold time.Duration) error
+	// JobAnnounced gives a finished job's turn back: its final event is out.
+	JobAnnounced(ctx context.Context, jobID string) error
 	// ReleaseJob gives a job back (pending) so any worker may run it again.
 	ReleaseJob(ctx context.Context, jobID, worker string) error
-	// RecoverJobs makes every processing job pending again: for the single
-	// SQLite process at start, when no other process can hold a lease.
+	// RecoverJobs makes every processing job pending again and ends every
+	// finished job's hold: for the single SQLite process at start, when no
+	// other process can hold a lease.
 	RecoverJobs(ctx context.Context) error
 }

@@ -126,8 +126,12 @@ func (w *Worker) run(ctx context.Context, job Job) {
 	}
 }
 
+// finish records a job's end and announces it. The job holds its session's
+// turn in between, so the session's next job (claimable the moment the end
+// is stored) cannot publish its start before this end; if this process
+// stops first, the hold runs out after a lease.
 func (w *Worker) finish(ctx context.Context, c Content, status string, progress float64, msg string) {
-	err := w.store.FinishJob(ctx, c.ID, w.id, status, progress, msg)
+	err := w.store.FinishJob(ctx, c.ID, w.id, status, progress, msg, w.cfg.Lease)
 	if errors.Is(err, ErrLeaseLost) {
 		return
 	}
@@ -136,6 +140,9 @@ func (w *Worker) finish(ctx context.Context, c Content, status string, progress 
 		return
 	}
 	w.events.progress(ctx, c, Progress{Status: status, Progress: progress, Error: msg})
+	if err := w.store.JobAnnounced(context.WithoutCancel(ctx), c.ID); err != nil {
+		slog.Warn("therapy: the session's next analysis job waits for the hold to run out", "job", c.ID, "hold", w.cfg.Lease, "err", err)
+	}
 }
 
 func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, jobID string) {

@@ -278,3 +278,121 @@ func TestQueuedJobsWakeIdleWorkers(t *testing.T) {
 		}
 	}
 }
+
+// slowEnds delays the publish of every final progress event, as a
+// PostgreSQL publish (a round trip) or a busy machine may.
+type slowEnds struct{ bus therapy.Publisher }
+
+func (s slowEnds) Publish(ctx context.Context, topic string, payload []byte) error {
+	var ev therapy.Event
+	if json.Unmarshal(payload, &ev) == nil && ev.Progress != nil && ev.Progress.Status == therapy.AnalysisCompleted {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return s.bus.Publish(ctx, topic, payload)
+}
+
+// TestJobsOfOneSessionDoNotInterleave: two uploads to one session, two
+// workers; every event of the first job, its end included, comes before
+// the second job's first, however late the end's publish is.
+func TestJobsOfOneSessionDoNotInterleave(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	ctx := context.Background()
+	s := f.session(t, therapy.NewSession{Title: "t"})
+	var mu sync.Mutex
+	var got []therapy.Event
+	ends := make(chan struct{}, 2)
+	t.Cleanup(f.bus.Subscribe(therapy.BusTopic(s.ID), func(p []byte) {
+		var ev therapy.Event
+		if err := json.Unmarshal(p, &ev); err != nil {
+			t.Errorf("bus payload: %v", err)
+		}
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+		if ev.Type == therapy.EventProgress && ev.Progress.Status == therapy.AnalysisCompleted {
+			ends <- struct{}{}
+		}
+	}))
+	first, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am sad about home"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := therapy.NewWorker(f.store, therapy.NewEvents(slowEnds{f.bus}), therapy.WorkerConfig{Workers: 2, Lease: 3 * time.Second, Poll: 5 * time.Millisecond, Analyzer: &scriptedAnalyzer{}})
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(wctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for range 2 {
+		select {
+		case <-ends:
+		case <-time.After(10 * time.Second):
+			t.Fatal("both jobs did not complete")
+		}
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	var order []string // the content of each progress event, in order
+	for _, ev := range got {
+		if ev.Type == therapy.EventProgress {
+			order = append(order, ev.Progress.ContentID)
+		}
+	}
+	for i := 1; i < len(order); i++ {
+		if order[i-1] == second.ID && order[i] == first.ID {
+			t.Fatalf("progress events by content %v: the first upload's (%s) come after the second's (%s) began", order, first.ID, second.ID)
+		}
+	}
+}
+
+// TestAnUnannouncedEndHoldsTheSessionsNextJob: a job whose end was stored
+// but not yet announced keeps its session's next job waiting, until
+// JobAnnounced, or until RecoverJobs when its process is gone.
+func TestAnUnannouncedEndHoldsTheSessionsNextJob(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	ctx := context.Background()
+	s := f.session(t, therapy.NewSession{Title: "t"})
+	for range 3 {
+		f.upload(t, s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
+	}
+	claim := func() (therapy.Job, bool) {
+		t.Helper()
+		job, ok, err := f.store.ClaimJob(ctx, "w", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return job, ok
+	}
+	finish := func(job therapy.Job) {
+		t.Helper()
+		if err := f.store.FinishJob(ctx, job.Content.ID, "w", therapy.AnalysisCompleted, 1, "", time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := claim(); ok {
+			t.Fatal("the session's next job was handed out before the end of the one before was announced")
+		}
+	}
+
+	job, ok := claim()
+	if !ok {
+		t.Fatal("no job to claim")
+	}
+	finish(job)
+	if err := f.store.JobAnnounced(ctx, job.Content.ID); err != nil {
+		t.Fatal(err)
+	}
+	if job, ok = claim(); !ok {
+		t.Fatal("the next job was not handed out after the end was announced")
+	}
+	finish(job)
+	if err := f.store.RecoverJobs(ctx); err != nil { // the process stopped before announcing
+		t.Fatal(err)
+	}
+	if _, ok = claim(); !ok {
+		t.Fatal("the next job was not handed out after RecoverJobs")
+	}
+}

@@ -15,13 +15,14 @@ import (
 var lockForUpdate = clause.Locking{Strength: "UPDATE"}
 
 // runnable selects the oldest job that may run now: pending, or processing
-// under an expired lease, with no older unfinished job in its session (so a
-// session's jobs run one at a time, oldest first; with two processes the
-// older job blocks the newer one until it is done).
+// under an expired lease, with no older job in its session unfinished or
+// still announcing its end (so a session's jobs run one at a time, oldest
+// first, and their events do not interleave; with two processes the older
+// job blocks the newer one until it is done and announced).
 const runnable = `SELECT j.id FROM therapy_jobs j
 WHERE (j.status = 'pending' OR (j.status = 'processing' AND j.lease_until < ?))
   AND NOT EXISTS (SELECT 1 FROM therapy_jobs o
-    WHERE o.session_id = j.session_id AND o.status IN ('pending', 'processing')
+    WHERE o.session_id = j.session_id AND (o.status IN ('pending', 'processing') OR o.lease_until > ?)
       AND (o.created_at < j.created_at OR (o.created_at = j.created_at AND o.id < j.id)))
 ORDER BY j.created_at, j.id LIMIT 1`
 
@@ -41,7 +42,7 @@ func (s *Store) ClaimJob(ctx context.Context, worker string, lease time.Duration
 		if s.dialect == database.Postgres {
 			query += " FOR UPDATE OF j SKIP LOCKED"
 		}
-		if err := tx.Raw(query, t).Scan(&ids).Error; err != nil {
+		if err := tx.Raw(query, t, t).Scan(&ids).Error; err != nil {
 			return fmt.Errorf("find runnable job: %w", err)
 		}
 		if len(ids) == 0 {
@@ -143,14 +144,27 @@ func (s *Store) AddInsight(ctx context.Context, worker string, i therapy.Insight
 	return s.addResult(ctx, i.JobID, worker, lease, &insightRow{Key: resultKey(i.Found), Content: i.Content, Type: i.Type, Confidence: i.Confidence})
 }
 
-func (s *Store) FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string) error {
+// FinishJob records the final state; the job keeps its session's turn
+// (lease_until) for hold, until JobAnnounced.
+func (s *Store) FinishJob(ctx context.Context, jobID, worker, status string, progress float64, errMsg string, hold time.Duration) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		row, err := holdLease(tx, jobID, worker, 0, map[string]any{"status": status, "progress": progress, "error": errMsg, "lease_owner": ""})
+		row, err := holdLease(tx, jobID, worker, hold, map[string]any{"status": status, "progress": progress, "error": errMsg, "lease_owner": ""})
 		if err != nil {
 			return err
 		}
 		return setSessionAnalysis(tx, row, status, progress, errMsg, now())
 	})
+}
+
+func (s *Store) JobAnnounced(ctx context.Context, jobID string) error {
+	t := now()
+	err := s.db.WithContext(ctx).Model(&jobRow{}).
+		Where("id = ? AND status IN ? AND lease_until > ?", jobID, []string{therapy.AnalysisCompleted, therapy.AnalysisFailed}, t).
+		UpdateColumn("lease_until", t).Error
+	if err != nil {
+		return fmt.Errorf("end the job's hold: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) ReleaseJob(ctx context.Context, jobID, worker string) error {
@@ -165,12 +179,19 @@ func (s *Store) ReleaseJob(ctx context.Context, jobID, worker string) error {
 
 func (s *Store) RecoverJobs(ctx context.Context) error {
 	t := now()
-	err := s.db.WithContext(ctx).Model(&jobRow{}).Where("status = ?", therapy.AnalysisProcessing).
-		Updates(map[string]any{"status": therapy.AnalysisPending, "lease_owner": "", "lease_until": t, "updated_at": t}).Error
-	if err != nil {
-		return fmt.Errorf("recover jobs: %w", err)
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&jobRow{}).Where("status = ?", therapy.AnalysisProcessing).
+			Updates(map[string]any{"status": therapy.AnalysisPending, "lease_owner": "", "lease_until": t, "updated_at": t}).Error
+		if err != nil {
+			return fmt.Errorf("recover jobs: %w", err)
+		}
+		// A finished job whose end was not announced before the stop: there
+		// is no one left to announce it, so its session's next job may run.
+		if err := tx.Model(&jobRow{}).Where("lease_until > ?", t).UpdateColumn("lease_until", t).Error; err != nil {
+			return fmt.Errorf("recover jobs: end holds: %w", err)
+		}
+		return nil
+	})
 }
 
 // setSessionAnalysis mirrors a job's state on its session when it is the
