@@ -213,3 +213,26 @@ func mustToken(t *testing.T, id string) string {
 	}
 	return token
 }
+
+// TestATinyIdleTimeoutIsNotNever: activity_idle_timeout 1e-10 is below a
+// Duration's resolution; it is the shortest timeout there is, not 0 (which
+// disables it).
+func TestATinyIdleTimeoutIsNotNever(t *testing.T) {
+	for _, tc := range []struct {
+		seconds float64
+		want    time.Duration
+	}{{0, 0}, {1e-10, time.Nanosecond}, {0.5, 500 * time.Millisecond}, {86400, 24 * time.Hour}} {
+		if got := avatar.IdleTimeoutOf(tc.seconds); got != tc.want {
+			t.Errorf("IdleTimeoutOf(%g) = %s, want %s", tc.seconds, got, tc.want)
+		}
+	}
+	f := newFixture(t)
+	id := f.start(avatar.IdleTimeoutOf(1e-10)).Session.ID
+	f.clock.Advance(time.Second)
+	if err := f.svc.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.status(id); st.State != avatar.StateEnded {
+		t.Fatalf("a session with a 1e-10 s idle timeout, idle for a second: %s, want ended", st.State)
+	}
+}

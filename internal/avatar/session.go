@@ -49,6 +49,17 @@ type Config struct {
 // DefaultIdleTimeout applies when the start request names none.
 const DefaultIdleTimeout = 120 * time.Second
 
+// IdleTimeoutOf is activity_idle_timeout, in seconds, as a duration: 0
+// disables the timeout, and a positive value too small for a Duration is
+// its smallest (1 ns), never 0.
+func IdleTimeoutOf(seconds float64) time.Duration {
+	d := time.Duration(seconds * float64(time.Second))
+	if d == 0 && seconds > 0 {
+		return time.Nanosecond
+	}
+	return d
+}
+
 // TokenTTL bounds a session's token, and so how long a session can be
 // connected to.
 const TokenTTL = 24 * time.Hour

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -141,7 +140,7 @@ func (h *Handlers) GetSessionStatus(ctx context.Context, req gen.GetSessionStatu
 func toConfig(body *gen.StartSessionRequest) avatar.Config {
 	idle := avatar.DefaultIdleTimeout
 	if body.ActivityIdleTimeout != nil {
-		idle = time.Duration(float64(*body.ActivityIdleTimeout) * float64(time.Second))
+		idle = avatar.IdleTimeoutOf(float64(*body.ActivityIdleTimeout))
 	}
 	return avatar.Config{
 		AvatarID: body.AvatarId, Quality: string(body.Quality), Version: string(body.Version),

@@ -143,7 +143,7 @@ func toSession(r sessionRow) avatar.Session {
 		ID: r.ID, KeyFingerprint: r.KeyFingerprint,
 		Config: avatar.Config{
 			AvatarID: r.AvatarID, Quality: r.Quality, Version: r.Version, VideoEncoding: r.VideoEncoding,
-			ActivityIdleTimeout: time.Duration(r.IdleTimeoutSecs * float64(time.Second)),
+			ActivityIdleTimeout: avatar.IdleTimeoutOf(r.IdleTimeoutSecs),
 			Agora:               avatar.AgoraSettings{AppID: r.AgoraAppID, Token: r.AgoraToken, Channel: r.AgoraChannel, UID: r.AgoraUID, EnableStringUID: r.AgoraStringUID},
 			Vendor:              r.Vendor,
 		},

@@ -129,7 +129,7 @@ func toInitRequest(req gen.InitCommand, frame map[string]any) avatar.InitRequest
 		p.Agora = avatar.AgoraPatch{AppID: a.AppID, Token: a.Token, Channel: a.Channel, UID: a.Uid, EnableStringUID: a.EnableStringUid}
 	}
 	if req.ActivityIdleTimeout != nil {
-		d := time.Duration(*req.ActivityIdleTimeout * float64(time.Second))
+		d := avatar.IdleTimeoutOf(*req.ActivityIdleTimeout)
 		p.ActivityIdleTimeout = &d
 	}
 	p.Vendor = avatar.VendorFields(frame, "command", "session_id")
