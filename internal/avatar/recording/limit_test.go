@@ -59,7 +59,7 @@ func TestRecordingLimitPerSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	requireFull(again.Audio(ctx, id, f, make([]byte, 100)))
-	if size, _, err := scanDir(again.Dir(id)); err != nil || size > limit {
+	if size, _, err := scanDir(again.Dir(id), time.Now()); err != nil || size > limit {
 		t.Fatalf("the recording holds %d bytes (%v), limit %d", size, err, limit)
 	}
 }

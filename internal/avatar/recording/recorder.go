@@ -39,9 +39,23 @@ type sessionFiles struct {
 	next int        // the number the next utterance gets unless its file exists
 }
 
-// PartialName is the file of the utterance in progress; it is renamed to
-// UtteranceName once the utterance is complete.
-const PartialName = "utterance.partial.wav"
+// partialName is a new file name for an utterance in progress; it is
+// renamed to UtteranceName once the utterance is complete. Every utterance
+// gets its own, so writers of one session in processes that share DATA_DIR
+// (a client that moved while its utterance was open) never touch each
+// other's, and a file a failed rename left behind blocks nothing.
+func partialName() string { return "utterance." + uuid.NewString() + ".partial.wav" }
+
+// isPartial reports whether name is a partialName.
+func isPartial(name string) bool {
+	return strings.HasPrefix(name, "utterance.") && strings.HasSuffix(name, ".partial.wav")
+}
+
+// stalePartial is how long a partial file goes unwritten before it counts
+// as left by a process that died mid-utterance: longer than a session's
+// token lets it stay connected (a live writer may be waiting for its
+// client to come back, or to hear that it moved).
+const stalePartial = avatar.TokenTTL
 
 // SpecialsName is the JSON-lines file of the special instructions.
 const SpecialsName = "specials.jsonl"
@@ -73,10 +87,7 @@ func (r *Recorder) session(sessionID string) (*sessionFiles, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	// A partial file left by a process that died mid-utterance is not
-	// audio anyone asked to keep.
-	_ = os.Remove(filepath.Join(dir, PartialName))
-	size, last, err := scanDir(dir) // what earlier connections, maybe other processes, recorded
+	size, last, err := scanDir(dir, time.Now()) // what earlier connections, maybe other processes, recorded
 	if err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
@@ -86,16 +97,23 @@ func (r *Recorder) session(sessionID string) (*sessionFiles, error) {
 }
 
 // scanDir reads what a session's directory holds: its size in bytes and
-// the highest utterance number in it (0: none).
-func scanDir(dir string) (size int64, last int, err error) {
+// the highest utterance number in it (0: none). Partial files stale at now
+// are not audio anyone asked to keep: they are removed.
+func scanDir(dir string, now time.Time) (size int64, last int, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, 0, err
 	}
 	for _, e := range entries {
 		info, err := e.Info()
+		if errors.Is(err, os.ErrNotExist) {
+			continue // renamed or removed by its writer meanwhile
+		}
 		if err != nil {
 			return 0, 0, err
+		}
+		if isPartial(e.Name()) && now.Sub(info.ModTime()) > stalePartial && os.Remove(filepath.Join(dir, e.Name())) == nil {
+			continue
 		}
 		size += info.Size()
 		if n, ok := utteranceNumber(e.Name()); ok {
@@ -149,7 +167,7 @@ func (r *Recorder) Audio(_ context.Context, sessionID string, format avatar.Audi
 	}
 	if sf.open == nil {
 		wf := WAVFormat{SampleRate: format.SampleRate, BitsPerSample: 8 * format.BytesPerSample()}
-		if sf.open, err = createWAV(filepath.Join(sf.dir, PartialName), wf); err != nil {
+		if sf.open, err = createWAV(filepath.Join(sf.dir, partialName()), wf); err != nil {
 			sf.size -= need
 			return fmt.Errorf("recording: %w", err)
 		}
@@ -176,7 +194,7 @@ func (r *Recorder) EndUtterance(_ context.Context, sessionID string) error {
 		name := filepath.Join(sf.dir, UtteranceName(n))
 		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
 			sf.next = n + 1
-			return os.Rename(filepath.Join(sf.dir, PartialName), name)
+			return os.Rename(w.path(), name)
 		}
 	}
 }

@@ -66,8 +66,11 @@ func (w *wavWriter) Close() error {
 
 // abort closes and removes the file.
 func (w *wavWriter) abort() error {
-	return errors.Join(w.f.Close(), os.Remove(w.f.Name()))
+	return errors.Join(w.f.Close(), os.Remove(w.path()))
 }
+
+// path is the file's path.
+func (w *wavWriter) path() string { return w.f.Name() }
 
 func writeWAVHeader(out io.Writer, f WAVFormat, dataBytes int64) error {
 	blockAlign := f.BitsPerSample / 8
