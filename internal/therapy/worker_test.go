@@ -12,12 +12,13 @@ import (
 )
 
 // recordEvents collects what the bus carries for one session. The returned
-// func waits for the analysis' final progress event first: the worker
-// publishes it after storing the final state that waitAnalysis sees.
-func (f *fixture) recordEvents(t *testing.T, sessionID string) func() []therapy.Event {
+// func waits for the analyses' final progress events first (ends of them):
+// the worker publishes each after storing the final state that
+// waitAnalysis sees.
+func (f *fixture) recordEvents(t *testing.T, sessionID string, ends int) func() []therapy.Event {
 	var mu sync.Mutex
 	var got []therapy.Event
-	final := make(chan struct{})
+	final := make(chan struct{}, ends)
 	unsubscribe := f.bus.Subscribe(therapy.BusTopic(sessionID), func(p []byte) {
 		var ev therapy.Event
 		if err := json.Unmarshal(p, &ev); err != nil {
@@ -28,18 +29,19 @@ func (f *fixture) recordEvents(t *testing.T, sessionID string) func() []therapy.
 		got = append(got, ev)
 		if ev.Type == therapy.EventProgress && (ev.Progress.Status == therapy.AnalysisCompleted || ev.Progress.Status == therapy.AnalysisFailed) {
 			select {
-			case <-final: // a later final event: the first one opened the wait already
-			default:
-				close(final)
+			case final <- struct{}{}:
+			default: // more ends than awaited
 			}
 		}
 	})
 	t.Cleanup(unsubscribe)
 	return func() []therapy.Event {
-		select {
-		case <-final:
-		case <-time.After(10 * time.Second):
-			t.Error("the final progress event never came")
+		for range ends {
+			select {
+			case <-final:
+			case <-time.After(10 * time.Second):
+				t.Fatal("a final progress event never came")
+			}
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -51,7 +53,7 @@ func TestAnalysisStoresResultsAndEvents(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s := f.session(t, therapy.NewSession{Title: "t"})
-	events := f.recordEvents(t, s.ID)
+	events := f.recordEvents(t, s.ID, 1)
 	c, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
 	if err != nil {
 		t.Fatal(err)
@@ -298,21 +300,7 @@ func TestJobsOfOneSessionDoNotInterleave(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	ctx := context.Background()
 	s := f.session(t, therapy.NewSession{Title: "t"})
-	var mu sync.Mutex
-	var got []therapy.Event
-	ends := make(chan struct{}, 2)
-	t.Cleanup(f.bus.Subscribe(therapy.BusTopic(s.ID), func(p []byte) {
-		var ev therapy.Event
-		if err := json.Unmarshal(p, &ev); err != nil {
-			t.Errorf("bus payload: %v", err)
-		}
-		mu.Lock()
-		got = append(got, ev)
-		mu.Unlock()
-		if ev.Type == therapy.EventProgress && ev.Progress.Status == therapy.AnalysisCompleted {
-			ends <- struct{}{}
-		}
-	}))
+	events := f.recordEvents(t, s.ID, 2)
 	first, _, err := f.svc.Upload(ctx, "alice", s.ID, uploadForm("text", "", bytes.NewReader([]byte("I am anxious about work"))))
 	if err != nil {
 		t.Fatal(err)
@@ -326,18 +314,9 @@ func TestJobsOfOneSessionDoNotInterleave(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); w.Run(wctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	for range 2 {
-		select {
-		case <-ends:
-		case <-time.After(10 * time.Second):
-			t.Fatal("both jobs did not complete")
-		}
-	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	var order []string // the content of each progress event, in order
-	for _, ev := range got {
+	for _, ev := range events() {
 		if ev.Type == therapy.EventProgress {
 			order = append(order, ev.Progress.ContentID)
 		}

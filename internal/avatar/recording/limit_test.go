@@ -21,7 +21,6 @@ func TestRecordingLimitPerSession(t *testing.T) {
 	const limit = wavHeaderSize + 1000
 	r := New(dir, limit)
 	id := uuid.NewString()
-	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
 	requireFull := func(err error) {
 		t.Helper()
 		var full *avatar.SinkFullError
@@ -32,18 +31,18 @@ func TestRecordingLimitPerSession(t *testing.T) {
 	if err := r.Configure(ctx, id, avatar.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Audio(ctx, id, f, make([]byte, 600)); err != nil {
+	if err := r.Audio(ctx, id, pcm16k, make([]byte, 600)); err != nil {
 		t.Fatal(err)
 	}
-	requireFull(r.Audio(ctx, id, f, make([]byte, 401)))
-	if err := r.Audio(ctx, id, f, make([]byte, 400)); err != nil {
+	requireFull(r.Audio(ctx, id, pcm16k, make([]byte, 401)))
+	if err := r.Audio(ctx, id, pcm16k, make([]byte, 400)); err != nil {
 		t.Fatalf("exactly the limit: %v", err)
 	}
 	requireFull(r.Special(ctx, id, avatar.Special{EventID: "e1", Content: "wave", ReceivedAt: time.Now()}))
 	if err := r.Interrupt(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Audio(ctx, id, f, make([]byte, 900)); err != nil {
+	if err := r.Audio(ctx, id, pcm16k, make([]byte, 900)); err != nil {
 		t.Fatalf("an interrupted utterance frees its bytes: %v", err)
 	}
 	if err := r.EndUtterance(ctx, id); err != nil {
@@ -58,7 +57,7 @@ func TestRecordingLimitPerSession(t *testing.T) {
 	if err := again.Configure(ctx, id, avatar.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	requireFull(again.Audio(ctx, id, f, make([]byte, 100)))
+	requireFull(again.Audio(ctx, id, pcm16k, make([]byte, 100)))
 	if size, _, err := scanDir(again.Dir(id), time.Now()); err != nil || size > limit {
 		t.Fatalf("the recording holds %d bytes (%v), limit %d", size, err, limit)
 	}

@@ -16,15 +16,12 @@ import (
 // DATA_DIR each hold an open utterance of one session (its client moved
 // mid-utterance); each records its own audio, under its own number.
 func TestWritersSharingADataDirKeepTheirOwnUtterances(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	id := uuid.NewString()
-	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
+	ctx, dir, id := context.Background(), t.TempDir(), uuid.NewString()
 	a, b := New(dir, 0), New(dir, 0)
-	if err := a.Audio(ctx, id, f, make([]byte, 100)); err != nil {
+	if err := a.Audio(ctx, id, pcm16k, make([]byte, 100)); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Audio(ctx, id, f, make([]byte, 200)); err != nil { // b's first touch of the session
+	if err := b.Audio(ctx, id, pcm16k, make([]byte, 200)); err != nil { // b's first touch of the session
 		t.Fatal(err)
 	}
 	if err := a.EndUtterance(ctx, id); err != nil {
@@ -51,9 +48,7 @@ func TestWritersSharingADataDirKeepTheirOwnUtterances(t *testing.T) {
 // session can stay connected, and keeps the others (another process may
 // still be writing them).
 func TestOnlyStalePartialFilesAreRemoved(t *testing.T) {
-	dir := t.TempDir()
-	id := uuid.NewString()
-	r := New(dir, 0)
+	r, id := New(t.TempDir(), 0), uuid.NewString()
 	if err := os.MkdirAll(r.Dir(id), 0o750); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,9 @@ import (
 	"github.com/sessionhub/server/internal/avatar"
 )
 
+// pcm16k is the audio format of the recorder tests.
+var pcm16k = avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
+
 func TestWAVHeaderRoundTrip(t *testing.T) {
 	for _, tt := range []struct {
 		format  WAVFormat
@@ -54,14 +57,13 @@ func TestRecorderNumbersUtterancesAndDropsInterrupted(t *testing.T) {
 	ctx := context.Background()
 	r := New(t.TempDir(), 0)
 	id := uuid.NewString()
-	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
 	steps := []func() error{
 		func() error { return r.Configure(ctx, id, avatar.Config{}) },
-		func() error { return r.Audio(ctx, id, f, make([]byte, 320)) },
+		func() error { return r.Audio(ctx, id, pcm16k, make([]byte, 320)) },
 		func() error { return r.EndUtterance(ctx, id) },
-		func() error { return r.Audio(ctx, id, f, make([]byte, 320)) },
+		func() error { return r.Audio(ctx, id, pcm16k, make([]byte, 320)) },
 		func() error { return r.Interrupt(ctx, id) },
-		func() error { return r.Audio(ctx, id, f, make([]byte, 640)) },
+		func() error { return r.Audio(ctx, id, pcm16k, make([]byte, 640)) },
 		func() error { return r.EndUtterance(ctx, id) },
 		func() error { return r.Close(ctx, id) },
 	}
@@ -89,10 +91,9 @@ func TestRecorderNumbersUtterancesAndDropsInterrupted(t *testing.T) {
 func TestUtteranceNumbersContinueAndNeverOverwrite(t *testing.T) {
 	ctx := context.Background()
 	dataDir, id := t.TempDir(), uuid.NewString()
-	f := avatar.AudioFormat{Encoding: avatar.EncodingPCM16, SampleRate: 16000}
 	record := func(r *Recorder, bytes int) {
 		t.Helper()
-		if err := r.Audio(ctx, id, f, make([]byte, bytes)); err != nil {
+		if err := r.Audio(ctx, id, pcm16k, make([]byte, bytes)); err != nil {
 			t.Fatal(err)
 		}
 		if err := r.EndUtterance(ctx, id); err != nil {
