@@ -31,8 +31,10 @@ type AudioSink interface {
 	// domain guarantees that frames of one utterance share a format.
 	Audio(ctx context.Context, sessionID string, format AudioFormat, pcm []byte) error
 	// EndUtterance completes the open utterance: it is spoken in full.
+	// After it returns, with an error too, no utterance is open.
 	EndUtterance(ctx context.Context, sessionID string) error
 	// Interrupt drops the open utterance's audio: stop speaking at once.
+	// After it returns, with an error too, no utterance is open.
 	Interrupt(ctx context.Context, sessionID string) error
 	// Special passes a special instruction (a gesture, XML or JSON).
 	Special(ctx context.Context, sessionID string, s Special) error

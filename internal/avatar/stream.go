@@ -119,11 +119,11 @@ func (c *Connection) Interrupt(ctx context.Context) (Dropped, error) {
 	var dropped Dropped
 	err := c.command(ctx, func(s *Service, ls *liveSession) error {
 		if u := ls.utterance; u.open {
+			ls.utterance = openUtterance{} // over even if the sink fails (AudioSink)
 			if err := s.sink.Interrupt(ctx, ls.id); err != nil {
 				return fmt.Errorf("audio sink: %w", err)
 			}
 			dropped = Dropped{Seconds: u.format.Seconds(u.bytes), Frames: u.frames}
-			ls.utterance = openUtterance{}
 		}
 		ls.pending.Interruptions++
 		return nil
@@ -174,17 +174,17 @@ func (c *Connection) usableLocked() error {
 
 // commitLocked completes the open utterance in the sink and counts it. An
 // utterance whose frames held less than one sample reached the sink with
-// nothing: it is closed without being recorded.
+// nothing: it is closed without being recorded. One the sink fails to
+// complete is over all the same, not recorded and not counted.
 func (s *Service) commitLocked(ctx context.Context, ls *liveSession) (Utterance, error) {
 	u := ls.utterance
+	ls.utterance = openUtterance{} // over even if the sink fails (AudioSink)
 	if u.bytes == 0 {
-		ls.utterance = openUtterance{}
 		return Utterance{Frames: u.frames}, nil
 	}
 	if err := s.sink.EndUtterance(ctx, ls.id); err != nil {
 		return Utterance{}, fmt.Errorf("audio sink: %w", err)
 	}
-	ls.utterance = openUtterance{}
 	done := Utterance{Recorded: true, Seconds: u.format.Seconds(u.bytes), Frames: u.frames}
 	ls.pending.Utterances++
 	ls.pending.AudioSeconds += done.Seconds

@@ -450,3 +450,48 @@ func TestReconnectReplacesTheOlderConnection(t *testing.T) {
 		t.Fatal("still connected after the last connection closed")
 	}
 }
+
+// failingEnd is the recorder with one failing EndUtterance, as on a full
+// disk.
+type failingEnd struct {
+	*recording.Recorder
+	fail bool
+}
+
+func (s *failingEnd) EndUtterance(ctx context.Context, sessionID string) error {
+	if s.fail {
+		s.fail = false
+		return errors.New("disk full")
+	}
+	return s.Recorder.EndUtterance(ctx, sessionID)
+}
+
+// TestAnUtteranceTheSinkFailedToEndIsOver: after a voice_end the sink
+// could not complete, the utterance is over, neither recorded nor counted;
+// a retried voice_end has nothing to record and the next utterance records.
+func TestAnUtteranceTheSinkFailedToEndIsOver(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	sink := &failingEnd{Recorder: recording.New(f.dataDir, 0), fail: true}
+	f.svc = avatar.NewService(avatarstore.New(f.db), signer, avatar.Options{Sink: sink, Bus: f.bus, Instance: "instance-f", Now: f.clock.Now})
+	id := f.start(avatar.DefaultIdleTimeout).Session.ID
+	conn, _ := f.connect(f.svc, id, newLink())
+	if err := conn.Voice(ctx, voice(pcm16(2400), avatar.EncodingPCM16, 24000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.VoiceEnd(ctx); err == nil {
+		t.Fatal("voice_end: want the sink's error")
+	}
+	if u, err := conn.VoiceEnd(ctx); err != nil || u.Recorded {
+		t.Fatalf("voice_end again: %+v, %v; want nothing recorded", u, err)
+	}
+	if err := conn.Voice(ctx, voice(pcm16(4800), avatar.EncodingPCM16, 24000)); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := conn.VoiceEnd(ctx); err != nil || !u.Recorded || u.Seconds != 0.2 {
+		t.Fatalf("the next utterance: %+v, %v; want 0.2 s recorded", u, err)
+	}
+	if st := f.status(id); st.Counts.Utterances != 1 {
+		t.Fatalf("utterances counted: %d, want the one recorded", st.Counts.Utterances)
+	}
+}
