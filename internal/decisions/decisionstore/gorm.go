@@ -132,20 +132,23 @@ func (s *Store) RevokeToken(ctx context.Context, tokenHash string, at time.Time)
 	return database.ChangedError(res, decisions.ErrInvalidToken, "revoke token") // untouched: revoked meanwhile
 }
 
-// appendDecision inserts a decision only while its token is live. On
-// PostgreSQL the token row is share-locked until the insert commits, so a
-// revocation (an UPDATE of that row) waits for it: a decision is never
-// stored after its token's revocation was answered. SQLite has one writer.
-const appendDecision = `WITH live AS (SELECT 1 FROM decision_tokens WHERE hash = ? AND revoked_at IS NULL%s)
-INSERT INTO decisions (id, user_id, message, recorded_at) SELECT ?, ?, ?, ? FROM live`
-
+// AppendDecision reads the live token row under a share lock before the
+// insert (PostgreSQL; SQLite has one writer), so a revocation, an UPDATE of
+// that row, waits for the insert to commit: a decision is never stored
+// after its token's revocation was answered.
 func (s *Store) AppendDecision(ctx context.Context, d decisions.Decision, tokenHash string) error {
-	lock := ""
-	if s.db.Dialect == database.Postgres {
-		lock = " FOR SHARE"
-	}
-	res := s.db.WithContext(ctx).Exec(fmt.Sprintf(appendDecision, lock), tokenHash, d.ID, d.UserID, d.Message, d.RecordedAt)
-	return database.ChangedError(res, decisions.ErrInvalidToken, "insert decision") // nothing inserted: revoked meanwhile
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var live tokenRow
+		err := tx.Clauses(clause.Locking{Strength: "SHARE"}).Select("seq").Where("hash = ? AND revoked_at IS NULL", tokenHash).Take(&live).Error
+		if err := database.LookupError(err, decisions.ErrInvalidToken, "check token"); err != nil {
+			return err // revoked meanwhile: nothing stored
+		}
+		row := decisionRow{ID: d.ID, UserID: d.UserID, Message: d.Message, RecordedAt: d.RecordedAt}
+		if err := tx.Create(&row).Error; err != nil {
+			return fmt.Errorf("insert decision: %w", err)
+		}
+		return nil
+	})
 }
 
 func (s *Store) ListDecisions(ctx context.Context, userID, beforeID string, limit int) ([]decisions.Decision, error) {
